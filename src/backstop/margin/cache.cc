@@ -1,0 +1,89 @@
+#include "backstop/margin/cache.h"
+
+#include <algorithm>
+
+namespace backstop {
+namespace {
+
+bool fresh(Price p, Timestamp t, const std::optional<int64_t>& max_age, Timestamp now) {
+  if (p.raw() <= 0) return false;
+  return !max_age || now - t <= *max_age;
+}
+
+int market_exponent(const State& s, const PerpParams& p) {
+  return p.base_decimals + kPriceDecimals - s.asset_params.at(p.quote).decimals;
+}
+
+}  // namespace
+
+void override_asset_price(MarginCache& c, AssetId a, Price p) {
+  c.assets.at(a).price = p;
+  c.assets.at(a).price_usable = p.raw() > 0;
+}
+
+void override_mark_price(MarginCache& c, MarketId m, Price p) {
+  MarketCache& mc = c.markets.at(m);
+  mc.mark_num = checked_mul(static_cast<int128>(p.raw()), mc.scale, "mark numerator");
+  mc.price_usable = p.raw() > 0;
+}
+
+MarginCache build_margin_cache(const State& s) {
+  MarginCache c;
+  c.upnl_weight_initial = s.params.upnl_weight_initial;
+  c.upnl_weight_maint = s.params.upnl_weight_maint;
+  c.assets.reserve(s.assets.size());
+  for (std::size_t i = 0; i < s.assets.size(); ++i) {
+    const AssetParams& p = s.asset_params[i];
+    const AssetState& st = s.assets[i];
+    AssetCache a;
+    a.decimals = p.decimals;
+    a.price = st.price;
+    a.supply_index = st.supply_index;
+    a.borrow_index = st.borrow_index;
+    a.weight_initial = p.weight_initial;
+    a.weight_maint = p.weight_maint;
+    a.borrow_weight_initial = p.borrow_weight_initial;
+    a.borrow_weight_maint = p.borrow_weight_maint;
+    a.value_den = pow10_128(p.decimals + kPriceDecimals - kValueDecimals);
+    a.price_usable = fresh(st.price, st.price_time, p.max_price_age_s, s.now);
+    c.assets.push_back(a);
+  }
+  for (const PerpParams& p : s.perp_params) c.k = std::max(c.k, market_exponent(s, p));
+  c.pow_k = pow10_128(c.k);
+  c.pow_k9 = pow10_128(c.k + kRatioDecimals);
+  c.markets.reserve(s.perps.size());
+  for (std::size_t i = 0; i < s.perps.size(); ++i) {
+    const PerpParams& p = s.perp_params[i];
+    const PerpState& st = s.perps[i];
+    MarketCache m;
+    m.quote = p.quote;
+    m.scale = pow10_128(c.k - market_exponent(s, p));
+    m.mark_num = checked_mul(static_cast<int128>(st.mark.raw()), m.scale, "mark numerator");
+    m.funding_index = st.funding_index;
+    m.price_usable = fresh(st.mark, st.price_time, p.max_price_age_s, s.now) &&
+                     c.assets.at(p.quote).price_usable;
+    // Continuous brackets: deduction(n) = deduction(n-1) + floor(n) * (rate(n) - rate(n-1)),
+    // kept exactly at scale 10^(K+9).
+    int128 ded_i = 0;
+    int128 ded_m = 0;
+    for (std::size_t t = 0; t < p.tiers.size(); ++t) {
+      const MarginTier& mt = p.tiers[t];
+      TierCache tc;
+      tc.floor_num = checked_mul(static_cast<int128>(mt.notional_floor.raw()), c.pow_k, "tier");
+      tc.initial_rate = mt.initial_rate.raw();
+      tc.maint_rate = mt.maint_rate.raw();
+      if (t > 0) {
+        const MarginTier& prev = p.tiers[t - 1];
+        ded_i += tc.floor_num * (mt.initial_rate.raw() - prev.initial_rate.raw());
+        ded_m += tc.floor_num * (mt.maint_rate.raw() - prev.maint_rate.raw());
+      }
+      tc.initial_deduction_num = ded_i;
+      tc.maint_deduction_num = ded_m;
+      m.tiers.push_back(tc);
+    }
+    c.markets.push_back(std::move(m));
+  }
+  return c;
+}
+
+}  // namespace backstop

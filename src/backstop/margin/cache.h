@@ -1,0 +1,59 @@
+// File: margin/cache.h
+// Per-asset and per-market constants that margin valuation needs, derived from State once per price
+// or parameter change (O(assets + markets)), so that valuing an account touches only the account
+// and these small flat tables. Immutable after construction; safe to share across threads.
+#pragma once
+
+#include <vector>
+
+#include "backstop/model/state.h"
+
+namespace backstop {
+
+struct AssetCache {
+  int decimals = 0;
+  Price price{};
+  Index supply_index = index_one();
+  Index borrow_index = index_one();
+  Ratio weight_initial{};
+  Ratio weight_maint{};
+  Ratio borrow_weight_initial = ratio_one();
+  Ratio borrow_weight_maint = ratio_one();
+  int128 value_den = 1;  // 10^(decimals + 3): value = qty * price / value_den
+  bool price_usable = false;  // positive and fresh at State::now
+};
+
+struct TierCache {
+  int128 floor_num = 0;  // notional floor * 10^K (same scale as position notional numerators)
+  int64_t initial_rate = 0;
+  int64_t maint_rate = 0;
+  int128 initial_deduction_num = 0;  // scale 10^(K + 9)
+  int128 maint_deduction_num = 0;
+};
+
+struct MarketCache {
+  AssetId quote = 0;
+  int128 scale = 1;     // 10^(K - k), k = base_decimals + 9 - quote_decimals
+  int128 mark_num = 0;  // mark * scale: notional numerator per base quantum
+  Price funding_index{};
+  std::vector<TierCache> tiers;
+  bool price_usable = false;
+};
+
+struct MarginCache {
+  int k = 0;              // common exponent: perp numerators are quote quanta * 10^k
+  int128 pow_k = 1;       // 10^k
+  int128 pow_k9 = 1;      // 10^(k + 9)
+  Ratio upnl_weight_initial = ratio_one();
+  Ratio upnl_weight_maint = ratio_one();
+  std::vector<AssetCache> assets;
+  std::vector<MarketCache> markets;
+};
+
+[[nodiscard]] MarginCache build_margin_cache(const State& s);
+
+// The same cache with one price replaced (used by the liquidation-price solver and stress tests).
+void override_asset_price(MarginCache& c, AssetId a, Price p);
+void override_mark_price(MarginCache& c, MarketId m, Price p);
+
+}  // namespace backstop

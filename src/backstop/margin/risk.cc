@@ -1,0 +1,193 @@
+#include "backstop/margin/risk.h"
+
+#include <boost/container/small_vector.hpp>
+
+#include "backstop/money/wide.h"
+
+namespace backstop {
+namespace {
+
+
+// Arithmetic policy for the perp accumulators: int128 with overflow checks (fast path), or 256-bit
+// (slow path, taken only when the fast path overflows).
+struct Fast {
+  using N = int128;
+  static N of(int128 v) { return v; }
+  static N add(N a, N b) { return checked_add(a, b, "perp accumulator"); }
+  static N mul(N a, N b) { return checked_mul(a, b, "perp accumulator"); }
+  static int128 div(N a, int128 d, Rounding r) { return div_round(a, d, r); }
+};
+
+struct Wide {
+  using N = Int256;
+  static N of(int128 v) { return to256(v); }
+  static N add(const N& a, const N& b) { return a + b; }
+  static N mul(const N& a, const N& b) { return a * b; }
+  static int128 div(const N& a, int128 d, Rounding r) {
+    const N dd = to256(d);
+    N q = a / dd;
+    const N rem = a - q * dd;
+    if (rem != 0) {
+      const bool negative = (a < 0) != (dd < 0);
+      if (r == Rounding::Down && negative) q -= 1;
+      if (r == Rounding::Up && !negative) q += 1;
+    }
+    return from256(q);
+  }
+};
+
+template <class A>
+struct PerpGroup {
+  AssetId quote = 0;
+  typename A::N pnl{};       // quote quanta * 10^K
+  typename A::N notional{};  // quote quanta * 10^K
+  typename A::N mm{};        // quote quanta * 10^(K+9)
+  typename A::N im{};
+};
+
+struct Totals {
+  Value coll{};
+  Value wc_i{};
+  Value wc_m{};
+  Value debt{};
+  Value req_i{};
+  Value req_m{};
+  Value notional{};
+  Value pnl{};
+  bool usable = true;
+};
+
+void add_balances(const MarginCache& c, const MarginAccount& a, Totals& t) {
+  for (const TokenBalance& b : a.balances) {
+    if (b.scaled == 0) continue;
+    const AssetCache& ac = c.assets[b.asset];
+    t.usable = t.usable && ac.price_usable;
+    if (b.scaled > 0) {
+      const Quantity q = supplied_amount(b.scaled, ac.supply_index);
+      const Value v = Value::from_raw(
+          narrow64(mul_div(q.raw(), ac.price.raw(), ac.value_den, Rounding::Down), "collateral"));
+      t.coll += v;
+      t.wc_i += apply_ratio(v, ac.weight_initial, Rounding::Down);
+      t.wc_m += apply_ratio(v, ac.weight_maint, Rounding::Down);
+    } else {
+      const Quantity q = borrowed_amount(b.scaled, ac.borrow_index);
+      const Value v = Value::from_raw(
+          narrow64(mul_div(q.raw(), ac.price.raw(), ac.value_den, Rounding::Up), "debt"));
+      t.debt += v;
+      t.req_i += apply_ratio(v, ac.borrow_weight_initial, Rounding::Up);
+      t.req_m += apply_ratio(v, ac.borrow_weight_maint, Rounding::Up);
+    }
+  }
+}
+
+template <class A>
+void add_positions(const MarginCache& c, const MarginAccount& a, Totals& t) {
+  boost::container::small_vector<PerpGroup<A>, 2> groups;
+  for (const PerpPosition& p : a.positions) {
+    const MarketCache& m = c.markets[p.market];
+    t.usable = t.usable && m.price_usable;
+    PerpGroup<A>* g = nullptr;
+    for (auto& x : groups) {
+      if (x.quote == m.quote) g = &x;
+    }
+    if (g == nullptr) g = &groups.emplace_back(PerpGroup<A>{m.quote, {}, {}, {}, {}});
+    const auto size = A::of(p.size.raw());
+    const auto value = A::mul(size, A::of(m.mark_num));  // size * mark * scale
+    const int64_t dfund = checked_sub(m.funding_index.raw(), p.funding_snapshot.raw(), "funding");
+    auto owed = A::mul(A::mul(size, A::of(dfund)), A::of(m.scale));
+    g->pnl = A::add(A::add(g->pnl, value), A::mul(A::of(p.quote.raw()), A::of(c.pow_k)));
+    g->pnl = A::add(g->pnl, A::mul(owed, A::of(-1)));
+    const auto n = value < 0 ? A::mul(value, A::of(-1)) : value;
+    g->notional = A::add(g->notional, n);
+    if (m.tiers.empty()) continue;
+    std::size_t ti = 0;
+    for (std::size_t i = 1; i < m.tiers.size(); ++i) {
+      if (n >= A::of(m.tiers[i].floor_num)) ti = i;
+    }
+    const TierCache& tc = m.tiers[ti];
+    g->mm = A::add(g->mm, A::add(A::mul(n, A::of(tc.maint_rate)), A::of(-tc.maint_deduction_num)));
+    g->im =
+        A::add(g->im, A::add(A::mul(n, A::of(tc.initial_rate)), A::of(-tc.initial_deduction_num)));
+  }
+  for (const auto& g : groups) {
+    const AssetCache& q = c.assets[g.quote];
+    auto usd = [&](int128 quote_quanta, Rounding r) {
+      return Value::from_raw(narrow64(mul_div(quote_quanta, q.price.raw(), q.value_den, r), "perp"));
+    };
+    t.pnl += usd(A::div(g.pnl, c.pow_k, Rounding::Down), Rounding::Down);
+    t.notional += usd(A::div(g.notional, c.pow_k, Rounding::Up), Rounding::Up);
+    t.req_m += usd(A::div(g.mm, c.pow_k9, Rounding::Up), Rounding::Up);
+    t.req_i += usd(A::div(g.im, c.pow_k9, Rounding::Up), Rounding::Up);
+  }
+}
+
+Totals totals(const MarginCache& c, const MarginAccount& a) {
+  Totals t;
+  add_balances(c, a, t);
+  if (!a.positions.empty()) {
+    Totals perp;
+    try {
+      add_positions<Fast>(c, a, perp);
+    } catch (const OverflowError&) {
+      perp = Totals{};
+      add_positions<Wide>(c, a, perp);
+    }
+    t.usable = t.usable && perp.usable;
+    t.notional = perp.notional;
+    t.pnl = perp.pnl;
+    t.req_i += perp.req_i;
+    t.req_m += perp.req_m;
+    // Net PnL across the account: a gain is collateral (weighted), a loss is debt counted in full.
+    if (t.pnl.is_positive()) {
+      t.coll += t.pnl;
+      t.wc_i += apply_ratio(t.pnl, c.upnl_weight_initial, Rounding::Down);
+      t.wc_m += apply_ratio(t.pnl, c.upnl_weight_maint, Rounding::Down);
+    } else if (t.pnl.is_negative()) {
+      t.debt -= t.pnl;
+      t.req_i -= t.pnl;
+      t.req_m -= t.pnl;
+    }
+  }
+  return t;
+}
+
+std::optional<Ratio> ratio_if(Value num, Value den, Rounding r) {
+  if (den.raw() <= 0) return std::nullopt;
+  return ratio_of(num.raw(), den.raw(), r);
+}
+
+}  // namespace
+
+Value maint_excess(const MarginCache& c, const MarginAccount& a) {
+  const Totals t = totals(c, a);
+  return t.wc_m - t.req_m;
+}
+
+AccountRisk compute_risk(const MarginCache& c, const MarginAccount& a) {
+  const Totals t = totals(c, a);
+  AccountRisk r;
+  r.collateral_value = t.coll;
+  r.weighted_collateral_initial = t.wc_i;
+  r.weighted_collateral_maint = t.wc_m;
+  r.total_debt = t.debt;
+  r.equity = t.coll - t.debt;
+  r.initial_requirement = t.req_i;
+  r.maint_requirement = t.req_m;
+  r.free_collateral = t.wc_i - t.req_i;
+  r.excess_maint = t.wc_m - t.req_m;
+  r.initial_margin = r.equity - r.free_collateral;
+  r.maintenance_margin = r.equity - r.excess_maint;
+  r.perp_notional = t.notional;
+  r.unrealized_pnl = t.pnl;
+  r.health_factor = ratio_if(t.wc_m, t.req_m, Rounding::Down);
+  r.margin_ratio = ratio_if(r.maintenance_margin, r.equity, Rounding::Up);
+  r.debt_coverage = ratio_if(t.wc_m, t.debt, Rounding::Down);
+  r.collateral_to_debt = ratio_if(t.coll, t.debt, Rounding::Down);
+  r.debt_to_equity = ratio_if(t.debt, r.equity, Rounding::Up);
+  r.prices_usable = t.usable;
+  r.initial_ok = t.wc_i >= t.req_i;
+  r.liquidatable = t.usable && t.wc_m < t.req_m;
+  return r;
+}
+
+}  // namespace backstop
