@@ -23,6 +23,7 @@ void override_asset_price(MarginCache& c, AssetId a, Price p) {
 
 void override_mark_price(MarginCache& c, MarketId m, Price p) {
   MarketCache& mc = c.markets.at(m);
+  mc.mark = p;
   mc.mark_num = checked_mul(static_cast<int128>(p.raw()), mc.scale, "mark numerator");
   mc.price_usable = p.raw() > 0;
 }
@@ -58,6 +59,7 @@ MarginCache build_margin_cache(const State& s) {
     MarketCache m;
     m.quote = p.quote;
     m.scale = pow10_128(c.k - market_exponent(s, p));
+    m.mark = st.mark;
     m.mark_num = checked_mul(static_cast<int128>(st.mark.raw()), m.scale, "mark numerator");
     m.funding_index = st.funding_index;
     m.price_usable = fresh(st.mark, st.price_time, p.max_price_age_s, s.now) &&

@@ -34,6 +34,7 @@ struct TierCache {
 struct MarketCache {
   AssetId quote = 0;
   int128 scale = 1;     // 10^(K - k), k = base_decimals + 9 - quote_decimals
+  Price mark{};
   int128 mark_num = 0;  // mark * scale: notional numerator per base quantum
   Price funding_index{};
   std::vector<TierCache> tiers;

@@ -75,6 +75,7 @@ inline constexpr int kRatioDecimals = 9;
 inline constexpr int kIndexDecimals = 12;
 inline constexpr int kMaxAssetDecimals = 18;
 inline constexpr int64_t kRatioOne = 1'000'000'000;
+inline constexpr int64_t kPriceOne = 1'000'000'000;  // one quote unit
 inline constexpr int64_t kIndexOne = 1'000'000'000'000;
 static_assert(kPriceDecimals >= kValueDecimals, "value_of divides by 10^(decimals + price - value)");
 

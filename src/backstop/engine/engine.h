@@ -1,0 +1,66 @@
+// File: engine/engine.h
+// The deterministic core: applies events to State. Every event is validated; a rejected event
+// leaves the state byte-for-byte unchanged (undo snapshot) and says why. Interest accrues to the
+// event's time before the event itself is applied. Single-threaded: one writer, no internal locks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "backstop/engine/event.h"
+#include "backstop/margin/cache.h"
+#include "backstop/margin/risk.h"
+#include "backstop/model/state.h"
+
+namespace backstop {
+
+enum class Reject : uint8_t {
+  None,
+  TimeWentBackwards,
+  InvalidPrice,        // zero or negative
+  AbsurdPriceMove,     // beyond the asset's or market's max_price_move
+  StalePrice,          // a price the check needs is stale or missing
+  InvalidAmount,       // zero or negative amount
+  InsufficientBalance,
+  NotBorrowable,
+  SupplyCap,
+  BorrowCap,
+  DebtCeiling,         // per-asset debt ceiling
+  GlobalDebtCeiling,
+  IsolationCeiling,
+  IsolationMode,       // isolated collateral mixed with others, or asset not borrowable in isolation
+  OpenInterestCap,
+  InitialMargin,
+  WrongMarket,         // isolated sub-account trading another market
+  InvalidParam,
+  Overflow,
+};
+
+[[nodiscard]] std::string_view reject_code(Reject r);  // stable snake_case name used in --json
+
+struct Outcome {
+  Reject code = Reject::None;
+  std::string reason;  // human-readable, names the limit and the numbers
+  [[nodiscard]] bool ok() const { return code == Reject::None; }
+};
+
+class Engine {
+ public:
+  explicit Engine(State initial);
+
+  [[nodiscard]] Outcome apply(const Event& e);
+
+  [[nodiscard]] const State& state() const { return state_; }
+  // Valuation constants for the current state (rebuilt lazily after prices/params/time change).
+  [[nodiscard]] const MarginCache& cache() const;
+  [[nodiscard]] AccountRisk risk(AccountId id) const { return compute_risk(cache(), state_.accounts.at(id)); }
+  // 64-bit XXH3 of a canonical serialization of the whole state (params, markets, accounts, time).
+  [[nodiscard]] uint64_t state_hash() const;
+
+ private:
+  State state_;
+  mutable MarginCache cache_;
+  mutable bool cache_valid_ = false;
+};
+
+}  // namespace backstop

@@ -1,0 +1,132 @@
+// State hash: XXH3-64 over a canonical little-endian serialization of everything observable
+// (parameters, prices, indexes, totals, every account in id order, the clock). Two engines that
+// applied the same events hash equal; any difference in state changes the hash.
+#include <xxhash.h>
+
+#include <cstring>
+#include <string>
+
+#include "backstop/engine/engine.h"
+
+namespace backstop {
+namespace {
+
+class Writer {
+ public:
+  void i64(int64_t v) {
+    unsigned char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF);
+    buf_.append(reinterpret_cast<const char*>(b), 8);
+  }
+  template <class T>
+  void fx(Fixed<T> v) { i64(v.raw()); }
+  template <class T>
+  void opt(const std::optional<T>& v) {
+    i64(v ? 1 : 0);
+    if (v) put(*v);
+  }
+  void str(const std::string& s) {
+    i64(static_cast<int64_t>(s.size()));
+    buf_.append(s);
+  }
+  template <class T>
+  void put(Fixed<T> v) { fx(v); }
+  void put(int64_t v) { i64(v); }
+  [[nodiscard]] uint64_t digest() const { return XXH3_64bits(buf_.data(), buf_.size()); }
+
+ private:
+  std::string buf_;
+};
+
+void write_asset(Writer& w, const AssetParams& p, const AssetState& s) {
+  w.str(p.symbol);
+  w.i64(p.decimals);
+  w.fx(p.weight_initial);
+  w.fx(p.weight_maint);
+  w.fx(p.borrow_weight_initial);
+  w.fx(p.borrow_weight_maint);
+  w.fx(p.liquidation_bonus);
+  w.i64(p.borrowable ? 1 : 0);
+  w.fx(p.rates.base_rate);
+  w.fx(p.rates.slope1);
+  w.fx(p.rates.slope2);
+  w.fx(p.rates.optimal_utilization);
+  w.fx(p.reserve_factor);
+  w.opt(p.supply_cap);
+  w.opt(p.borrow_cap);
+  w.opt(p.debt_ceiling);
+  w.opt(p.isolation_ceiling);
+  w.i64(p.borrowable_in_isolation ? 1 : 0);
+  w.opt(p.max_price_age_s);
+  w.opt(p.max_price_move);
+  w.fx(s.price);
+  w.i64(s.price_time);
+  w.fx(s.supply_index);
+  w.fx(s.borrow_index);
+  w.i64(s.total_supply_scaled);
+  w.i64(s.total_borrow_scaled);
+  w.i64(s.last_accrual);
+  w.fx(s.isolation_debt);
+}
+
+void write_market(Writer& w, const PerpParams& p, const PerpState& s) {
+  w.str(p.symbol);
+  w.i64(p.base_decimals);
+  w.i64(p.quote);
+  w.i64(static_cast<int64_t>(p.tiers.size()));
+  for (const MarginTier& t : p.tiers) {
+    w.fx(t.notional_floor);
+    w.fx(t.initial_rate);
+    w.fx(t.maint_rate);
+  }
+  w.opt(p.oi_cap);
+  w.opt(p.max_price_age_s);
+  w.opt(p.max_price_move);
+  w.fx(s.oracle);
+  w.fx(s.mark);
+  w.i64(s.price_time);
+  w.fx(s.funding_index);
+  w.fx(s.long_oi);
+  w.fx(s.short_oi);
+}
+
+}  // namespace
+
+uint64_t Engine::state_hash() const {
+  Writer w;
+  const State& s = state_;
+  w.str("backstop.state/1");
+  w.i64(s.now);
+  w.str(s.params.preset);
+  w.fx(s.params.upnl_weight_initial);
+  w.fx(s.params.upnl_weight_maint);
+  w.opt(s.params.global_debt_ceiling);
+  w.i64(static_cast<int64_t>(s.assets.size()));
+  for (std::size_t i = 0; i < s.assets.size(); ++i) write_asset(w, s.asset_params[i], s.assets[i]);
+  w.i64(static_cast<int64_t>(s.perps.size()));
+  for (std::size_t i = 0; i < s.perps.size(); ++i) write_market(w, s.perp_params[i], s.perps[i]);
+  w.i64(static_cast<int64_t>(s.owners.size()));
+  for (const Owner& o : s.owners) w.str(o.name);
+  w.i64(static_cast<int64_t>(s.accounts.size()));
+  for (const MarginAccount& a : s.accounts) {
+    w.i64(a.owner);
+    w.i64(a.sub);
+    w.i64(a.mode == MarginMode::Cross ? 0 : 1);
+    w.i64(a.isolated_market ? *a.isolated_market : -1);
+    w.i64(static_cast<int64_t>(a.balances.size()));
+    for (const TokenBalance& b : a.balances) {
+      w.i64(b.asset);
+      w.i64(b.scaled);
+    }
+    w.i64(static_cast<int64_t>(a.positions.size()));
+    for (const PerpPosition& p : a.positions) {
+      w.i64(p.market);
+      w.fx(p.size);
+      w.fx(p.quote);
+      w.fx(p.funding_snapshot);
+    }
+  }
+  return w.digest();
+}
+
+}  // namespace backstop

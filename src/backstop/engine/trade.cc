@@ -1,0 +1,120 @@
+// Perp mutations: mark/oracle updates, trades (open, modify, close, flip) and funding.
+#include <fmt/format.h>
+
+#include "backstop/engine/balance_ops.h"
+#include "backstop/engine/mutations.h"
+
+namespace backstop {
+namespace {
+
+// base quanta * (quote units per whole base, Price scale) -> quote quanta, rounded as asked.
+// quote = size * price * 10^quote_decimals / 10^(base_decimals + 9)
+Quantity to_quote(int128 size, int128 price, int base_decimals, int quote_decimals, Rounding r) {
+  const int k = base_decimals + kPriceDecimals - quote_decimals;
+  if (k >= 0) return Quantity::from_raw(mul_div64(size, price, pow10_128(k), r));
+  return Quantity::from_raw(narrow64(mul_mul_div(size, price, pow10_128(-k), 1, r), "quote"));
+}
+
+}  // namespace
+
+Outcome Mutation::apply(const SetMarkPrice& e, Timestamp t) {
+  PerpState& st = s_.perps.at(e.market);
+  const PerpParams& p = s_.perp_params[e.market];
+  if (Outcome o = check_price(e.mark, st.mark, p.max_price_move, p.symbol + " mark"); !o.ok()) {
+    return o;
+  }
+  const Price oracle = e.oracle.value_or(e.mark);
+  if (Outcome o = check_price(oracle, st.oracle, p.max_price_move, p.symbol + " oracle"); !o.ok()) {
+    return o;
+  }
+  st.mark = e.mark;
+  st.oracle = oracle;
+  st.price_time = t;
+  return {};
+}
+
+Outcome Mutation::apply(const Funding& e, Timestamp /*t*/) {
+  PerpState& st = s_.perps.at(e.market);
+  const PerpParams& p = s_.perp_params[e.market];
+  if (e.index_delta.has_value() == e.rate.has_value()) {
+    return {Reject::InvalidParam, "funding needs exactly one of rate and index_delta"};
+  }
+  Price delta{};
+  if (e.index_delta) {
+    delta = *e.index_delta;
+  } else {
+    if (st.mark.raw() <= 0) return {Reject::StalePrice, fmt::format("{} has no mark", p.symbol)};
+    // index moves by rate * mark quote units per base unit; rounded toward -inf (the per-position
+    // settlement rounds each payment against the account, so neither side gains from this).
+    delta = Price::from_raw(mul_div64(e.rate->raw(), st.mark.raw(), kRatioOne, Rounding::Down));
+  }
+  st.funding_index += delta;
+  return {};
+}
+
+Outcome Mutation::trade_leg(AccountId id, MarketId m, Quantity delta, Price price) {
+  const PerpParams& p = s_.perp_params[m];
+  const AssetParams& q = s_.asset_params[p.quote];
+  MarginAccount& a = touch(id);
+  if (a.mode == MarginMode::Isolated && *a.isolated_market != m) {
+    return {Reject::WrongMarket,
+            fmt::format("isolated sub-account {} trades only {}", s_.account_name(id),
+                        s_.perp_params[*a.isolated_market].symbol)};
+  }
+  PerpState& st = s_.perps[m];
+  PerpPosition& pos = a.position_mut(m);
+  // Settle funding accrued since the last settlement: longs pay (index_now - snapshot) * size,
+  // rounded up (the account pays more / receives less).
+  const int64_t dfund = checked_sub(st.funding_index.raw(), pos.funding_snapshot.raw(), "funding");
+  pos.quote -= to_quote(static_cast<int128>(pos.size.raw()), dfund, p.base_decimals, q.decimals,
+                        Rounding::Up);
+  pos.funding_snapshot = st.funding_index;
+
+  const Quantity old_size = pos.size;
+  const Quantity new_size = old_size + delta;
+  // Cost of the fill, rounded against the account: a buyer pays ceil, a seller receives floor.
+  pos.quote -= to_quote(static_cast<int128>(delta.raw()), price.raw(), p.base_decimals, q.decimals,
+                        Rounding::Up);
+  pos.size = new_size;
+
+  const auto long_part = [](Quantity x) { return x.is_positive() ? x : Quantity{}; };
+  const auto short_part = [](Quantity x) { return x.is_negative() ? -x : Quantity{}; };
+  st.long_oi += long_part(new_size) - long_part(old_size);
+  st.short_oi += short_part(new_size) - short_part(old_size);
+  if (p.oi_cap) {
+    const bool long_up = long_part(new_size) > long_part(old_size);
+    const bool short_up = short_part(new_size) > short_part(old_size);
+    if ((long_up && st.long_oi > *p.oi_cap) || (short_up && st.short_oi > *p.oi_cap)) {
+      return {Reject::OpenInterestCap,
+              fmt::format("{} open-interest cap of {} per side: long {} short {}", p.symbol,
+                          format(*p.oi_cap, p.base_decimals), format(st.long_oi, p.base_decimals),
+                          format(st.short_oi, p.base_decimals))};
+    }
+  }
+  if (new_size.is_zero()) {
+    // Flat: realise PnL into the quote-asset balance (a loss beyond it becomes a borrow).
+    adjust_balance(a.balance_mut(p.quote), s_.assets[p.quote], pos.quote);
+    pos.quote = Quantity{};
+  }
+  a.compact();
+  const bool increases = new_size.abs() > old_size.abs() ||
+                         (old_size.is_positive() && new_size.is_negative()) ||
+                         (old_size.is_negative() && new_size.is_positive());
+  if (increases) return check_initial(id);
+  return {};
+}
+
+Outcome Mutation::apply(const Trade& e, Timestamp /*t*/) {
+  if (e.size_delta.is_zero()) return {Reject::InvalidAmount, "trade size must be non-zero"};
+  if (e.price.raw() <= 0) {
+    return {Reject::InvalidPrice, fmt::format("trade price {} is not positive", format(e.price))};
+  }
+  if (e.counterparty && *e.counterparty == e.account) {
+    return {Reject::InvalidParam, "an account cannot trade with itself"};
+  }
+  if (Outcome o = trade_leg(e.account, e.market, e.size_delta, e.price); !o.ok()) return o;
+  if (e.counterparty) return trade_leg(*e.counterparty, e.market, -e.size_delta, e.price);
+  return {};
+}
+
+}  // namespace backstop
