@@ -62,12 +62,26 @@ std::optional<int64_t> closed_form(Probe& pr, int64_t p0, int64_t e0, int64_t pb
   const int128 num = static_cast<int128>(2 * e0 + 1) * (pb - p0);
   const int128 den = static_cast<int128>(2) * (e0 - eb);
   const int64_t guess = narrow64(p0 + div_round(num, den, pb > p0 ? Rounding::Down : Rounding::Up));
-  // Confirm: walk to the exact boundary from the guess (a few ticks at most when linear).
-  const int64_t step = pb > p0 ? 1 : -1;
-  int64_t p = guess;
-  for (int i = 0; i < 64 && pr.excess(p) < 0; ++i) p -= step;   // back into the safe side
-  for (int i = 0; i < 128 && pr.excess(p) >= 0; ++i) p += step;  // first unsafe price
-  if (pr.excess(p) >= 0 || pr.excess(p - step) < 0) return std::nullopt;
+  // Confirm on the exact valuation. Rounding to micro-dollars makes the excess flat over runs of
+  // ticks, so resolve the last plateau by doubling out from the guess and bisecting.
+  const int64_t toward_unsafe = pb > p0 ? 1 : -1;
+  int64_t safe = guess;
+  int64_t unsafe = guess;
+  int64_t d = 1;
+  while (pr.excess(safe) < 0 && d < (int64_t{1} << 40)) {
+    safe = std::clamp<int64_t>(guess - toward_unsafe * d, std::min(p0, pb), std::max(p0, pb));
+    d *= 2;
+  }
+  d = 1;
+  while (pr.excess(unsafe) >= 0 && d < (int64_t{1} << 40)) {
+    unsafe = std::clamp<int64_t>(guess + toward_unsafe * d, std::min(p0, pb), std::max(p0, pb));
+    d *= 2;
+  }
+  if (pr.excess(safe) < 0 || pr.excess(unsafe) >= 0) return std::nullopt;
+  const int64_t p = bisect(pr, safe, unsafe);
+  // The closed form must have landed within a rounding plateau of the exact answer.
+  const int64_t tolerance = std::max<int64_t>(1000, (p0 < 0 ? -p0 : p0) / 1'000'000);
+  if (p - guess > tolerance || guess - p > tolerance) return std::nullopt;
   return p;
 }
 

@@ -1,0 +1,45 @@
+// Small builders for hand-made venues in tests. Decimal text in, exact fixed-point out.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "backstop/engine/engine.h"
+#include "backstop/money/fixed.h"
+
+namespace backstop::testing_util {
+
+inline int64_t dec(const std::string& s, int decimals) {
+  std::string err;
+  auto v = parse_decimal(s, decimals, &err);
+  if (!v) throw std::runtime_error("bad decimal in test: " + s + ": " + err);
+  return *v;
+}
+inline Price px(const std::string& s) { return Price::from_raw(dec(s, kPriceDecimals)); }
+inline Ratio rt(const std::string& s) { return Ratio::from_raw(dec(s, kRatioDecimals)); }
+inline Value usd(const std::string& s) { return Value::from_raw(dec(s, kValueDecimals)); }
+inline Quantity qty(const std::string& s, int decimals) {
+  return Quantity::from_raw(dec(s, decimals));
+}
+
+inline AssetParams asset(const std::string& sym, int decimals, const std::string& w_init,
+                         const std::string& w_maint, bool borrowable = false) {
+  AssetParams p;
+  p.symbol = sym;
+  p.decimals = decimals;
+  p.weight_initial = rt(w_init);
+  p.weight_maint = rt(w_maint);
+  p.borrowable = borrowable;
+  return p;
+}
+
+inline AssetState priced(const std::string& price) {
+  AssetState s;
+  s.price = px(price);
+  return s;
+}
+
+inline Event ev(Timestamp t, EventBody b) { return Event{t, std::move(b), "test"}; }
+
+}  // namespace backstop::testing_util
