@@ -1,0 +1,170 @@
+#include "backstop/report/json.h"
+
+#include <fmt/format.h>
+
+namespace backstop {
+
+using nlohmann::ordered_json;
+
+std::string hash_hex(uint64_t h) { return fmt::format("{:016x}", h); }
+
+namespace {
+
+ordered_json to_json(const MetricValue& v) {
+  if (v.null) return nullptr;
+  switch (v.type) {
+    case MetricType::Bool: return v.flag;
+    case MetricType::Text: return v.text;
+    case MetricType::Count: return v.raw;
+    default: return format_decimal(v.raw, v.decimals);
+  }
+}
+
+void put(ordered_json& obj, const std::vector<NamedValue>& values) {
+  for (const NamedValue& nv : values) obj[std::string(nv.name)] = to_json(nv.value);
+}
+
+ordered_json nullable(const std::string& s) {
+  return s.empty() ? ordered_json(nullptr) : ordered_json(s);
+}
+
+ordered_json account_json(const State& s, const MarginCache& cache, AccountId id,
+                          const AccountRisk& risk) {
+  const MarginAccount& a = s.accounts.at(id);
+  ordered_json j = ordered_json::object();
+  j["id"] = s.account_name(id);
+  j["owner"] = s.owners.at(a.owner).name;
+  j["sub"] = a.sub;
+  j["mode"] = a.mode == MarginMode::Cross ? "cross" : "isolated";
+  j["isolated_market"] = a.isolated_market ? ordered_json(s.perp_params.at(*a.isolated_market).symbol)
+                                           : ordered_json(nullptr);
+  put(j, account_flag_values(risk));
+  ordered_json metrics = ordered_json::object();
+  put(metrics, account_metric_values(risk));
+  j["metrics"] = std::move(metrics);
+
+  ordered_json balances = ordered_json::array();
+  for (const TokenBalance& b : a.balances) {
+    if (b.scaled == 0) continue;
+    balances.push_back({{"asset", s.asset_params.at(b.asset).symbol},
+                        {"amount", format(balance_amount(s, a, b.asset),
+                                          s.asset_params.at(b.asset).decimals)}});
+  }
+  j["balances"] = std::move(balances);
+
+  ordered_json positions = ordered_json::array();
+  for (const PerpPosition& p : a.positions) {
+    const PerpParams& pp = s.perp_params.at(p.market);
+    const std::optional<Price> entry = entry_price(s, p);
+    positions.push_back({{"market", pp.symbol},
+                         {"size", format(p.size, pp.base_decimals)},
+                         {"quote", format(p.quote, s.asset_params.at(pp.quote).decimals)},
+                         {"entry_price", entry ? ordered_json(format(*entry)) : ordered_json()}});
+  }
+  j["positions"] = std::move(positions);
+
+  ordered_json drivers = ordered_json::array();
+  for (const DriverRisk& d : driver_risks(cache, a)) {
+    ordered_json dj = ordered_json::object();
+    dj["kind"] = driver_kind_name(d.kind);
+    dj["symbol"] = driver_symbol(s, d);
+    put(dj, driver_values(d));
+    dj["dte_delta"] = d.dte_delta ? ordered_json(*d.dte_delta) : ordered_json(nullptr);
+    drivers.push_back(std::move(dj));
+  }
+  j["drivers"] = std::move(drivers);
+  return j;
+}
+
+ordered_json expectation_json(const Expectation& e, const ExpectationResult& r) {
+  ordered_json j = ordered_json::object();
+  j["origin"] = e.origin;
+  j["t"] = e.t ? ordered_json(*e.t) : ordered_json(nullptr);
+  j["evaluated_at"] = r.evaluated_at;
+  j["account"] = nullable(e.account);
+  j["asset"] = e.scope == MetricScope::Asset || e.scope == MetricScope::Balance
+                   ? ordered_json(e.symbol)
+                   : ordered_json(nullptr);
+  j["market"] = e.scope == MetricScope::Market || e.scope == MetricScope::Position
+                    ? ordered_json(e.symbol)
+                    : ordered_json(nullptr);
+  j["driver"] = e.scope == MetricScope::Driver ? ordered_json(e.symbol) : ordered_json(nullptr);
+  j["metric"] = e.metric;
+  j["op"] = e.op == ExpectOp::Equals ? "equals" : e.op == ExpectOp::Approx ? "approx" : "range";
+  j["expected"] = e.expected_text();
+  j["actual"] = r.actual.str();
+  j["passed"] = r.passed;
+  return j;
+}
+
+}  // namespace
+
+ordered_json run_to_json(const RunResult& r) {
+  const Engine& engine = *r.engine;
+  const State& s = engine.state();
+  const MarginCache& cache = engine.cache();
+
+  ordered_json j = ordered_json::object();
+  j["schema"] = kRunSchema;
+  j["scenario"] = {{"file", r.file},
+                   {"name", r.name},
+                   {"description", r.description},
+                   {"preset", nullable(r.preset)}};
+  j["final_time"] = s.now;
+  j["state_hash"] = hash_hex(engine.state_hash());
+  j["events"] = {{"total", r.events_total},
+                 {"applied", r.events_applied},
+                 {"rejected", r.rejections.size()}};
+
+  ordered_json rejections = ordered_json::array();
+  for (const Rejection& x : r.rejections) {
+    rejections.push_back({{"index", x.index},
+                          {"time", x.time},
+                          {"origin", x.origin},
+                          {"type", x.type},
+                          {"code", x.code},
+                          {"reason", x.reason}});
+  }
+  j["rejections"] = std::move(rejections);
+
+  std::vector<AccountRisk> risks;
+  risks.reserve(s.accounts.size());
+  ordered_json accounts = ordered_json::array();
+  for (std::size_t i = 0; i < s.accounts.size(); ++i) {
+    const auto id = static_cast<AccountId>(i);
+    risks.push_back(engine.risk(id));
+    accounts.push_back(account_json(s, cache, id, risks.back()));
+  }
+  j["accounts"] = std::move(accounts);
+
+  const VenueAggregate venue = aggregate(s, cache);
+  ordered_json assets = ordered_json::array();
+  for (const AssetAggregate& a : venue.assets) {
+    ordered_json aj = {{"symbol", s.asset_params.at(a.asset).symbol}};
+    put(aj, asset_values(s, a));
+    assets.push_back(std::move(aj));
+  }
+  j["assets"] = std::move(assets);
+  ordered_json markets = ordered_json::array();
+  for (const MarketAggregate& m : venue.markets) {
+    ordered_json mj = {{"symbol", s.perp_params.at(m.market).symbol}};
+    put(mj, market_values(s, m));
+    markets.push_back(std::move(mj));
+  }
+  j["markets"] = std::move(markets);
+  ordered_json vj = ordered_json::object();
+  put(vj, venue_values(venue, risks));
+  j["venue"] = std::move(vj);
+
+  ordered_json expectations = ordered_json::array();
+  for (std::size_t i = 0; i < r.expectations.size(); ++i) {
+    expectations.push_back(expectation_json(r.expectations[i], r.results[i]));
+  }
+  j["expectations"] = std::move(expectations);
+  j["expectations_failed"] = r.failed_expectations();
+  return j;
+}
+
+std::string run_to_json_text(const RunResult& r) { return run_to_json(r).dump(2) + "\n"; }
+
+}  // namespace backstop
