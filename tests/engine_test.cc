@@ -1,10 +1,11 @@
 // Event engine: every limit rejects with its reason and leaves state byte-identical; interest
 // accrual matches the kinked rate model by hand; same events give the same hash.
+#include "backstop/engine/engine.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "backstop/engine/engine.h"
 #include "test_util.h"
 
 namespace backstop {
@@ -93,8 +94,8 @@ TEST(Limits, BorrowCapDebtCeilingGlobalCeiling) {
   ASSERT_TRUE(e.apply(ev(3, SetParam{ParamTarget::Asset, kUsdc, "debt_ceiling", "none"})).ok());
   ASSERT_TRUE(e.apply(ev(3, SetParam{ParamTarget::Venue, 0, "global_debt_ceiling", "700"})).ok());
   ASSERT_TRUE(e.apply(ev(4, Borrow{kAlice, kUsdc, qty("600", 6)})).ok());
-  expect_reject(e, ev(4, Borrow{kAlice, kUsdc, qty("100.000001", 6)}),
-                Reject::GlobalDebtCeiling, "global debt ceiling of 700");
+  expect_reject(e, ev(4, Borrow{kAlice, kUsdc, qty("100.000001", 6)}), Reject::GlobalDebtCeiling,
+                "global debt ceiling of 700");
 }
 
 TEST(Limits, SupplyCapAndLiquidity) {
@@ -226,19 +227,32 @@ std::vector<Event> random_events(uint64_t seed, int n) {
     const auto acct = static_cast<AccountId>(rng() % 3);
     const int64_t amt = static_cast<int64_t>(rng() % 5000) + 1;
     switch (rng() % 7) {
-      case 0: out.push_back(ev(t, Deposit{acct, kUsdc, qty(std::to_string(amt), 6)})); break;
-      case 1: out.push_back(ev(t, Deposit{acct, kWeth, qty(std::to_string(amt % 7 + 1), 9)})); break;
-      case 2: out.push_back(ev(t, Borrow{acct, kUsdc, qty(std::to_string(amt), 6)})); break;
-      case 3: out.push_back(ev(t, Repay{acct, kUsdc, qty(std::to_string(amt), 6)})); break;
+      case 0:
+        out.push_back(ev(t, Deposit{acct, kUsdc, qty(std::to_string(amt), 6)}));
+        break;
+      case 1:
+        out.push_back(ev(t, Deposit{acct, kWeth, qty(std::to_string(amt % 7 + 1), 9)}));
+        break;
+      case 2:
+        out.push_back(ev(t, Borrow{acct, kUsdc, qty(std::to_string(amt), 6)}));
+        break;
+      case 3:
+        out.push_back(ev(t, Repay{acct, kUsdc, qty(std::to_string(amt), 6)}));
+        break;
       case 4:
         out.push_back(ev(t, SetAssetPrice{kWeth, Price::from_raw(1'500'000'000'000 +
-                                                                 static_cast<int64_t>(rng() % 1'000'000'000'000))}));
+                                                                 static_cast<int64_t>(
+                                                                     rng() % 1'000'000'000'000))}));
         break;
       case 5:
-        out.push_back(ev(t, Trade{acct, 0, Quantity::from_raw(static_cast<int64_t>(rng() % 20'000'000) - 10'000'000),
-                                  px("50000"), std::nullopt}));
+        out.push_back(
+            ev(t, Trade{acct, 0,
+                        Quantity::from_raw(static_cast<int64_t>(rng() % 20'000'000) - 10'000'000),
+                        px("50000"), std::nullopt}));
         break;
-      default: out.push_back(ev(t, Withdraw{acct, kWeth, qty("1", 9)})); break;
+      default:
+        out.push_back(ev(t, Withdraw{acct, kWeth, qty("1", 9)}));
+        break;
     }
   }
   return out;
@@ -272,7 +286,9 @@ TEST(Determinism, RejectedEventsNeverChangeState) {
   for (const Event& ev_ : events) {
     const uint64_t before = e.state_hash();
     const Outcome o = e.apply(ev_);
-    if (!o.ok()) ASSERT_EQ(e.state_hash(), before) << o.reason;
+    if (!o.ok()) {
+      ASSERT_EQ(e.state_hash(), before) << o.reason;
+    }
   }
 }
 

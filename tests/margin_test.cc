@@ -25,8 +25,8 @@ TEST(Metrics, AaveStyleHealthFactorHandDerived) {
   State s = lending_venue();
   s.add_owner("alice");
   MarginAccount& a = s.accounts[0];
-  a.balances.push_back({0, dec("10", 9)});          // 10 WETH
-  a.balances.push_back({1, -dec("12000", 6)});      // 12,000 USDC debt
+  a.balances.push_back({0, dec("10", 9)});      // 10 WETH
+  a.balances.push_back({1, -dec("12000", 6)});  // 12,000 USDC debt
   const MarginCache c = build_margin_cache(s);
   const AccountRisk r = compute_risk(c, a);
   // collateral 10 * 2000 = 20,000; weighted maint 20,000 * 0.825 = 16,500; initial 16,000
@@ -121,7 +121,7 @@ TEST(Metrics, TieredPerpMarginHandDerived) {
   EXPECT_EQ(r.initial_requirement, usd("3400"));
   EXPECT_EQ(r.unrealized_pnl, usd("0"));
   EXPECT_EQ(r.health_factor, rt("11.764705882"));  // 20,000 / 1,700
-  EXPECT_EQ(r.margin_ratio, rt("0.085"));           // Binance margin ratio = MM / balance
+  EXPECT_EQ(r.margin_ratio, rt("0.085"));          // Binance margin ratio = MM / balance
 
   // Mark 57,000: PnL -15,000; notional 285,000 -> MM 2,850 - 1,300 = 1,550;
   // requirement 15,000 + 1,550 = 16,550; HF = 20,000 / 16,550 = 1.208459214...

@@ -17,11 +17,11 @@ struct DivCase {
 // Hand-derived: floor/ceil of a/b for all four sign combinations, exact and inexact.
 TEST(Rounding, DivisionTable) {
   const DivCase cases[] = {
-      {7, 2, 3, 4, 3, 4},       {-7, 2, -4, -3, -3, -4},   {7, -2, -4, -3, -3, -4},
-      {-7, -2, 3, 4, 3, 4},     {6, 3, 2, 2, 2, 2},        {-6, 3, -2, -2, -2, -2},
-      {5, 2, 2, 3, 2, 2},       {-5, 2, -3, -2, -2, -2},   {1, 3, 0, 1, 0, 0},
-      {-1, 3, -1, 0, 0, 0},     {2, 3, 0, 1, 0, 1},        {0, 5, 0, 0, 0, 0},
-      {0, -5, 0, 0, 0, 0},      {15, 10, 1, 2, 1, 2},      {25, 10, 2, 3, 2, 2},
+      {7, 2, 3, 4, 3, 4},   {-7, 2, -4, -3, -3, -4}, {7, -2, -4, -3, -3, -4},
+      {-7, -2, 3, 4, 3, 4}, {6, 3, 2, 2, 2, 2},      {-6, 3, -2, -2, -2, -2},
+      {5, 2, 2, 3, 2, 2},   {-5, 2, -3, -2, -2, -2}, {1, 3, 0, 1, 0, 0},
+      {-1, 3, -1, 0, 0, 0}, {2, 3, 0, 1, 0, 1},      {0, 5, 0, 0, 0, 0},
+      {0, -5, 0, 0, 0, 0},  {15, 10, 1, 2, 1, 2},    {25, 10, 2, 3, 2, 2},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(testing::Message() << c.a << "/" << c.b);
@@ -112,20 +112,19 @@ TEST(Fixed, ValueOfRoundsBothWays) {
   EXPECT_EQ(value_of(q, 9, p, Rounding::Down).raw(), 7'500'625'000);
   EXPECT_EQ(value_of(q, 9, p, Rounding::Up).raw(), 7'500'625'000);
   // 1 wei-like unit of an 18-decimal asset at $1: 1e-18 USD -> 0 down, 1e-6 up
-  EXPECT_EQ(value_of(Quantity::from_raw(1), 18, Price::from_raw(1'000'000'000), Rounding::Down).raw(),
-            0);
+  EXPECT_EQ(
+      value_of(Quantity::from_raw(1), 18, Price::from_raw(1'000'000'000), Rounding::Down).raw(), 0);
   EXPECT_EQ(value_of(Quantity::from_raw(1), 18, Price::from_raw(1'000'000'000), Rounding::Up).raw(),
             1);
   // negative quantities: Down is toward -inf
-  EXPECT_EQ(value_of(Quantity::from_raw(-1), 18, Price::from_raw(1'000'000'000), Rounding::Down)
-                .raw(),
-            -1);
-  EXPECT_EQ(quantity_of(Value::from_raw(1'000'000), 6, Price::from_raw(3'000'000'000),
-                        Rounding::Down)
-                .raw(),
-            333'333);
-  EXPECT_EQ(quantity_of(Value::from_raw(1'000'000), 6, Price::from_raw(3'000'000'000),
-                        Rounding::Up)
+  EXPECT_EQ(
+      value_of(Quantity::from_raw(-1), 18, Price::from_raw(1'000'000'000), Rounding::Down).raw(),
+      -1);
+  EXPECT_EQ(
+      quantity_of(Value::from_raw(1'000'000), 6, Price::from_raw(3'000'000'000), Rounding::Down)
+          .raw(),
+      333'333);
+  EXPECT_EQ(quantity_of(Value::from_raw(1'000'000), 6, Price::from_raw(3'000'000'000), Rounding::Up)
                 .raw(),
             333'334);
 }

@@ -16,9 +16,15 @@ inline int64_t dec(const std::string& s, int decimals) {
   if (!v) throw std::runtime_error("bad decimal in test: " + s + ": " + err);
   return *v;
 }
-inline Price px(const std::string& s) { return Price::from_raw(dec(s, kPriceDecimals)); }
-inline Ratio rt(const std::string& s) { return Ratio::from_raw(dec(s, kRatioDecimals)); }
-inline Value usd(const std::string& s) { return Value::from_raw(dec(s, kValueDecimals)); }
+inline Price px(const std::string& s) {
+  return Price::from_raw(dec(s, kPriceDecimals));
+}
+inline Ratio rt(const std::string& s) {
+  return Ratio::from_raw(dec(s, kRatioDecimals));
+}
+inline Value usd(const std::string& s) {
+  return Value::from_raw(dec(s, kValueDecimals));
+}
 inline Quantity qty(const std::string& s, int decimals) {
   return Quantity::from_raw(dec(s, decimals));
 }
@@ -40,6 +46,8 @@ inline AssetState priced(const std::string& price) {
   return s;
 }
 
-inline Event ev(Timestamp t, EventBody b) { return Event{t, std::move(b), "test"}; }
+inline Event ev(Timestamp t, EventBody b) {
+  return Event{t, std::move(b), "test"};
+}
 
 }  // namespace backstop::testing_util

@@ -11,33 +11,51 @@
 namespace backstop {
 
 std::string_view event_kind(const EventBody& b) {
-  static constexpr std::string_view kNames[] = {"price",  "mark",  "deposit", "withdraw",
-                                                "borrow", "repay", "trade",   "funding",
-                                                "tick",   "param"};
+  static constexpr std::string_view kNames[] = {"price", "mark",  "deposit", "withdraw", "borrow",
+                                                "repay", "trade", "funding", "tick",     "param"};
   return kNames[b.index()];
 }
 
 std::string_view reject_code(Reject r) {
   switch (r) {
-    case Reject::None: return "none";
-    case Reject::TimeWentBackwards: return "time_went_backwards";
-    case Reject::InvalidPrice: return "invalid_price";
-    case Reject::AbsurdPriceMove: return "absurd_price_move";
-    case Reject::StalePrice: return "stale_price";
-    case Reject::InvalidAmount: return "invalid_amount";
-    case Reject::InsufficientBalance: return "insufficient_balance";
-    case Reject::NotBorrowable: return "not_borrowable";
-    case Reject::SupplyCap: return "supply_cap";
-    case Reject::BorrowCap: return "borrow_cap";
-    case Reject::DebtCeiling: return "debt_ceiling";
-    case Reject::GlobalDebtCeiling: return "global_debt_ceiling";
-    case Reject::IsolationCeiling: return "isolation_ceiling";
-    case Reject::IsolationMode: return "isolation_mode";
-    case Reject::OpenInterestCap: return "open_interest_cap";
-    case Reject::InitialMargin: return "initial_margin";
-    case Reject::WrongMarket: return "wrong_market";
-    case Reject::InvalidParam: return "invalid_param";
-    case Reject::Overflow: return "overflow";
+    case Reject::None:
+      return "none";
+    case Reject::TimeWentBackwards:
+      return "time_went_backwards";
+    case Reject::InvalidPrice:
+      return "invalid_price";
+    case Reject::AbsurdPriceMove:
+      return "absurd_price_move";
+    case Reject::StalePrice:
+      return "stale_price";
+    case Reject::InvalidAmount:
+      return "invalid_amount";
+    case Reject::InsufficientBalance:
+      return "insufficient_balance";
+    case Reject::NotBorrowable:
+      return "not_borrowable";
+    case Reject::SupplyCap:
+      return "supply_cap";
+    case Reject::BorrowCap:
+      return "borrow_cap";
+    case Reject::DebtCeiling:
+      return "debt_ceiling";
+    case Reject::GlobalDebtCeiling:
+      return "global_debt_ceiling";
+    case Reject::IsolationCeiling:
+      return "isolation_ceiling";
+    case Reject::IsolationMode:
+      return "isolation_mode";
+    case Reject::OpenInterestCap:
+      return "open_interest_cap";
+    case Reject::InitialMargin:
+      return "initial_margin";
+    case Reject::WrongMarket:
+      return "wrong_market";
+    case Reject::InvalidParam:
+      return "invalid_param";
+    case Reject::Overflow:
+      return "overflow";
   }
   return "unknown";
 }

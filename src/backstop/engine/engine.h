@@ -17,21 +17,21 @@ namespace backstop {
 enum class Reject : uint8_t {
   None,
   TimeWentBackwards,
-  InvalidPrice,        // zero or negative
-  AbsurdPriceMove,     // beyond the asset's or market's max_price_move
-  StalePrice,          // a price the check needs is stale or missing
-  InvalidAmount,       // zero or negative amount
+  InvalidPrice,     // zero or negative
+  AbsurdPriceMove,  // beyond the asset's or market's max_price_move
+  StalePrice,       // a price the check needs is stale or missing
+  InvalidAmount,    // zero or negative amount
   InsufficientBalance,
   NotBorrowable,
   SupplyCap,
   BorrowCap,
-  DebtCeiling,         // per-asset debt ceiling
+  DebtCeiling,  // per-asset debt ceiling
   GlobalDebtCeiling,
   IsolationCeiling,
-  IsolationMode,       // isolated collateral mixed with others, or asset not borrowable in isolation
+  IsolationMode,  // isolated collateral mixed with others, or asset not borrowable in isolation
   OpenInterestCap,
   InitialMargin,
-  WrongMarket,         // isolated sub-account trading another market
+  WrongMarket,  // isolated sub-account trading another market
   InvalidParam,
   Overflow,
 };
@@ -53,7 +53,9 @@ class Engine {
   [[nodiscard]] const State& state() const { return state_; }
   // Valuation constants for the current state (rebuilt lazily after prices/params/time change).
   [[nodiscard]] const MarginCache& cache() const;
-  [[nodiscard]] AccountRisk risk(AccountId id) const { return compute_risk(cache(), state_.accounts.at(id)); }
+  [[nodiscard]] AccountRisk risk(AccountId id) const {
+    return compute_risk(cache(), state_.accounts.at(id));
+  }
   // 64-bit XXH3 of a canonical serialization of the whole state (params, markets, accounts, time).
   [[nodiscard]] uint64_t state_hash() const;
 

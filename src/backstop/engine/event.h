@@ -61,9 +61,9 @@ struct Tick {};  // time passes: interest accrues to the event time, nothing els
 enum class ParamTarget : uint8_t { Venue, Asset, Market };
 struct SetParam {
   ParamTarget target = ParamTarget::Venue;
-  uint16_t id = 0;     // asset or market id; ignored for the venue
-  std::string field;   // documented in docs/scenario-format.md (parameter changes)
-  std::string value;   // decimal text, integer, "true"/"false" or "none"
+  uint16_t id = 0;    // asset or market id; ignored for the venue
+  std::string field;  // documented in docs/scenario-format.md (parameter changes)
+  std::string value;  // decimal text, integer, "true"/"false" or "none"
 };
 
 using EventBody = std::variant<SetAssetPrice, SetMarkPrice, Deposit, Withdraw, Borrow, Repay, Trade,

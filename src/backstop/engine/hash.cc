@@ -15,11 +15,14 @@ class Writer {
  public:
   void i64(int64_t v) {
     unsigned char b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF);
+    for (int i = 0; i < 8; ++i)
+      b[i] = static_cast<unsigned char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF);
     buf_.append(reinterpret_cast<const char*>(b), 8);
   }
   template <class T>
-  void fx(Fixed<T> v) { i64(v.raw()); }
+  void fx(Fixed<T> v) {
+    i64(v.raw());
+  }
   template <class T>
   void opt(const std::optional<T>& v) {
     i64(v ? 1 : 0);
@@ -30,7 +33,9 @@ class Writer {
     buf_.append(s);
   }
   template <class T>
-  void put(Fixed<T> v) { fx(v); }
+  void put(Fixed<T> v) {
+    fx(v);
+  }
   void put(int64_t v) { i64(v); }
   [[nodiscard]] uint64_t digest() const { return XXH3_64bits(buf_.data(), buf_.size()); }
 

@@ -19,9 +19,8 @@ Outcome check_price(Price next, Price prev, const std::optional<Ratio>& max_move
     const int128 diff = static_cast<int128>(next.raw()) - prev.raw();
     const int128 mag = diff < 0 ? -diff : diff;
     if (compare_ratio(mag, prev.raw(), max_move->raw(), kRatioOne) > 0) {
-      return {Reject::AbsurdPriceMove,
-              fmt::format("{} price {} moves more than {} from {}", what, format(next),
-                          format(*max_move), format(prev))};
+      return {Reject::AbsurdPriceMove, fmt::format("{} price {} moves more than {} from {}", what,
+                                                   format(next), format(*max_move), format(prev))};
     }
   }
   return {};
@@ -63,9 +62,8 @@ Outcome Mutation::check_initial(AccountId id) {
   const MarginCache c = build_margin_cache(s_);
   const AccountRisk r = compute_risk(c, s_.accounts[id]);
   if (!r.prices_usable) {
-    return {Reject::StalePrice,
-            fmt::format("account {}: a price it depends on is stale or missing",
-                        s_.account_name(id))};
+    return {Reject::StalePrice, fmt::format("account {}: a price it depends on is stale or missing",
+                                            s_.account_name(id))};
   }
   if (!r.initial_ok) {
     return {Reject::InitialMargin,
@@ -118,9 +116,9 @@ Outcome Mutation::apply(const Deposit& e, Timestamp /*t*/) {
   if (p.supply_cap) {
     const Quantity after = total_supply(st) + e.amount;
     if (after > *p.supply_cap) {
-      return {Reject::SupplyCap, fmt::format("supply cap of {} {}: total supply would be {}",
-                                             format(*p.supply_cap, p.decimals), p.symbol,
-                                             format(after, p.decimals))};
+      return {Reject::SupplyCap,
+              fmt::format("supply cap of {} {}: total supply would be {}",
+                          format(*p.supply_cap, p.decimals), p.symbol, format(after, p.decimals))};
     }
   }
   TokenBalance& b = a.balance_mut(e.asset);
@@ -196,8 +194,8 @@ Outcome Mutation::apply(const Borrow& e, Timestamp /*t*/) {
     Value total = amount_value;
     for (std::size_t i = 0; i < s_.assets.size(); ++i) {
       if (s_.assets[i].total_borrow_scaled == 0) continue;
-      total += value_of(total_borrow(s_.assets[i]), s_.asset_params[i].decimals,
-                        s_.assets[i].price, Rounding::Up);
+      total += value_of(total_borrow(s_.assets[i]), s_.asset_params[i].decimals, s_.assets[i].price,
+                        Rounding::Up);
     }
     if (total > *s_.params.global_debt_ceiling) {
       return {Reject::GlobalDebtCeiling,
@@ -208,8 +206,9 @@ Outcome Mutation::apply(const Borrow& e, Timestamp /*t*/) {
   if (const auto iso = isolated_collateral(a)) {
     const AssetParams& ip = s_.asset_params[*iso];
     if (!p.borrowable_in_isolation) {
-      return {Reject::IsolationMode, fmt::format("{} is not borrowable against isolated collateral {}",
-                                                 p.symbol, ip.symbol)};
+      return {
+          Reject::IsolationMode,
+          fmt::format("{} is not borrowable against isolated collateral {}", p.symbol, ip.symbol)};
     }
     AssetState& is = s_.assets[*iso];
     const Value next = is.isolation_debt + amount_value;
@@ -255,6 +254,8 @@ Outcome Mutation::apply(const SetAssetPrice& e, Timestamp t) {
   return {};
 }
 
-Outcome Mutation::apply(const Tick& /*e*/, Timestamp /*t*/) { return {}; }
+Outcome Mutation::apply(const Tick& /*e*/, Timestamp /*t*/) {
+  return {};
+}
 
 }  // namespace backstop

@@ -148,14 +148,18 @@ std::string set_venue_field(VenueParams& p, const std::string& f, const std::str
 Outcome Mutation::apply(const SetParam& e, Timestamp /*t*/) {
   std::string err;
   switch (e.target) {
-    case ParamTarget::Venue: err = set_venue_field(s_.params, e.field, e.value); break;
+    case ParamTarget::Venue:
+      err = set_venue_field(s_.params, e.field, e.value);
+      break;
     case ParamTarget::Asset: {
       AssetParams& p = s_.asset_params.at(e.id);
       err = set_asset_field(p, e.field, e.value);
       if (err.empty()) err = validate_asset(p);
       break;
     }
-    case ParamTarget::Market: err = set_market_field(s_.perp_params.at(e.id), e.field, e.value); break;
+    case ParamTarget::Market:
+      err = set_market_field(s_.perp_params.at(e.id), e.field, e.value);
+      break;
   }
   if (!err.empty()) return bad(e, err);
   return {};

@@ -21,7 +21,7 @@ struct AssetAggregate {
   Ratio supply_rate{};  // annual
   std::optional<Ratio> supply_cap_utilization;
   std::optional<Ratio> borrow_cap_utilization;
-  std::optional<Ratio> debt_ceiling_utilization;       // borrow_value / debt_ceiling
+  std::optional<Ratio> debt_ceiling_utilization;  // borrow_value / debt_ceiling
   Value isolation_debt{};
   std::optional<Ratio> isolation_ceiling_utilization;  // isolation_debt / isolation_ceiling
 };
@@ -30,7 +30,7 @@ struct MarketAggregate {
   MarketId market = 0;
   Quantity long_oi{};
   Quantity short_oi{};
-  Value oi_notional{};  // max(long, short) * mark, valued in USD
+  Value oi_notional{};                      // max(long, short) * mark, valued in USD
   std::optional<Ratio> oi_cap_utilization;  // max(long, short) / oi_cap
 };
 

@@ -19,7 +19,7 @@ struct AssetCache {
   Ratio weight_maint{};
   Ratio borrow_weight_initial = ratio_one();
   Ratio borrow_weight_maint = ratio_one();
-  int128 value_den = 1;  // 10^(decimals + 3): value = qty * price / value_den
+  int128 value_den = 1;       // 10^(decimals + 3): value = qty * price / value_den
   bool price_usable = false;  // positive and fresh at State::now
 };
 
@@ -33,7 +33,7 @@ struct TierCache {
 
 struct MarketCache {
   AssetId quote = 0;
-  int128 scale = 1;     // 10^(K - k), k = base_decimals + 9 - quote_decimals
+  int128 scale = 1;  // 10^(K - k), k = base_decimals + 9 - quote_decimals
   Price mark{};
   int128 mark_num = 0;  // mark * scale: notional numerator per base quantum
   Price funding_index{};
@@ -42,9 +42,9 @@ struct MarketCache {
 };
 
 struct MarginCache {
-  int k = 0;              // common exponent: perp numerators are quote quanta * 10^k
-  int128 pow_k = 1;       // 10^k
-  int128 pow_k9 = 1;      // 10^(k + 9)
+  int k = 0;          // common exponent: perp numerators are quote quanta * 10^k
+  int128 pow_k = 1;   // 10^k
+  int128 pow_k9 = 1;  // 10^(k + 9)
   Ratio upnl_weight_initial = ratio_one();
   Ratio upnl_weight_maint = ratio_one();
   std::vector<AssetCache> assets;

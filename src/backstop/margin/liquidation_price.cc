@@ -54,8 +54,8 @@ std::optional<int64_t> closed_form(Probe& pr, int64_t p0, int64_t e0, int64_t pb
   const int64_t pm = p0 + (pb - p0) / 2;
   const int128 em = pr.excess(pm);
   // Linear interpolation at pm must match within rounding (a few micro-dollars).
-  const int128 lin = e0 + div_round(static_cast<int128>(eb - e0) * (pm - p0), pb - p0,
-                                    Rounding::Down);
+  const int128 lin =
+      e0 + div_round(static_cast<int128>(eb - e0) * (pm - p0), pb - p0, Rounding::Down);
   if (em - lin > 4 || lin - em > 4) return std::nullopt;
   // e(p) = e0 + (eb - e0) (p - p0) / (pb - p0); solve e(p) = -1/2 (between the last safe and
   // first unsafe micro-dollar), rounding toward p0.
@@ -87,9 +87,10 @@ std::optional<int64_t> closed_form(Probe& pr, int64_t p0, int64_t e0, int64_t pb
 
 std::optional<Boundary> search(Probe& pr, int64_t p0, int64_t e0, bool down) {
   // Geometric brackets: -1%, -5%, ... down to one tick; +1%, ... up to 100x.
-  static constexpr std::array<int64_t, 9> kDownPermille = {990, 950, 900, 800, 500, 250, 100, 10, 0};
-  static constexpr std::array<int64_t, 9> kUpPermille = {1010, 1050, 1100, 1250, 1500, 2000,
-                                                          4000, 10000, 100000};
+  static constexpr std::array<int64_t, 9> kDownPermille = {990, 950, 900, 800, 500,
+                                                           250, 100, 10,  0};
+  static constexpr std::array<int64_t, 9> kUpPermille = {1010, 1050, 1100,  1250,  1500,
+                                                         2000, 4000, 10000, 100000};
   const auto& steps = down ? kDownPermille : kUpPermille;
   int64_t safe = p0;
   for (const int64_t permille : steps) {

@@ -7,7 +7,6 @@
 namespace backstop {
 namespace {
 
-
 // Arithmetic policy for the perp accumulators: int128 with overflow checks (fast path), or 256-bit
 // (slow path, taken only when the fast path overflows).
 struct Fast {
@@ -112,7 +111,8 @@ void add_positions(const MarginCache& c, const MarginAccount& a, Totals& t) {
   for (const auto& g : groups) {
     const AssetCache& q = c.assets[g.quote];
     auto usd = [&](int128 quote_quanta, Rounding r) {
-      return Value::from_raw(narrow64(mul_div(quote_quanta, q.price.raw(), q.value_den, r), "perp"));
+      return Value::from_raw(
+          narrow64(mul_div(quote_quanta, q.price.raw(), q.value_den, r), "perp"));
     };
     t.pnl += usd(A::div(g.pnl, c.pow_k, Rounding::Down), Rounding::Down);
     t.notional += usd(A::div(g.notional, c.pow_k, Rounding::Up), Rounding::Up);

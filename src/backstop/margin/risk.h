@@ -36,14 +36,14 @@ struct AccountRisk {
   Value unrealized_pnl{};      // net perp PnL incl. unsettled funding (rounded down)
   Value free_collateral{};     // weighted_collateral_initial - initial_requirement (may be < 0)
   Value excess_maint{};        // weighted_collateral_maint - maint_requirement
-  std::optional<Ratio> health_factor;      // down; none when maint_requirement == 0
-  std::optional<Ratio> margin_ratio;       // maintenance_margin / equity, up; none if equity <= 0
-  std::optional<Ratio> debt_coverage;      // weighted_collateral_maint / total_debt, down
-  std::optional<Ratio> collateral_to_debt; // collateral_value / total_debt, down
-  std::optional<Ratio> debt_to_equity;     // total_debt / equity, up; none if equity <= 0
+  std::optional<Ratio> health_factor;       // down; none when maint_requirement == 0
+  std::optional<Ratio> margin_ratio;        // maintenance_margin / equity, up; none if equity <= 0
+  std::optional<Ratio> debt_coverage;       // weighted_collateral_maint / total_debt, down
+  std::optional<Ratio> collateral_to_debt;  // collateral_value / total_debt, down
+  std::optional<Ratio> debt_to_equity;      // total_debt / equity, up; none if equity <= 0
   bool prices_usable = true;  // every price the account depends on is positive and fresh
   bool liquidatable = false;
-  bool initial_ok = true;     // weighted_collateral_initial >= initial_requirement
+  bool initial_ok = true;  // weighted_collateral_initial >= initial_requirement
 };
 
 [[nodiscard]] AccountRisk compute_risk(const MarginCache& c, const MarginAccount& a);

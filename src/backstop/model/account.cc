@@ -36,11 +36,10 @@ void MarginAccount::compact() {
   balances.erase(std::remove_if(balances.begin(), balances.end(),
                                 [](const TokenBalance& b) { return b.scaled == 0; }),
                  balances.end());
-  positions.erase(std::remove_if(positions.begin(), positions.end(),
-                                 [](const PerpPosition& p) {
-                                   return p.size.is_zero() && p.quote.is_zero();
-                                 }),
-                  positions.end());
+  positions.erase(
+      std::remove_if(positions.begin(), positions.end(),
+                     [](const PerpPosition& p) { return p.size.is_zero() && p.quote.is_zero(); }),
+      positions.end());
 }
 
 }  // namespace backstop

@@ -34,18 +34,18 @@ Ratio borrow_rate(const RateModel& m, Ratio u) {
     return m.base_rate + Ratio::from_raw(mul_div64(m.slope1.raw(), u.raw(), kink, Rounding::Up));
   }
   const int64_t above = kRatioOne - kink;
-  const Ratio steep = above == 0 ? Ratio{}
-                                 : Ratio::from_raw(mul_div64(m.slope2.raw(), u.raw() - kink, above,
-                                                             Rounding::Up));
+  const Ratio steep =
+      above == 0 ? Ratio{}
+                 : Ratio::from_raw(mul_div64(m.slope2.raw(), u.raw() - kink, above, Rounding::Up));
   return m.base_rate + m.slope1 + steep;
 }
 
 Ratio supply_rate(const RateModel& m, Ratio u, Ratio reserve_factor) {
   const Ratio br = borrow_rate(m, u);
   // supply = borrow_rate * U * (1 - reserve_factor), rounded down
-  return Ratio::from_raw(narrow64(
-      mul_mul_div(br.raw(), u.raw(), kRatioOne - reserve_factor.raw(),
-                  static_cast<int128>(kRatioOne) * kRatioOne, Rounding::Down)));
+  return Ratio::from_raw(
+      narrow64(mul_mul_div(br.raw(), u.raw(), kRatioOne - reserve_factor.raw(),
+                           static_cast<int128>(kRatioOne) * kRatioOne, Rounding::Down)));
 }
 
 }  // namespace backstop

@@ -31,7 +31,8 @@ struct AssetParams {
   // Liability weights (>= 1) applied to borrows of this asset in the requirement.
   Ratio borrow_weight_initial = ratio_one();
   Ratio borrow_weight_maint = ratio_one();
-  Ratio liquidation_bonus{};  // extra collateral paid to a liquidator (used by liquidation policies)
+  Ratio
+      liquidation_bonus{};  // extra collateral paid to a liquidator (used by liquidation policies)
   bool borrowable = false;
   RateModel rates{};
   Ratio reserve_factor{};
@@ -40,8 +41,8 @@ struct AssetParams {
   std::optional<Value> debt_ceiling;       // total borrowed of this asset, valued at the oracle
   std::optional<Value> isolation_ceiling;  // set => isolated collateral (Aave isolation mode)
   bool borrowable_in_isolation = false;
-  // Oracle guards: a price older than max_price_age_s is stale (no liquidation on it); an update that
-  // moves more than max_price_move (fraction of the previous price) is rejected as absurd.
+  // Oracle guards: a price older than max_price_age_s is stale (no liquidation on it); an update
+  // that moves more than max_price_move (fraction of the previous price) is rejected as absurd.
   std::optional<int64_t> max_price_age_s;
   std::optional<Ratio> max_price_move;
 };
@@ -64,8 +65,8 @@ struct AssetState {
 // Utilisation = borrows / supply (0 when nothing is supplied), rounded up.
 [[nodiscard]] Ratio utilization(const AssetState& s);
 // Annual borrow and supply rates at utilisation u.
-[[nodiscard]] Ratio borrow_rate(const RateModel& m, Ratio u);                            // rounded up
-[[nodiscard]] Ratio supply_rate(const RateModel& m, Ratio u, Ratio reserve_factor);      // rounded down
+[[nodiscard]] Ratio borrow_rate(const RateModel& m, Ratio u);                        // rounded up
+[[nodiscard]] Ratio supply_rate(const RateModel& m, Ratio u, Ratio reserve_factor);  // rounded down
 
 // Balance <-> scaled balance conversions (Aave scaled balances: amount = scaled * index).
 [[nodiscard]] Quantity supplied_amount(int64_t scaled, Index supply_index);  // rounded down

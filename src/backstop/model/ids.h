@@ -11,7 +11,8 @@ using AssetId = uint16_t;
 using MarketId = uint16_t;
 using AccountId = uint32_t;  // a margin account (a cross or isolated sub-account of an owner)
 using OwnerId = uint32_t;    // a user; owns one cross sub-account and any isolated ones
-using Timestamp = int64_t;   // seconds since the Unix epoch (or since scenario start); passed in, never read
+using Timestamp =
+    int64_t;  // seconds since the Unix epoch (or since scenario start); passed in, never read
 
 inline constexpr int64_t kSecondsPerYear = 365 * 24 * 3600;
 

@@ -19,7 +19,8 @@ namespace backstop {
 // liquidity tiers with a single bracket). A position whose notional is >= notional_floor (and below
 // the next floor) uses this bracket's rates. Requirements are continuous across brackets:
 //   MM = notional * maint_rate - maint_deduction,
-//   deduction(n) = deduction(n-1) + floor(n) * (rate(n) - rate(n-1))   (Binance "maintenance amount")
+//   deduction(n) = deduction(n-1) + floor(n) * (rate(n) - rate(n-1))   (Binance "maintenance
+//   amount")
 // Deductions are derived from the table, never entered by hand.
 struct MarginTier {
   Quantity notional_floor{};  // quote quanta
@@ -31,8 +32,8 @@ struct PerpParams {
   std::string symbol;
   int base_decimals = 8;  // position size quanta per whole base unit = 10^base_decimals
   AssetId quote = 0;      // settlement asset (USDC, USDT): PnL and funding land in its balance
-  std::vector<MarginTier> tiers;       // sorted by notional_floor, first floor = 0
-  std::optional<Quantity> oi_cap;      // max open interest per side, base quanta
+  std::vector<MarginTier> tiers;   // sorted by notional_floor, first floor = 0
+  std::optional<Quantity> oi_cap;  // max open interest per side, base quanta
   std::optional<int64_t> max_price_age_s;
   std::optional<Ratio> max_price_move;
 };

@@ -12,11 +12,15 @@ auto find_in(const Map& m, std::string_view s) -> std::optional<typename Map::ma
 }
 }  // namespace
 
-std::optional<AssetId> State::find_asset(std::string_view s) const { return find_in(asset_ids, s); }
+std::optional<AssetId> State::find_asset(std::string_view s) const {
+  return find_in(asset_ids, s);
+}
 std::optional<MarketId> State::find_market(std::string_view s) const {
   return find_in(market_ids, s);
 }
-std::optional<OwnerId> State::find_owner(std::string_view s) const { return find_in(owner_ids, s); }
+std::optional<OwnerId> State::find_owner(std::string_view s) const {
+  return find_in(owner_ids, s);
+}
 
 std::string State::account_name(AccountId id) const {
   const MarginAccount& a = accounts.at(id);

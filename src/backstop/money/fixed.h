@@ -3,9 +3,11 @@
 // a value. Storage is int64; intermediates are int128 (see rounding.h). No implicit conversions,
 // no operators with floating point. Pure, header-only, thread-safe.
 //
-//   Quantity  an amount of one asset or perp base, in that asset's native quanta: raw / 10^decimals,
+//   Quantity  an amount of one asset or perp base, in that asset's native quanta: raw /
+//   10^decimals,
 //             decimals per asset (0..18, set in the asset definition). Signed.
-//   Price     units of the quote (USD for oracle prices; the quote asset for perp marks) per ONE whole
+//   Price     units of the quote (USD for oracle prices; the quote asset for perp marks) per ONE
+//   whole
 //             unit of the asset: raw / 10^9.
 //   Value     US dollars: raw / 10^6 (micro-dollars). Signed.
 //   Ratio     dimensionless: raw / 10^9 (weights, margin rates, health factor, utilisation, rates).
@@ -57,11 +59,21 @@ class Fixed {
   int64_t raw_ = 0;
 };
 
-struct QuantityTag { static constexpr const char* kName = "quantity"; };
-struct PriceTag { static constexpr const char* kName = "price"; };
-struct ValueTag { static constexpr const char* kName = "value"; };
-struct RatioTag { static constexpr const char* kName = "ratio"; };
-struct IndexTag { static constexpr const char* kName = "index"; };
+struct QuantityTag {
+  static constexpr const char* kName = "quantity";
+};
+struct PriceTag {
+  static constexpr const char* kName = "price";
+};
+struct ValueTag {
+  static constexpr const char* kName = "value";
+};
+struct RatioTag {
+  static constexpr const char* kName = "ratio";
+};
+struct IndexTag {
+  static constexpr const char* kName = "index";
+};
 
 using Quantity = Fixed<QuantityTag>;
 using Price = Fixed<PriceTag>;
@@ -77,10 +89,15 @@ inline constexpr int kMaxAssetDecimals = 18;
 inline constexpr int64_t kRatioOne = 1'000'000'000;
 inline constexpr int64_t kPriceOne = 1'000'000'000;  // one quote unit
 inline constexpr int64_t kIndexOne = 1'000'000'000'000;
-static_assert(kPriceDecimals >= kValueDecimals, "value_of divides by 10^(decimals + price - value)");
+static_assert(kPriceDecimals >= kValueDecimals,
+              "value_of divides by 10^(decimals + price - value)");
 
-[[nodiscard]] constexpr Ratio ratio_one() { return Ratio::from_raw(kRatioOne); }
-[[nodiscard]] constexpr Index index_one() { return Index::from_raw(kIndexOne); }
+[[nodiscard]] constexpr Ratio ratio_one() {
+  return Ratio::from_raw(kRatioOne);
+}
+[[nodiscard]] constexpr Index index_one() {
+  return Index::from_raw(kIndexOne);
+}
 
 // Value of `q` native quanta (asset with `decimals`) at `p`: q * p / 10^(decimals + 9 - 6).
 [[nodiscard]] Value value_of(Quantity q, int decimals, Price p, Rounding r);
@@ -104,13 +121,21 @@ static_assert(kPriceDecimals >= kValueDecimals, "value_of divides by 10^(decimal
 template <class T>
 [[nodiscard]] std::string format(T v);
 template <>
-[[nodiscard]] inline std::string format(Price v) { return format_decimal(v.raw(), kPriceDecimals); }
+[[nodiscard]] inline std::string format(Price v) {
+  return format_decimal(v.raw(), kPriceDecimals);
+}
 template <>
-[[nodiscard]] inline std::string format(Value v) { return format_decimal(v.raw(), kValueDecimals); }
+[[nodiscard]] inline std::string format(Value v) {
+  return format_decimal(v.raw(), kValueDecimals);
+}
 template <>
-[[nodiscard]] inline std::string format(Ratio v) { return format_decimal(v.raw(), kRatioDecimals); }
+[[nodiscard]] inline std::string format(Ratio v) {
+  return format_decimal(v.raw(), kRatioDecimals);
+}
 template <>
-[[nodiscard]] inline std::string format(Index v) { return format_decimal(v.raw(), kIndexDecimals); }
+[[nodiscard]] inline std::string format(Index v) {
+  return format_decimal(v.raw(), kIndexDecimals);
+}
 [[nodiscard]] inline std::string format(Quantity q, int decimals) {
   return format_decimal(q.raw(), decimals);
 }

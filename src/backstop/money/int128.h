@@ -2,8 +2,8 @@
 // 128-bit integer aliases and checked arithmetic used by every money computation.
 // Pure, header-only, thread-safe (no state).
 //
-// Overflow never wraps silently: the checked helpers throw OverflowError, which the engine turns into
-// a rejected event (state unchanged) and which tests treat as a bug when it is not expected.
+// Overflow never wraps silently: the checked helpers throw OverflowError, which the engine turns
+// into a rejected event (state unchanged) and which tests treat as a bug when it is not expected.
 #pragma once
 
 #include <cstdint>

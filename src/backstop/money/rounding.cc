@@ -33,9 +33,12 @@ Int256 div_round256(const Int256& a, const Int256& b, Rounding r) {
   if (rem == 0) return q;
   const bool negative = (a < 0) != (b < 0);
   switch (r) {
-    case Rounding::Down: return negative ? Int256(q - 1) : q;
-    case Rounding::Up: return negative ? q : Int256(q + 1);
-    case Rounding::TowardZero: return q;
+    case Rounding::Down:
+      return negative ? Int256(q - 1) : q;
+    case Rounding::Up:
+      return negative ? q : Int256(q + 1);
+    case Rounding::TowardZero:
+      return q;
     case Rounding::HalfEven: {
       Int256 twice = abs(rem) * 2;
       Int256 absb = abs(b);
@@ -57,15 +60,18 @@ int128 div_round(int128 a, int128 b, Rounding r) {
   if (rem == 0) return q;
   const bool negative = (a < 0) != (b < 0);
   switch (r) {
-    case Rounding::Down: return negative ? q - 1 : q;
-    case Rounding::Up: return negative ? q : q + 1;
-    case Rounding::TowardZero: return q;
+    case Rounding::Down:
+      return negative ? q - 1 : q;
+    case Rounding::Up:
+      return negative ? q : q + 1;
+    case Rounding::TowardZero:
+      return q;
     case Rounding::HalfEven: {
       // |rem| < |b| <= 2^127, so 2|rem| may not fit: compare |rem| with |b| - |rem| instead.
-      uint128 arem = rem < 0 ? static_cast<uint128>(0) - static_cast<uint128>(rem)
-                             : static_cast<uint128>(rem);
-      uint128 ab = b < 0 ? static_cast<uint128>(0) - static_cast<uint128>(b)
-                         : static_cast<uint128>(b);
+      uint128 arem =
+          rem < 0 ? static_cast<uint128>(0) - static_cast<uint128>(rem) : static_cast<uint128>(rem);
+      uint128 ab =
+          b < 0 ? static_cast<uint128>(0) - static_cast<uint128>(b) : static_cast<uint128>(b);
       uint128 other = ab - arem;
       bool away = arem > other || (arem == other && (q % 2 != 0));
       if (!away) return q;
@@ -95,7 +101,8 @@ int128 mul_mul_div(int128 a, int128 b, int128 c, int128 d, Rounding r) {
   }
   Int256 prod = to256(a) * to256(b);
   // |a*b*c| of int128 inputs can exceed 256 bits only for c ~ 2^127; guard it explicitly.
-  if (boost::multiprecision::msb(abs(prod) + 1) + boost::multiprecision::msb(abs(to256(c)) + 1) > 250) {
+  if (boost::multiprecision::msb(abs(prod) + 1) + boost::multiprecision::msb(abs(to256(c)) + 1) >
+      250) {
     throw OverflowError("mul_mul_div intermediate exceeds 256 bits");
   }
   return from256(div_round256(prod * to256(c), to256(d), r));

@@ -12,8 +12,8 @@
 namespace backstop {
 
 enum class Rounding : uint8_t {
-  Down,      // toward -infinity (floor)
-  Up,        // toward +infinity (ceil)
+  Down,  // toward -infinity (floor)
+  Up,    // toward +infinity (ceil)
   TowardZero,
   HalfEven,  // for display and statistics only, never for ledger or margin state
 };

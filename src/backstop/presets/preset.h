@@ -23,15 +23,15 @@ struct VenuePreset {
   std::string description;  // one line
   std::string source;       // where the numbers come from, e.g. "lending-protocols.md §1.2"
   VenueParams venue;
-  std::vector<AssetParams> assets;     // keyed by AssetParams::symbol
-  std::vector<MarketPreset> markets;   // keyed by PerpParams::symbol
+  std::vector<AssetParams> assets;    // keyed by AssetParams::symbol
+  std::vector<MarketPreset> markets;  // keyed by PerpParams::symbol
   // Defaults for assets/markets the preset does not list by symbol.
   AssetParams default_asset;
   std::vector<MarginTier> default_tiers;
 };
 
-// nullptr when unknown. Names: aave-v3, compound-v3, maker, liquity, morpho-blue, dydx-v4, drift-v2,
-// mango-v4, hyperliquid, binance-um.
+// nullptr when unknown. Names: aave-v3, compound-v3, maker, liquity, morpho-blue, dydx-v4,
+// drift-v2, mango-v4, hyperliquid, binance-um.
 [[nodiscard]] const VenuePreset* find_preset(std::string_view name);
 [[nodiscard]] std::vector<std::string> preset_names();
 
