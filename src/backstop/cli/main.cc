@@ -7,9 +7,9 @@
 // (a scenario file error or a usage error: nothing is written to stdout or --out); 3 internal or
 // I/O error. Every input is parsed and every run computed in memory before anything is written;
 // files under --out are written to a temporary name and renamed into place.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -85,9 +85,10 @@ int run_command(const RunOptions& opt) {
     for (const backstop::Scenario& s : scenarios) {
       auto [it, fresh] = seen.emplace(s.name, s.file);
       if (!fresh) {
-        std::cerr << fmt::format("backstop: {} and {} are both named '{}' and would write the same "
-                                 "--out files; give one a different name = \"...\"\n",
-                                 it->second, s.file, s.name);
+        std::cerr << fmt::format(
+            "backstop: {} and {} are both named '{}' and would write the same "
+            "--out files; give one a different name = \"...\"\n",
+            it->second, s.file, s.name);
         return kExitInvalidInput;
       }
     }

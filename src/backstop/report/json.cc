@@ -6,17 +6,23 @@ namespace backstop {
 
 using nlohmann::ordered_json;
 
-std::string hash_hex(uint64_t h) { return fmt::format("{:016x}", h); }
+std::string hash_hex(uint64_t h) {
+  return fmt::format("{:016x}", h);
+}
 
 namespace {
 
 ordered_json to_json(const MetricValue& v) {
   if (v.null) return nullptr;
   switch (v.type) {
-    case MetricType::Bool: return v.flag;
-    case MetricType::Text: return v.text;
-    case MetricType::Count: return v.raw;
-    default: return format_decimal(v.raw, v.decimals);
+    case MetricType::Bool:
+      return v.flag;
+    case MetricType::Text:
+      return v.text;
+    case MetricType::Count:
+      return v.raw;
+    default:
+      return format_decimal(v.raw, v.decimals);
   }
 }
 
@@ -36,8 +42,9 @@ ordered_json account_json(const State& s, const MarginCache& cache, AccountId id
   j["owner"] = s.owners.at(a.owner).name;
   j["sub"] = a.sub;
   j["mode"] = a.mode == MarginMode::Cross ? "cross" : "isolated";
-  j["isolated_market"] = a.isolated_market ? ordered_json(s.perp_params.at(*a.isolated_market).symbol)
-                                           : ordered_json(nullptr);
+  j["isolated_market"] = a.isolated_market
+                             ? ordered_json(s.perp_params.at(*a.isolated_market).symbol)
+                             : ordered_json(nullptr);
   put(j, account_flag_values(risk));
   ordered_json metrics = ordered_json::object();
   put(metrics, account_metric_values(risk));
@@ -46,9 +53,9 @@ ordered_json account_json(const State& s, const MarginCache& cache, AccountId id
   ordered_json balances = ordered_json::array();
   for (const TokenBalance& b : a.balances) {
     if (b.scaled == 0) continue;
-    balances.push_back({{"asset", s.asset_params.at(b.asset).symbol},
-                        {"amount", format(balance_amount(s, a, b.asset),
-                                          s.asset_params.at(b.asset).decimals)}});
+    balances.push_back(
+        {{"asset", s.asset_params.at(b.asset).symbol},
+         {"amount", format(balance_amount(s, a, b.asset), s.asset_params.at(b.asset).decimals)}});
   }
   j["balances"] = std::move(balances);
 
@@ -112,9 +119,8 @@ ordered_json run_to_json(const RunResult& r) {
                    {"preset", nullable(r.preset)}};
   j["final_time"] = s.now;
   j["state_hash"] = hash_hex(engine.state_hash());
-  j["events"] = {{"total", r.events_total},
-                 {"applied", r.events_applied},
-                 {"rejected", r.rejections.size()}};
+  j["events"] = {
+      {"total", r.events_total}, {"applied", r.events_applied}, {"rejected", r.rejections.size()}};
 
   ordered_json rejections = ordered_json::array();
   for (const Rejection& x : r.rejections) {
@@ -165,6 +171,8 @@ ordered_json run_to_json(const RunResult& r) {
   return j;
 }
 
-std::string run_to_json_text(const RunResult& r) { return run_to_json(r).dump(2) + "\n"; }
+std::string run_to_json_text(const RunResult& r) {
+  return run_to_json(r).dump(2) + "\n";
+}
 
 }  // namespace backstop

@@ -47,8 +47,12 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-std::string opt(const std::optional<Ratio>& r) { return r ? format(*r) : "-"; }
-std::string opt(const std::optional<Price>& p) { return p ? format(*p) : "-"; }
+std::string opt(const std::optional<Ratio>& r) {
+  return r ? format(*r) : "-";
+}
+std::string opt(const std::optional<Price>& p) {
+  return p ? format(*p) : "-";
+}
 
 std::string value_of(const std::vector<NamedValue>& values, std::string_view name) {
   for (const NamedValue& nv : values) {
@@ -144,9 +148,8 @@ void aggregates_section(std::string& out, const State& s, const VenueAggregate& 
     for (const MarketAggregate& m : v.markets) {
       const auto vals = market_values(s, m);
       t.add({s.perp_params.at(m.market).symbol, value_of(vals, "mark"), value_of(vals, "oracle"),
-             value_of(vals, "funding_index"), value_of(vals, "long_oi"),
-             value_of(vals, "short_oi"), value_of(vals, "oi_notional"),
-             value_of(vals, "oi_cap_utilization")});
+             value_of(vals, "funding_index"), value_of(vals, "long_oi"), value_of(vals, "short_oi"),
+             value_of(vals, "oi_notional"), value_of(vals, "oi_cap_utilization")});
     }
     out += "\nMarkets\n";
     t.write(out);
@@ -170,8 +173,8 @@ void rejections_section(std::string& out, const RunResult& r) {
 void expectations_section(std::string& out, const RunResult& r) {
   if (r.expectations.empty()) return;
   const std::size_t failed = r.failed_expectations();
-  out += fmt::format("\nExpectations: {} passed, {} failed\n", r.expectations.size() - failed,
-                     failed);
+  out +=
+      fmt::format("\nExpectations: {} passed, {} failed\n", r.expectations.size() - failed, failed);
   for (std::size_t i = 0; i < r.expectations.size(); ++i) {
     const Expectation& e = r.expectations[i];
     const ExpectationResult& res = r.results[i];

@@ -6,26 +6,38 @@ namespace backstop {
 
 int metric_decimals(MetricType t, int quantity_decimals) {
   switch (t) {
-    case MetricType::UsdValue: return kValueDecimals;
-    case MetricType::RatioValue: return kRatioDecimals;
-    case MetricType::PriceValue: return kPriceDecimals;
-    case MetricType::QuantityValue: return quantity_decimals;
+    case MetricType::UsdValue:
+      return kValueDecimals;
+    case MetricType::RatioValue:
+      return kRatioDecimals;
+    case MetricType::PriceValue:
+      return kPriceDecimals;
+    case MetricType::QuantityValue:
+      return quantity_decimals;
     case MetricType::Count:
     case MetricType::Bool:
-    case MetricType::Text: return 0;
+    case MetricType::Text:
+      return 0;
   }
   return 0;
 }
 
 std::string_view metric_type_name(MetricType t) {
   switch (t) {
-    case MetricType::UsdValue: return "USD value";
-    case MetricType::RatioValue: return "ratio";
-    case MetricType::PriceValue: return "price";
-    case MetricType::QuantityValue: return "quantity";
-    case MetricType::Count: return "count";
-    case MetricType::Bool: return "boolean";
-    case MetricType::Text: return "text";
+    case MetricType::UsdValue:
+      return "USD value";
+    case MetricType::RatioValue:
+      return "ratio";
+    case MetricType::PriceValue:
+      return "price";
+    case MetricType::QuantityValue:
+      return "quantity";
+    case MetricType::Count:
+      return "count";
+    case MetricType::Bool:
+      return "boolean";
+    case MetricType::Text:
+      return "text";
   }
   return "value";
 }
@@ -33,9 +45,12 @@ std::string_view metric_type_name(MetricType t) {
 std::string MetricValue::str() const {
   if (null) return "none";
   switch (type) {
-    case MetricType::Bool: return flag ? "true" : "false";
-    case MetricType::Text: return text;
-    default: return format_decimal(raw, decimals);
+    case MetricType::Bool:
+      return flag ? "true" : "false";
+    case MetricType::Text:
+      return text;
+    default:
+      return format_decimal(raw, decimals);
   }
 }
 
@@ -166,10 +181,8 @@ constexpr std::array kAccount = {
 };
 
 constexpr std::array kDriver = {
-    MetricSpec{"price", T::PriceValue},
-    MetricSpec{"liquidation_price", T::PriceValue},
-    MetricSpec{"distance", T::RatioValue},
-    MetricSpec{"method", T::Text},
+    MetricSpec{"price", T::PriceValue},          MetricSpec{"liquidation_price", T::PriceValue},
+    MetricSpec{"distance", T::RatioValue},       MetricSpec{"method", T::Text},
     MetricSpec{"already_liquidatable", T::Bool},
 };
 
@@ -181,19 +194,28 @@ constexpr std::array kPosition = {
     MetricSpec{"entry_price", T::PriceValue},
 };
 
-NamedValue nv(std::string_view name, MetricValue v) { return NamedValue{name, std::move(v)}; }
+NamedValue nv(std::string_view name, MetricValue v) {
+  return NamedValue{name, std::move(v)};
+}
 
 }  // namespace
 
 std::span<const MetricSpec> metric_specs(MetricScope scope) {
   switch (scope) {
-    case MetricScope::Venue: return kVenue;
-    case MetricScope::Asset: return kAsset;
-    case MetricScope::Market: return kMarket;
-    case MetricScope::Account: return kAccount;
-    case MetricScope::Driver: return kDriver;
-    case MetricScope::Balance: return kBalance;
-    case MetricScope::Position: return kPosition;
+    case MetricScope::Venue:
+      return kVenue;
+    case MetricScope::Asset:
+      return kAsset;
+    case MetricScope::Market:
+      return kMarket;
+    case MetricScope::Account:
+      return kAccount;
+    case MetricScope::Driver:
+      return kDriver;
+    case MetricScope::Balance:
+      return kBalance;
+    case MetricScope::Position:
+      return kPosition;
   }
   return {};
 }

@@ -26,7 +26,7 @@ enum class MetricType : uint8_t {
   RatioValue,     // Ratio, 9 decimals
   PriceValue,     // Price, 9 decimals
   QuantityValue,  // asset / base / quote quanta: decimals depend on the subject
-  Count,     // non-negative integer
+  Count,          // non-negative integer
   Bool,
   Text,
 };

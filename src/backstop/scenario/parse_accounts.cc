@@ -21,8 +21,8 @@ void parse_account(Builder& b, const toml::table& t, const std::string& path) {
     return;
   }
   if (const auto it = b.account_lines.find(*id); it != b.account_lines.end()) {
-    f.error("id", fmt::format("duplicate account id '{}' (first defined on line {})", *id,
-                              it->second));
+    f.error("id",
+            fmt::format("duplicate account id '{}' (first defined on line {})", *id, it->second));
     return;
   }
   b.account_lines.emplace(*id, f.where().begin.line);
@@ -73,8 +73,8 @@ void parse_account(Builder& b, const toml::table& t, const std::string& path) {
       }
       const auto amount = read_decimal(b.diag, *v, field, s.asset_params[*asset].decimals);
       if (!amount) continue;
-      b.out.events.push_back(
-          Event{0, Deposit{cross, *asset, Quantity::from_raw(*amount)}, b.diag.origin(v->source())});
+      b.out.events.push_back(Event{0, Deposit{cross, *asset, Quantity::from_raw(*amount)},
+                                   b.diag.origin(v->source())});
     }
   }
 }

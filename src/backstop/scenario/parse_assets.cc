@@ -86,8 +86,9 @@ void parse_venue(Builder& b, const toml::node* node) {
     b.preset = find_preset(*name);
     if (b.preset == nullptr) {
       std::vector<std::string> names = preset_names();
-      f.error("preset", fmt::format("unknown preset '{}'; valid presets: {}", *name,
-                                    join(std::vector<std::string_view>(names.begin(), names.end()))));
+      f.error("preset",
+              fmt::format("unknown preset '{}'; valid presets: {}", *name,
+                          join(std::vector<std::string_view>(names.begin(), names.end()))));
     } else {
       p = b.preset->venue;
       p.preset = b.preset->name;
@@ -107,17 +108,32 @@ namespace {
 
 void parse_asset(Builder& b, const toml::table& t, const std::string& path) {
   const Fields f(b.diag, t, path,
-                 {"symbol", "decimals", "price", "weight_initial", "haircut_initial",
-                  "weight_maint", "haircut_maint", "liquidation_threshold",
-                  "borrow_weight_initial", "borrow_weight_maint", "liquidation_bonus",
-                  "borrowable", "rate", "reserve_factor", "supply_cap", "borrow_cap",
-                  "debt_ceiling", "isolation_ceiling", "borrowable_in_isolation", "max_price_age",
+                 {"symbol",
+                  "decimals",
+                  "price",
+                  "weight_initial",
+                  "haircut_initial",
+                  "weight_maint",
+                  "haircut_maint",
+                  "liquidation_threshold",
+                  "borrow_weight_initial",
+                  "borrow_weight_maint",
+                  "liquidation_bonus",
+                  "borrowable",
+                  "rate",
+                  "reserve_factor",
+                  "supply_cap",
+                  "borrow_cap",
+                  "debt_ceiling",
+                  "isolation_ceiling",
+                  "borrowable_in_isolation",
+                  "max_price_age",
                   "max_price_move"});
   const std::optional<std::string> symbol = f.str("symbol", true);
   if (!symbol) return;
   if (!is_safe_name(*symbol)) {
-    f.error("symbol", fmt::format("'{}' is not a valid symbol: use letters, digits, '_', '-', '.'",
-                                  *symbol));
+    f.error("symbol",
+            fmt::format("'{}' is not a valid symbol: use letters, digits, '_', '-', '.'", *symbol));
     b.broken_symbols.emplace(*symbol, true);
     return;
   }
@@ -157,9 +173,12 @@ void parse_asset(Builder& b, const toml::table& t, const std::string& path) {
     const std::string_view key = f.has("weight_initial")    ? "weight_initial"
                                  : f.has("haircut_initial") ? "haircut_initial"
                                                             : "weight_maint";
-    f.error(key, fmt::format("initial weight {} exceeds maintenance weight {}: the initial "
+    const bool maint_given =
+        f.has("weight_maint") || f.has("haircut_maint") || f.has("liquidation_threshold");
+    f.error(key, fmt::format("initial weight {} exceeds maintenance weight {}{}: the initial "
                              "(borrowing) requirement must be the stricter one",
-                             format(p.weight_initial), format(p.weight_maint)));
+                             format(p.weight_initial), format(p.weight_maint),
+                             maint_given || preset_lists ? "" : " (weight_maint not set)"));
   }
   read_ratio(f, "borrow_weight_initial", kOne, kMaxRaw, ">= 1", p.borrow_weight_initial);
   read_ratio(f, "borrow_weight_maint", kOne, kMaxRaw, ">= 1", p.borrow_weight_maint);

@@ -9,13 +9,20 @@ namespace {
 
 std::string_view scope_text(MetricScope s) {
   switch (s) {
-    case MetricScope::Venue: return "the venue (no account, asset or market)";
-    case MetricScope::Asset: return "an asset";
-    case MetricScope::Market: return "a market";
-    case MetricScope::Account: return "an account";
-    case MetricScope::Driver: return "an account's price driver";
-    case MetricScope::Balance: return "an account's balance (account + asset)";
-    case MetricScope::Position: return "an account's position (account + market)";
+    case MetricScope::Venue:
+      return "the venue (no account, asset or market)";
+    case MetricScope::Asset:
+      return "an asset";
+    case MetricScope::Market:
+      return "a market";
+    case MetricScope::Account:
+      return "an account";
+    case MetricScope::Driver:
+      return "an account's price driver";
+    case MetricScope::Balance:
+      return "an account's balance (account + asset)";
+    case MetricScope::Position:
+      return "an account's position (account + market)";
   }
   return "";
 }
@@ -24,17 +31,22 @@ std::string_view scope_text(MetricScope s) {
 int quantity_decimals(const State& s, const Expectation& e) {
   switch (e.scope) {
     case MetricScope::Asset:
-    case MetricScope::Balance: return s.asset_params.at(e.symbol_id).decimals;
-    case MetricScope::Market: return s.perp_params.at(e.symbol_id).base_decimals;
+    case MetricScope::Balance:
+      return s.asset_params.at(e.symbol_id).decimals;
+    case MetricScope::Market:
+      return s.perp_params.at(e.symbol_id).base_decimals;
     case MetricScope::Position: {
       const PerpParams& p = s.perp_params.at(e.symbol_id);
       return e.metric == "quote" ? s.asset_params.at(p.quote).decimals : p.base_decimals;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
-bool is_numeric(MetricType t) { return t != MetricType::Bool && t != MetricType::Text; }
+bool is_numeric(MetricType t) {
+  return t != MetricType::Bool && t != MetricType::Text;
+}
 
 // Resolves account / asset / market / driver into a scope. Returns false on error.
 bool read_scope(Builder& b, const Fields& f, Expectation& e) {
@@ -100,12 +112,13 @@ std::optional<MetricValue> read_equals(Builder& b, const Fields& f, const Expect
       v.flag = bl->get();
       return v;
     }
-    if (const auto* s = n.as_string(); s != nullptr && (s->get() == "true" || s->get() == "false")) {
+    if (const auto* s = n.as_string();
+        s != nullptr && (s->get() == "true" || s->get() == "false")) {
       v.flag = s->get() == "true";
       return v;
     }
-    f.error("equals", fmt::format("metric '{}' is a boolean: write equals = true or false",
-                                  e.metric));
+    f.error("equals",
+            fmt::format("metric '{}' is a boolean: write equals = true or false", e.metric));
     return std::nullopt;
   }
   if (e.type == MetricType::Text) {
@@ -146,10 +159,10 @@ void parse_expect(Builder& b, const toml::table& t, const std::string& path) {
     std::vector<std::string_view> names;
     for (const MetricSpec& s : metric_specs(e.scope)) names.push_back(s.name);
     const std::string_view hint = closest(e.metric, names);
-    f.error("metric", fmt::format("unknown metric '{}' for {}{}; metrics: {}", e.metric,
-                                  scope_text(e.scope),
-                                  hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint),
-                                  join(names)));
+    f.error(
+        "metric",
+        fmt::format("unknown metric '{}' for {}{}; metrics: {}", e.metric, scope_text(e.scope),
+                    hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint), join(names)));
     return;
   }
   e.type = spec->type;
@@ -173,9 +186,9 @@ void parse_expect(Builder& b, const toml::table& t, const std::string& path) {
     return;
   }
   if ((ap || rg) && !is_numeric(e.type)) {
-    f.error(ap ? "approx" : (f.has("min") ? "min" : "max"),
-            fmt::format("metric '{}' is {}: only equals applies", e.metric,
-                        metric_type_name(e.type)));
+    f.error(
+        ap ? "approx" : (f.has("min") ? "min" : "max"),
+        fmt::format("metric '{}' is {}: only equals applies", e.metric, metric_type_name(e.type)));
     return;
   }
   if (eq) {

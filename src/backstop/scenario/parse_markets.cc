@@ -22,9 +22,9 @@ std::optional<std::vector<MarginTier>> read_tiers(const Fields& f, int quote_dec
     const std::string path = fmt::format("{}[{}]", f.field("tiers"), i);
     const toml::table* t = el.as_table();
     if (t == nullptr) {
-      f.diag().error(el.source(), path,
-                     fmt::format("expected a table {{ notional, initial, maint }}, got {}",
-                                 type_name(el)));
+      f.diag().error(
+          el.source(), path,
+          fmt::format("expected a table {{ notional, initial, maint }}, got {}", type_name(el)));
       ok = false;
       ++i;
       continue;
@@ -57,8 +57,8 @@ std::optional<std::vector<MarginTier>> read_tiers(const Fields& f, int quote_dec
                            format_decimal(tiers.back().notional_floor.raw(), quote_decimals)));
       ok = false;
     }
-    tiers.push_back(MarginTier{Quantity::from_raw(*floor), Ratio::from_raw(*initial),
-                               Ratio::from_raw(*maint)});
+    tiers.push_back(
+        MarginTier{Quantity::from_raw(*floor), Ratio::from_raw(*initial), Ratio::from_raw(*maint)});
     ++i;
   }
   if (!ok) return std::nullopt;
@@ -72,8 +72,8 @@ void parse_market(Builder& b, const toml::table& t, const std::string& path) {
   const std::optional<std::string> symbol = f.str("symbol", true);
   if (!symbol) return;
   if (!is_safe_name(*symbol)) {
-    f.error("symbol", fmt::format("'{}' is not a valid symbol: use letters, digits, '_', '-', '.'",
-                                  *symbol));
+    f.error("symbol",
+            fmt::format("'{}' is not a valid symbol: use letters, digits, '_', '-', '.'", *symbol));
     b.broken_symbols.emplace(*symbol, true);
     return;
   }
@@ -119,7 +119,8 @@ void parse_market(Builder& b, const toml::table& t, const std::string& path) {
   PerpState st;
   if (const auto mark = f.positive("mark", kPriceDecimals, true)) st.mark = Price::from_raw(*mark);
   st.oracle = st.mark;
-  if (const auto oracle = f.positive("oracle", kPriceDecimals)) st.oracle = Price::from_raw(*oracle);
+  if (const auto oracle = f.positive("oracle", kPriceDecimals))
+    st.oracle = Price::from_raw(*oracle);
   st.price_time = 0;
 
   if (f.has("tiers")) {

@@ -24,7 +24,8 @@ bool is_safe_name(std::string_view s) {
 
 std::string Expectation::expected_text() const {
   switch (op) {
-    case ExpectOp::Equals: return expected.str();
+    case ExpectOp::Equals:
+      return expected.str();
     case ExpectOp::Approx:
       return fmt::format("{} +- {}", expected.str(), format_decimal(tolerance, decimals));
     case ExpectOp::Range:
@@ -66,16 +67,17 @@ ParseResult parse_scenario(std::string_view text, const std::string& file) {
   Scenario s;
   s.file = file;
   Builder b(d, s);
-  const Fields f(d, root, "",
-                 {"version", "name", "description", "venue", "asset", "market", "account", "event",
-                  "expect"});
+  const Fields f(
+      d, root, "",
+      {"version", "name", "description", "venue", "asset", "market", "account", "event", "expect"});
   const toml::node* version = f.find("version");
   if (version == nullptr) {
     d.error(1, 1, "version", "missing required field: start the file with 'version = 1'");
   } else if (const std::optional<int64_t> v = f.integer("version", INT64_MIN, INT64_MAX)) {
     if (*v != kScenarioVersion) {
-      f.error("version", fmt::format("unsupported scenario version {}; this backstop reads version {}",
-                                     *v, kScenarioVersion));
+      f.error("version",
+              fmt::format("unsupported scenario version {}; this backstop reads version {}", *v,
+                          kScenarioVersion));
       result.errors = d.take();
       return result;
     }

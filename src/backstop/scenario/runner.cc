@@ -91,14 +91,17 @@ MetricValue metric_value(const Engine& engine, const Expectation& e, std::size_t
 bool check_expectation(const Expectation& e, const MetricValue& actual) {
   if (e.op == ExpectOp::Equals && e.expected.null) return actual.null;
   if (actual.null) return false;
-  if (actual.type == MetricType::Bool) return e.op == ExpectOp::Equals && actual.flag == e.expected.flag;
-  if (actual.type == MetricType::Text) return e.op == ExpectOp::Equals && actual.text == e.expected.text;
+  if (actual.type == MetricType::Bool)
+    return e.op == ExpectOp::Equals && actual.flag == e.expected.flag;
+  if (actual.type == MetricType::Text)
+    return e.op == ExpectOp::Equals && actual.text == e.expected.text;
   // Numbers: compare exactly on a common scale.
   const int dec = std::max(actual.decimals, e.decimals);
   const int128 a = rescale(actual.raw, actual.decimals, dec);
   auto exp = [&](int64_t raw) { return rescale(raw, e.decimals, dec); };
   switch (e.op) {
-    case ExpectOp::Equals: return a == exp(e.expected.raw);
+    case ExpectOp::Equals:
+      return a == exp(e.expected.raw);
     case ExpectOp::Approx: {
       const int128 diff = a - exp(e.expected.raw);
       return (diff < 0 ? -diff : diff) <= exp(e.tolerance);

@@ -29,31 +29,31 @@ enum class ExpectOp : uint8_t {
 };
 
 struct Expectation {
-  std::string origin;           // "file:line"
-  std::optional<Timestamp> t;   // none: checked after the last event
+  std::string origin;          // "file:line"
+  std::optional<Timestamp> t;  // none: checked after the last event
   MetricScope scope = MetricScope::Venue;
-  std::string account;          // as written ("alice", "alice/1"); "" when none
-  std::string symbol;           // asset / market / driver symbol; "" when none
+  std::string account;  // as written ("alice", "alice/1"); "" when none
+  std::string symbol;   // asset / market / driver symbol; "" when none
   std::optional<AccountId> account_id;
-  uint16_t symbol_id = 0;       // AssetId or MarketId
+  uint16_t symbol_id = 0;  // AssetId or MarketId
   bool symbol_is_market = false;
   std::string metric;
   MetricType type = MetricType::UsdValue;
-  int decimals = 0;             // decimals of the metric (for quantities: of the subject)
+  int decimals = 0;  // decimals of the metric (for quantities: of the subject)
   ExpectOp op = ExpectOp::Equals;
-  MetricValue expected;         // Equals
-  int64_t tolerance = 0;        // Approx: expected.raw +- tolerance
-  std::optional<int64_t> min;   // Range
+  MetricValue expected;        // Equals
+  int64_t tolerance = 0;       // Approx: expected.raw +- tolerance
+  std::optional<int64_t> min;  // Range
   std::optional<int64_t> max;
   // Human-readable form of the expectation: "1.2345", "1.23 +- 0.01", ">= 1", "[1, 2]".
   [[nodiscard]] std::string expected_text() const;
 };
 
 struct Scenario {
-  std::string file;         // the path as given
-  std::string name;         // [a-zA-Z0-9_.-]+, used for --out file names
+  std::string file;  // the path as given
+  std::string name;  // [a-zA-Z0-9_.-]+, used for --out file names
   std::string description;
-  std::string preset;       // "" = none
+  std::string preset;  // "" = none
   State initial;
   std::vector<Event> events;  // [[account]] deposits first (t = 0), then [[event]]s in file order
   std::vector<Expectation> expectations;  // file order

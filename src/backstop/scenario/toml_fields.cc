@@ -32,16 +32,26 @@ std::string Diagnostics::origin(const toml::source_region& at) const {
 
 std::string_view type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: return "nothing";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::none:
+      return "nothing";
   }
   return "a value";
 }
@@ -163,7 +173,9 @@ void Fields::check_unknown() {
   }
 }
 
-const toml::node* Fields::find(std::string_view key) const { return t_.get(key); }
+const toml::node* Fields::find(std::string_view key) const {
+  return t_.get(key);
+}
 
 std::string Fields::field(std::string_view key) const {
   return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
@@ -248,8 +260,8 @@ std::optional<int64_t> Fields::bounded(std::string_view key, int decimals, int64
                                        std::string_view bounds_text, bool required) const {
   const std::optional<int64_t> v = decimal(key, decimals, required);
   if (v && (*v < lo || *v > hi)) {
-    error(key, fmt::format("{} is out of range: must be {}", format_decimal(*v, decimals),
-                           bounds_text));
+    error(key,
+          fmt::format("{} is out of range: must be {}", format_decimal(*v, decimals), bounds_text));
     return std::nullopt;
   }
   return v;

@@ -43,7 +43,8 @@ class Diagnostics {
 // "a", "b", "c" -> "a, b, c".
 [[nodiscard]] std::string join(const std::vector<std::string_view>& items);
 // The allowed name closest to `s` (edit distance <= 2), or "".
-[[nodiscard]] std::string_view closest(std::string_view s, const std::vector<std::string_view>& allowed);
+[[nodiscard]] std::string_view closest(std::string_view s,
+                                       const std::vector<std::string_view>& allowed);
 
 // Exact decimal from a string or integer node with `decimals` fractional digits.
 [[nodiscard]] std::optional<int64_t> read_decimal(Diagnostics& d, const toml::node& n,
