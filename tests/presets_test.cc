@@ -32,9 +32,15 @@ int64_t parse(std::string_view text, int decimals) {
   EXPECT_TRUE(v.has_value()) << text << ": " << err;
   return v.value_or(0);
 }
-Ratio R(std::string_view s) { return Ratio::from_raw(parse(s, kRatioDecimals)); }
-Value V(std::string_view s) { return Value::from_raw(parse(s, kValueDecimals)); }
-Price P(std::string_view s) { return Price::from_raw(parse(s, kPriceDecimals)); }
+Ratio R(std::string_view s) {
+  return Ratio::from_raw(parse(s, kRatioDecimals));
+}
+Value V(std::string_view s) {
+  return Value::from_raw(parse(s, kValueDecimals));
+}
+Price P(std::string_view s) {
+  return Price::from_raw(parse(s, kPriceDecimals));
+}
 
 const VenuePreset& get(std::string_view name) {
   const VenuePreset* p = find_preset(name);
@@ -61,8 +67,8 @@ const MarketPreset* market_of(const VenuePreset& v, std::string_view sym) {
 // ------------------------------------------------------------------------------------------------
 
 TEST(Presets, RegistryListsTheTenVenuesInOrder) {
-  const std::vector<std::string> want{"aave-v3",   "compound-v3", "maker",    "liquity",
-                                      "morpho-blue", "dydx-v4",   "drift-v2", "mango-v4",
+  const std::vector<std::string> want{"aave-v3",     "compound-v3", "maker",    "liquity",
+                                      "morpho-blue", "dydx-v4",     "drift-v2", "mango-v4",
                                       "hyperliquid", "binance-um"};
   EXPECT_EQ(preset_names(), want);
   for (const std::string& n : want) {
@@ -136,9 +142,9 @@ struct AssetRow {
   const char* preset;
   const char* symbol;
   int decimals;
-  const char* w_init;     // LTV / BCF / init asset weight
-  const char* w_maint;    // LT / LCF / 1/mat / 1/MCR / LLTV / maint asset weight
-  const char* bw_init;    // liability weights
+  const char* w_init;   // LTV / BCF / init asset weight
+  const char* w_maint;  // LT / LCF / 1/mat / 1/MCR / LLTV / maint asset weight
+  const char* bw_init;  // liability weights
   const char* bw_maint;
   const char* bonus;
   bool borrowable;
@@ -174,7 +180,8 @@ const AssetRow kAssets[] = {
     {"dydx-v4", "USDC", 6, "1", "1", "1", "1", "0", false},
     {"hyperliquid", "USDC", 6, "1", "1", "1", "1", "0", false},
     {"binance-um", "USDT", 6, "1", "1", "1", "1", "0", false},
-    // drift-v2: docs.drift.trade margin parameters (init asset, maint asset, init liab, maint liab).
+    // drift-v2: docs.drift.trade margin parameters (init asset, maint asset, init liab, maint
+    // liab).
     {"drift-v2", "USDC", 6, "1", "1", "1", "1", "0", true},
     {"drift-v2", "SOL", 9, "0.8", "0.9", "1.2", "1.1", "0", true},
     {"drift-v2", "USDT", 6, "0.9", "0.95", "1.1", "1.05", "0", true},
@@ -274,7 +281,7 @@ TEST(Presets, LendingExtras) {
 
 struct TierRow {
   const char* preset;
-  const char* market;  // "" = default_tiers
+  const char* market;                             // "" = default_tiers
   std::vector<std::array<const char*, 3>> tiers;  // floor (quote units), initial, maint
   const char* quote;
   int base_decimals;
@@ -401,9 +408,7 @@ class Venue {
     st.oracle = st.mark;
     return s_.add_market(std::move(params), st);
   }
-  AccountId account(const std::string& name) {
-    return s_.owners[s_.add_owner(name)].accounts[0];
-  }
+  AccountId account(const std::string& name) { return s_.owners[s_.add_owner(name)].accounts[0]; }
   void deposit(AccountId a, AssetId asset, std::string_view amount) {
     s_.accounts[a].balance_mut(asset).scaled = parse(amount, s_.asset_params[asset].decimals);
   }
@@ -423,7 +428,9 @@ class Venue {
   }
   void set_price(AssetId a, std::string_view price) { s_.assets[a].price = P(price); }
   void set_mark(MarketId m, std::string_view mark) { s_.perps[m].mark = P(mark); }
-  AccountRisk risk(AccountId a) const { return compute_risk(build_margin_cache(s_), s_.accounts[a]); }
+  AccountRisk risk(AccountId a) const {
+    return compute_risk(build_margin_cache(s_), s_.accounts[a]);
+  }
 
  private:
   const VenuePreset& p_;

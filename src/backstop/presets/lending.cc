@@ -33,8 +33,12 @@ consteval int64_t dec(std::string_view s, int decimals) {
   for (; frac < decimals; ++frac) v *= 10;
   return v;
 }
-consteval Ratio ratio(std::string_view s) { return Ratio::from_raw(dec(s, kRatioDecimals)); }
-consteval Value usd(std::string_view s) { return Value::from_raw(dec(s, kValueDecimals)); }
+consteval Ratio ratio(std::string_view s) {
+  return Ratio::from_raw(dec(s, kRatioDecimals));
+}
+consteval Value usd(std::string_view s) {
+  return Value::from_raw(dec(s, kValueDecimals));
+}
 
 // A collateral-only asset: initial weight (LTV / borrow CF), maintenance weight (liquidation
 // threshold / liquidate CF), liquidation bonus.
@@ -90,7 +94,7 @@ VenuePreset make_aave_v3() {
   //   variableRateSlope2 60_00 (bps) -> our kinked model is the same shape
   //   (DefaultReserveInterestRateStrategyV2).
   const RateModel rates{ratio("0"), ratio("0.04"), ratio("0.60"), ratio("0.45")};
-  // ltv 82_50, liqThreshold 86_00, liqBonus 5_00 (i.e. liquidationBonus 10500), reserveFactor 10_00.
+  // ltv 82_50, liqThreshold 86_00, liqBonus 5_00 (liquidationBonus 10500), reserveFactor 10_00.
   for (const auto& [sym, decimals] :
        {std::pair<const char*, int>{"USDX", 6}, {"WBTC", 8}, {"WETH", 9}}) {
     AssetParams p = collateral(sym, decimals, ratio("0.825"), ratio("0.86"), ratio("0.05"));
@@ -130,9 +134,8 @@ VenuePreset make_compound_v3() {
   // kink and slope2 as the rise from kink to U=1: slope1 = 0.035*0.8 = 0.028,
   // slope2 = 0.25*(1-0.8) = 0.05 (exact, same curve). Comet's separate supply curve is not
   // expressible (docs/presets.md).
-  AssetParams usdc = debt_asset("USDC", 6, {ratio("0.015"), ratio("0.028"), ratio("0.05"),
-                                            ratio("0.8")},
-                                ratio("0"));
+  AssetParams usdc = debt_asset(
+      "USDC", 6, {ratio("0.015"), ratio("0.028"), ratio("0.05"), ratio("0.8")}, ratio("0"));
   usdc.weight_initial = ratio("1");
   usdc.weight_maint = ratio("1");
   v.assets.push_back(std::move(usdc));
@@ -161,16 +164,17 @@ VenuePreset make_maker() {
   VenuePreset v;
   v.name = "maker";
   v.description = "Maker / Sky dss: vault unsafe when collateral * price / mat < debt";
-  v.source = "lending-protocols.md §3; makerdao/dss src/{vat,spot,dog}.sol; "
-             "makerdao/spells-mainnet src/test/config.sol";
+  v.source =
+      "lending-protocols.md §3; makerdao/dss src/{vat,spot,dog}.sol; "
+      "makerdao/spells-mainnet src/test/config.sol";
   v.venue.preset = v.name;
   // Maker has a global debt ceiling (Vat.Line, LP §3), but neither the reference nor the config
   // we read states its value: left unset; a scenario sets it with a venue param.
 
   // DAI is minted, not lent: modelled as a borrowable asset with a flat rate equal to ETH-A's
   // stability fee (pct 225 bps = 2.25 %/year; dss compounds per second to exactly this APY).
-  AssetParams dai = debt_asset("DAI", 6, {ratio("0.0225"), ratio("0"), ratio("0"), ratio("1")},
-                               ratio("0"));
+  AssetParams dai =
+      debt_asset("DAI", 6, {ratio("0.0225"), ratio("0"), ratio("0"), ratio("1")}, ratio("0"));
   dai.borrowable_in_isolation = true;
   v.assets.push_back(std::move(dai));
 
@@ -198,8 +202,9 @@ VenuePreset make_liquity() {
   VenuePreset v;
   v.name = "liquity";
   v.description = "Liquity v1: trove liquidatable when ICR = coll * price / debt < 110 %";
-  v.source = "lending-protocols.md §4.1; liquity/dev packages/contracts/contracts/"
-             "{Dependencies/LiquityBase.sol,TroveManager.sol}";
+  v.source =
+      "lending-protocols.md §4.1; liquity/dev packages/contracts/contracts/"
+      "{Dependencies/LiquityBase.sol,TroveManager.sol}";
   v.venue.preset = v.name;
   // Normal mode: opening / adjusting needs ICR >= MCR, so the initial weight is 1/MCR as well
   // (Recovery Mode's CCR = 150 % is not modelled, docs/presets.md). liquidation_bonus 0.10: the
@@ -225,8 +230,9 @@ VenuePreset make_morpho_blue() {
   VenuePreset v;
   v.name = "morpho-blue";
   v.description = "Morpho Blue WETH/USDC market, LLTV 80 %: liquidatable when debt > coll * LLTV";
-  v.source = "lending-protocols.md §5; morpho-org/morpho-blue src/Morpho.sol, "
-             "test/forge/BaseTest.sol; morpho-org/morpho-blue-irm adaptive-curve-irm ConstantsLib";
+  v.source =
+      "lending-protocols.md §5; morpho-org/morpho-blue src/Morpho.sol, "
+      "test/forge/BaseTest.sol; morpho-org/morpho-blue-irm adaptive-curve-irm ConstantsLib";
   v.venue.preset = v.name;
   // Loan token. Supplied loan tokens are not collateral in Morpho Blue (weights 0). Rates:
   // AdaptiveCurveIrm at its initial rate-at-target (ConstantsLib: TARGET_UTILIZATION 0.9,
@@ -234,9 +240,8 @@ VenuePreset make_morpho_blue() {
   // curve is linear 1 % -> 4 % up to U = 0.9 and 4 % -> 16 % above, i.e. base 0.01,
   // slope1 0.03, slope2 0.12, kink 0.9. The adaptation of rate-at-target over time is not
   // modelled (docs/presets.md). Market fee 0 (Morpho's default).
-  v.assets.push_back(
-      debt_asset("USDC", 6, {ratio("0.01"), ratio("0.03"), ratio("0.12"), ratio("0.9")},
-                 ratio("0")));
+  v.assets.push_back(debt_asset(
+      "USDC", 6, {ratio("0.01"), ratio("0.03"), ratio("0.12"), ratio("0.9")}, ratio("0")));
   // Borrowing needs a healthy position too, so initial weight = LLTV.
   v.assets.push_back(collateral("WETH", 9, ratio("0.8"), ratio("0.8"), ratio("0.063829787")));
   v.default_asset = inert_default();

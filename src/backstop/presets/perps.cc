@@ -31,7 +31,9 @@ consteval int64_t dec(std::string_view s, int decimals) {
   for (; frac < decimals; ++frac) v *= 10;
   return v;
 }
-consteval Ratio ratio(std::string_view s) { return Ratio::from_raw(dec(s, kRatioDecimals)); }
+consteval Ratio ratio(std::string_view s) {
+  return Ratio::from_raw(dec(s, kRatioDecimals));
+}
 
 constexpr int kStableDecimals = 6;  // USDC / USDT quanta in every perp preset
 
@@ -82,9 +84,11 @@ AssetParams inert_default() {
 VenuePreset make_dydx_v4() {
   VenuePreset v;
   v.name = "dydx-v4";
-  v.description = "dYdX v4: liquidatable when net collateral < maintenance margin (liquidity tiers)";
-  v.source = "perp-venues.md §a.1; dydxprotocol/v4-chain protocol/testing/genesis.sh, "
-             "protocol/lib/margin/risk.go, protocol/x/perpetuals/lib/lib.go";
+  v.description =
+      "dYdX v4: liquidatable when net collateral < maintenance margin (liquidity tiers)";
+  v.source =
+      "perp-venues.md §a.1; dydxprotocol/v4-chain protocol/testing/genesis.sh, "
+      "protocol/lib/margin/risk.go, protocol/x/perpetuals/lib/lib.go";
   v.venue.preset = v.name;
   v.assets.push_back(stable_collateral("USDC"));
   // Single-bracket tiers. The open-interest margin fraction (IM raised with market-wide OI,
@@ -109,22 +113,24 @@ VenuePreset make_dydx_v4() {
 // weight, borrows by liability weight; perps add |worst-case notional| * margin_ratio; positive
 // uPnL weighted by unrealized_pnl_{initial,maintenance}_asset_weight, negative uPnL at 1.
 // Spot weights (the reference gives none): docs.drift.trade "Cross-collateral deposits" margin
-// parameters table (stored copy): USDC 100/100/100/100 %, SOL 80/90/120/110 %, USDT 90/95/110/105 %,
-// wBTC and wETH (portal) 80/90/120/110 % (initial asset / maintenance asset / initial liability /
-// maintenance liability). Perp margin ratios (the reference gives none): the fixture used
-// throughout drift-labs/protocol-v2 programs/drift/src tests, margin_ratio_initial 1000 /
-// margin_ratio_maintenance 500 (MARGIN_PRECISION 1e4: 10 % / 5 %); engineering-style.md §B6 quotes
-// math/liquidation/tests.rs "margin_ratio = MARGIN_PRECISION / 10; // 10x leverage".
-// uPnL weights: programs/drift/src/instructions/admin.rs handle_initialize_perp_market:
-// unrealized_pnl_initial_asset_weight 0, unrealized_pnl_maintenance_asset_weight
-// SPOT_WEIGHT_PRECISION (100 %). Perps: BASE_PRECISION 1e9 (PV §a.2 Units) -> base_decimals 9.
+// parameters table (stored copy), initial asset / maintenance asset / initial liability /
+// maintenance liability weight in %: USDC 100/100/100/100, SOL 80/90/120/110,
+// USDT 90/95/110/105, wBTC and wETH (portal) 80/90/120/110.
+// Perp margin ratios (the reference gives none): the fixture used throughout the
+// drift-labs/protocol-v2 programs/drift/src tests, margin_ratio_initial 1000 and
+// margin_ratio_maintenance 500 at MARGIN_PRECISION 1e4, i.e. 10 % / 5 % (engineering-style.md §B6
+// quotes math/liquidation/tests.rs: margin_ratio = MARGIN_PRECISION / 10, "10x leverage").
+// uPnL weights: programs/drift/src/instructions/admin.rs handle_initialize_perp_market sets
+// unrealized_pnl_initial_asset_weight 0 and unrealized_pnl_maintenance_asset_weight
+// SPOT_WEIGHT_PRECISION (100 %). Perps use BASE_PRECISION 1e9 (PV §a.2 Units): base_decimals 9.
 // ---------------------------------------------------------------------------------------------
 VenuePreset make_drift_v2() {
   VenuePreset v;
   v.name = "drift-v2";
   v.description = "Drift v2: liquidatable when weighted total collateral < margin requirement";
-  v.source = "perp-venues.md §a.2; drift-labs/protocol-v2 programs/drift/src/{math/margin.rs,"
-             "instructions/admin.rs}; docs.drift.trade cross-collateral deposits";
+  v.source =
+      "perp-venues.md §a.2; drift-labs/protocol-v2 programs/drift/src/{math/margin.rs,"
+      "instructions/admin.rs}; docs.drift.trade cross-collateral deposits";
   v.venue.preset = v.name;
   v.venue.upnl_weight_initial = ratio("0");
   v.venue.upnl_weight_maint = ratio("1");
@@ -174,8 +180,9 @@ VenuePreset make_mango_v4() {
   VenuePreset v;
   v.name = "mango-v4";
   v.description = "Mango v4: liquidatable when maintenance health (weighted assets - liabs) < 0";
-  v.source = "perp-venues.md §a.3; blockworks-foundation/mango-v4 programs/mango-v4/src/health/"
-             "cache.rs, ts/client/src/scripts/{mb-admin.ts,mb-add-perp-market.ts}";
+  v.source =
+      "perp-venues.md §a.3; blockworks-foundation/mango-v4 programs/mango-v4/src/health/"
+      "cache.rs, ts/client/src/scripts/{mb-admin.ts,mb-add-perp-market.ts}";
   v.venue.preset = v.name;
   v.venue.upnl_weight_initial = ratio("1");
   v.venue.upnl_weight_maint = ratio("1");
@@ -194,11 +201,16 @@ VenuePreset make_mango_v4() {
     return p;
   };
   v.assets.push_back(token("USDC", 6, ratio("1"), ratio("1"), ratio("1"), ratio("1"), ratio("0")));
-  v.assets.push_back(token("USDT", 6, ratio("0.95"), ratio("0.9"), ratio("1.05"), ratio("1.1"), ratio("0.025")));
-  v.assets.push_back(token("DAI", 6, ratio("0.95"), ratio("0.9"), ratio("1.05"), ratio("1.1"), ratio("0.025")));
-  v.assets.push_back(token("ETH", 9, ratio("0.9"), ratio("0.8"), ratio("1.1"), ratio("1.2"), ratio("0.05")));
-  v.assets.push_back(token("SOL", 9, ratio("0.9"), ratio("0.8"), ratio("1.1"), ratio("1.2"), ratio("0.05")));
-  v.assets.push_back(token("MSOL", 9, ratio("0.9"), ratio("0.8"), ratio("1.1"), ratio("1.2"), ratio("0.05")));
+  v.assets.push_back(
+      token("USDT", 6, ratio("0.95"), ratio("0.9"), ratio("1.05"), ratio("1.1"), ratio("0.025")));
+  v.assets.push_back(
+      token("DAI", 6, ratio("0.95"), ratio("0.9"), ratio("1.05"), ratio("1.1"), ratio("0.025")));
+  v.assets.push_back(
+      token("ETH", 9, ratio("0.9"), ratio("0.8"), ratio("1.1"), ratio("1.2"), ratio("0.05")));
+  v.assets.push_back(
+      token("SOL", 9, ratio("0.9"), ratio("0.8"), ratio("1.1"), ratio("1.2"), ratio("0.05")));
+  v.assets.push_back(
+      token("MSOL", 9, ratio("0.9"), ratio("0.8"), ratio("1.1"), ratio("1.2"), ratio("0.05")));
   const std::vector<MarginTier> btc{tier("0", "0.05", "0.025")};
   v.markets.push_back(market("BTC-PERP", 6, "USDC", btc));
   v.default_asset = inert_default();
@@ -221,12 +233,13 @@ VenuePreset make_hyperliquid() {
   VenuePreset v;
   v.name = "hyperliquid";
   v.description = "Hyperliquid: liquidatable when account value < tiered maintenance margin";
-  v.source = "perp-venues.md §a.4; hyperliquid.gitbook.io/hyperliquid-docs/trading/margin-tiers, "
-             ".../trading/liquidations";
+  v.source =
+      "perp-venues.md §a.4; hyperliquid.gitbook.io/hyperliquid-docs/trading/margin-tiers, "
+      ".../trading/liquidations";
   v.venue.preset = v.name;
   v.assets.push_back(stable_collateral("USDC"));
-  v.markets.push_back(market("BTC", 8, "USDC",
-                             {tier("0", "0.025", "0.0125"), tier("150000000", "0.05", "0.025")}));
+  v.markets.push_back(
+      market("BTC", 8, "USDC", {tier("0", "0.025", "0.0125"), tier("150000000", "0.05", "0.025")}));
   v.markets.push_back(
       market("ETH", 8, "USDC",
              {tier("0", "0.04", "0.02"), tier("100000000", "0.066666667", "0.033333334")}));
@@ -258,10 +271,12 @@ VenuePreset make_hyperliquid() {
 VenuePreset make_binance_um() {
   VenuePreset v;
   v.name = "binance-um";
-  v.description = "Binance USD-M futures: liquidatable when margin balance < bracketed MM "
-                  "(margin ratio >= 100 %)";
-  v.source = "perp-venues.md §a.6; binance.com announcement 86cf9aa472574b8cb2e05bb751c2a9a6 "
-             "(2021-03-18 BTCUSDT tiers)";
+  v.description =
+      "Binance USD-M futures: liquidatable when margin balance < bracketed MM "
+      "(margin ratio >= 100 %)";
+  v.source =
+      "perp-venues.md §a.6; binance.com announcement 86cf9aa472574b8cb2e05bb751c2a9a6 "
+      "(2021-03-18 BTCUSDT tiers)";
   v.venue.preset = v.name;
   v.assets.push_back(stable_collateral("USDT"));
   v.markets.push_back(market("BTCUSDT", 8, "USDT",
@@ -279,9 +294,9 @@ VenuePreset make_binance_um() {
                              }));
   v.default_asset = inert_default();
   v.default_tiers = {
-      tier("0", "0.02", "0.01"),        tier("5000", "0.05", "0.025"),
-      tier("25000", "0.10", "0.05"),    tier("100000", "0.20", "0.10"),
-      tier("250000", "0.50", "0.125"),  tier("1000000", "1", "0.50"),
+      tier("0", "0.02", "0.01"),       tier("5000", "0.05", "0.025"),
+      tier("25000", "0.10", "0.05"),   tier("100000", "0.20", "0.10"),
+      tier("250000", "0.50", "0.125"), tier("1000000", "1", "0.50"),
   };
   return v;
 }
