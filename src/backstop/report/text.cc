@@ -182,8 +182,11 @@ void expectations_section(std::string& out, const RunResult& r) {
     if (!e.symbol.empty()) subject += (subject.empty() ? "" : " ") + e.symbol;
     if (subject.empty()) subject = "venue";
     const std::string when = e.t ? fmt::format("t={}", *e.t) : std::string("end");
-    const char* op = e.op == ExpectOp::Equals ? "=" : e.op == ExpectOp::Approx ? "~" : "in";
-    out += fmt::format("  {} {} {} {} {} {} {}", res.passed ? "PASS" : "FAIL", e.origin, when,
+    const char* op = e.op == ExpectOp::Equals   ? "= "
+                     : e.op == ExpectOp::Approx ? "~ "
+                     : (e.min && e.max)         ? "in "
+                                                : "";
+    out += fmt::format("  {} {} {} {} {} {}{}", res.passed ? "PASS" : "FAIL", e.origin, when,
                        subject, e.metric, op, e.expected_text());
     out += res.passed ? "\n" : fmt::format("  (actual {})\n", res.actual.str());
   }
