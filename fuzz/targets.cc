@@ -1,0 +1,159 @@
+#include "targets.h"
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "backstop/engine/engine.h"
+#include "backstop/money/fixed.h"
+
+namespace backstop::fuzz {
+namespace {
+
+void check(bool ok) {
+  if (!ok) std::abort();
+}
+
+class Bytes {
+ public:
+  Bytes(const uint8_t* d, std::size_t n) : d_(d), n_(n) {}
+  [[nodiscard]] bool empty() const { return i_ >= n_; }
+  uint8_t u8() { return i_ < n_ ? d_[i_++] : 0; }
+  int64_t i64() {
+    uint64_t v = 0;
+    for (int k = 0; k < 8; ++k) v = (v << 8) | u8();
+    return static_cast<int64_t>(v);
+  }
+
+ private:
+  const uint8_t* d_;
+  std::size_t n_;
+  std::size_t i_ = 0;
+};
+
+State fuzz_venue() {
+  State s;
+  AssetParams usdc;
+  usdc.symbol = "USDC";
+  usdc.decimals = 6;
+  usdc.weight_initial = Ratio::from_raw(900'000'000);
+  usdc.weight_maint = Ratio::from_raw(950'000'000);
+  usdc.borrowable = true;
+  usdc.rates = {Ratio{}, Ratio::from_raw(40'000'000), Ratio::from_raw(750'000'000),
+                Ratio::from_raw(800'000'000)};
+  AssetState us;
+  us.price = Price::from_raw(1'000'000'000);
+  s.add_asset(usdc, us);
+  AssetParams eth = usdc;
+  eth.symbol = "ETH";
+  eth.decimals = 9;
+  eth.weight_initial = Ratio::from_raw(800'000'000);
+  eth.weight_maint = Ratio::from_raw(850'000'000);
+  eth.max_price_move = Ratio::from_raw(900'000'000);
+  AssetState es;
+  es.price = Price::from_raw(2'000'000'000'000);
+  s.add_asset(eth, es);
+  PerpParams p;
+  p.symbol = "BTC-PERP";
+  p.base_decimals = 8;
+  p.quote = 0;
+  p.tiers = {{Quantity{}, Ratio::from_raw(100'000'000), Ratio::from_raw(50'000'000)},
+             {Quantity::from_raw(1'000'000'000'000), Ratio::from_raw(200'000'000),
+              Ratio::from_raw(100'000'000)}};
+  PerpState ps;
+  ps.mark = ps.oracle = Price::from_raw(50'000'000'000'000);
+  s.add_market(p, ps);
+  for (const char* n : {"a", "b", "c"}) s.add_owner(n);
+  s.add_isolated(0, 0);
+  return s;
+}
+
+void check_totals(const State& s) {
+  for (std::size_t i = 0; i < s.assets.size(); ++i) {
+    int64_t sup = 0, bor = 0;
+    for (const MarginAccount& a : s.accounts) {
+      for (const TokenBalance& b : a.balances) {
+        if (b.asset != i) continue;
+        if (b.scaled > 0) sup += b.scaled;
+        if (b.scaled < 0) bor -= b.scaled;
+      }
+    }
+    check(sup == s.assets[i].total_supply_scaled);
+    check(bor == s.assets[i].total_borrow_scaled);
+  }
+  for (std::size_t m = 0; m < s.perps.size(); ++m) {
+    int64_t lo = 0, sh = 0;
+    for (const MarginAccount& a : s.accounts) {
+      for (const PerpPosition& p : a.positions) {
+        if (p.market != m) continue;
+        if (p.size.raw() > 0) lo += p.size.raw();
+        if (p.size.raw() < 0) sh -= p.size.raw();
+      }
+    }
+    check(lo == s.perps[m].long_oi.raw());
+    check(sh == s.perps[m].short_oi.raw());
+  }
+}
+
+}  // namespace
+
+void decimal(const uint8_t* data, std::size_t size) {
+  if (size == 0) return;
+  const int decimals = data[0] % 19;
+  const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  std::string err;
+  const auto v = parse_decimal(text, decimals, &err);
+  if (!v) {
+    check(!err.empty());
+    return;
+  }
+  const std::string back = format_decimal(*v, decimals);
+  check(parse_decimal(back, decimals, &err) == v);
+}
+
+std::size_t engine_events(const uint8_t* data, std::size_t size) {
+  Engine e(fuzz_venue());
+  std::size_t applied = 0;
+  Bytes b(data, size);
+  Timestamp t = 0;
+  int n = 0;
+  while (!b.empty() && n++ < 256) {
+    t += b.u8();
+    const auto acct = static_cast<AccountId>(b.u8() % 4);
+    const auto asset = static_cast<AssetId>(b.u8() % 2);
+    // amounts span tiny to absurd so overflow paths are exercised
+    const int64_t raw = b.i64() >> (b.u8() % 64);
+    EventBody body;
+    switch (b.u8() % 9) {
+      case 0: body = Deposit{acct, asset, Quantity::from_raw(raw)}; break;
+      case 1: body = Withdraw{acct, asset, Quantity::from_raw(raw)}; break;
+      case 2: body = Borrow{acct, asset, Quantity::from_raw(raw)}; break;
+      case 3: body = Repay{acct, asset, Quantity::from_raw(raw)}; break;
+      case 4: body = SetAssetPrice{asset, Price::from_raw(raw)}; break;
+      case 5: body = SetMarkPrice{0, Price::from_raw(raw), std::nullopt}; break;
+      case 6: {
+        const auto cp = static_cast<AccountId>(b.u8() % 4);
+        body = Trade{acct, 0, Quantity::from_raw(raw), Price::from_raw(b.i64() >> 20),
+                     cp == acct ? std::nullopt : std::optional<AccountId>(cp)};
+        break;
+      }
+      case 7: body = Funding{0, Price::from_raw(raw >> 20), std::nullopt}; break;
+      default: body = Tick{}; break;
+    }
+    const uint64_t before = e.state_hash();
+    const Outcome o = e.apply(Event{t, body, "fuzz"});
+    if (!o.ok()) check(e.state_hash() == before);
+    applied += o.ok() ? 1 : 0;
+    check_totals(e.state());
+    for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
+      try {
+        (void)e.risk(id);
+      } catch (const OverflowError&) {
+        // an account too large to value is reported as an overflow, never a crash
+      }
+    }
+  }
+  return applied;
+}
+
+}  // namespace backstop::fuzz

@@ -1,0 +1,20 @@
+// File: fuzz/targets.h
+// Fuzz entry points shared by the libFuzzer binaries (fuzz/*_fuzz.cc, clang preset `fuzz`) and
+// the deterministic smoke test that runs in CI (tests/fuzz_smoke_test.cc). Each returns normally
+// on any input and aborts (via std::abort) only when an invariant is broken.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace backstop::fuzz {
+
+// parse_decimal/format_decimal: never crash; a parsed value formats and re-parses to itself.
+void decimal(const uint8_t* data, std::size_t size);
+
+// Bytes -> a stream of events on a fixed venue. Invariants after every event: a rejected event
+// leaves the state hash unchanged; per-asset totals equal the sum of account balances; open
+// interest equals the sum of position sizes.
+std::size_t engine_events(const uint8_t* data, std::size_t size);  // returns events applied
+
+}  // namespace backstop::fuzz
