@@ -222,8 +222,8 @@ VenuePreset make_liquity() {
 // ---------------------------------------------------------------------------------------------
 // morpho-blue — LP §5: healthy <=> collateral * price * LLTV >= borrowed; one isolated market per
 // (loan, collateral, oracle, IRM, LLTV). The reference gives no LLTV value; we use the market of
-// the repository's own tests: morpho-org/morpho-blue test/forge/BaseTest.sol
-// DEFAULT_TEST_LLTV = 0.8 ether. LIF (LP §5) = min(1.15, 1 / (1 - 0.3 * (1 - LLTV)))
+// the repository's own tests: morpho-org/morpho-blue test/forge/BaseTest.sol (stored copy @
+// 0187e946) DEFAULT_TEST_LLTV = 0.8 ether. LIF (LP §5) = min(1.15, 1 / (1 - 0.3 * (1 - LLTV)))
 //   = 1 / 0.94 = 1.063829787234... (Morpho: wDivDown, floor) -> bonus 0.063829787 (floored).
 // ---------------------------------------------------------------------------------------------
 VenuePreset make_morpho_blue() {
@@ -235,7 +235,8 @@ VenuePreset make_morpho_blue() {
       "test/forge/BaseTest.sol; morpho-org/morpho-blue-irm adaptive-curve-irm ConstantsLib";
   v.venue.preset = v.name;
   // Loan token. Supplied loan tokens are not collateral in Morpho Blue (weights 0). Rates:
-  // AdaptiveCurveIrm at its initial rate-at-target (ConstantsLib: TARGET_UTILIZATION 0.9,
+  // AdaptiveCurveIrm at its initial rate-at-target (morpho-org/morpho-blue-irm
+  // src/adaptive-curve-irm/libraries/ConstantsLib.sol, TARGET_UTILIZATION 0.9,
   // CURVE_STEEPNESS 4, INITIAL_RATE_AT_TARGET 4 %/year, "rate between 1% and 16%"): the static
   // curve is linear 1 % -> 4 % up to U = 0.9 and 4 % -> 16 % above, i.e. base 0.01,
   // slope1 0.03, slope2 0.12, kink 0.9. The adaptation of rate-at-target over time is not

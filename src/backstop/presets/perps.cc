@@ -116,13 +116,15 @@ VenuePreset make_dydx_v4() {
 // parameters table (stored copy), initial asset / maintenance asset / initial liability /
 // maintenance liability weight in %: USDC 100/100/100/100, SOL 80/90/120/110,
 // USDT 90/95/110/105, wBTC and wETH (portal) 80/90/120/110.
-// Perp margin ratios (the reference gives none): the fixture used throughout the
-// drift-labs/protocol-v2 programs/drift/src tests, margin_ratio_initial 1000 and
-// margin_ratio_maintenance 500 at MARGIN_PRECISION 1e4, i.e. 10 % / 5 % (engineering-style.md §B6
-// quotes math/liquidation/tests.rs: margin_ratio = MARGIN_PRECISION / 10, "10x leverage").
-// uPnL weights: programs/drift/src/instructions/admin.rs handle_initialize_perp_market sets
-// unrealized_pnl_initial_asset_weight 0 and unrealized_pnl_maintenance_asset_weight
-// SPOT_WEIGHT_PRECISION (100 %). Perps use BASE_PRECISION 1e9 (PV §a.2 Units): base_decimals 9.
+// Perp margin ratios (the reference gives none): the perp-market fixture of the liquidation
+// tests, drift-labs/protocol-v2 programs/drift/src/controller/liquidation/tests.rs (stored copy @
+// 0069fa39): margin_ratio_initial 1000, margin_ratio_maintenance 500 at MARGIN_PRECISION 1e4,
+// i.e. 10 % / 5 % (engineering-style.md §B6 quotes math/liquidation/tests.rs: margin_ratio =
+// MARGIN_PRECISION / 10, "10x leverage").
+// uPnL weights: programs/drift/src/instructions/admin.rs (stored copy @ 0015e4a4)
+// handle_initialize_perp_market sets unrealized_pnl_initial_asset_weight 0 and
+// unrealized_pnl_maintenance_asset_weight SPOT_WEIGHT_PRECISION (100 %).
+// Perps use BASE_PRECISION 1e9 (PV §a.2 Units): base_decimals 9.
 // ---------------------------------------------------------------------------------------------
 VenuePreset make_drift_v2() {
   VenuePreset v;
