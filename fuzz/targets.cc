@@ -73,7 +73,7 @@ void check_totals(const State& s) {
     int64_t sup = 0, bor = 0;
     for (const MarginAccount& a : s.accounts) {
       for (const TokenBalance& b : a.balances) {
-        if (b.asset != i) continue;
+        if (b.asset != static_cast<AssetId>(i)) continue;
         if (b.scaled > 0) sup += b.scaled;
         if (b.scaled < 0) bor -= b.scaled;
       }
@@ -85,7 +85,7 @@ void check_totals(const State& s) {
     int64_t lo = 0, sh = 0;
     for (const MarginAccount& a : s.accounts) {
       for (const PerpPosition& p : a.positions) {
-        if (p.market != m) continue;
+        if (p.market != static_cast<MarketId>(m)) continue;
         if (p.size.raw() > 0) lo += p.size.raw();
         if (p.size.raw() < 0) sh -= p.size.raw();
       }
@@ -143,7 +143,7 @@ std::size_t engine_events(const uint8_t* data, std::size_t size) {
     const uint64_t before = e.state_hash();
     const Outcome o = e.apply(Event{t, body, "fuzz"});
     if (!o.ok()) check(e.state_hash() == before);
-    applied += o.ok() ? 1 : 0;
+    if (o.ok()) ++applied;
     check_totals(e.state());
     for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
       try {
