@@ -85,6 +85,20 @@ std::optional<int64_t> closed_form(Probe& pr, int64_t p0, int64_t e0, int64_t pb
   return p;
 }
 
+// Independent rounding of collateral (down) and requirements (up) can make the excess flicker
+// between 0 and -1 micro-dollar over a few ticks at the boundary, so a bisection may land on a
+// later crossing. Scan a short window from the found price back toward p0 and keep the
+// liquidatable tick nearest to p0: the first price at which the account is liquidatable.
+int64_t nearest_unsafe(Probe& pr, int64_t p0, int64_t unsafe) {
+  constexpr int64_t kWindow = 4096;
+  const int64_t step = unsafe > p0 ? -1 : 1;  // toward p0
+  int64_t best = unsafe;
+  for (int64_t i = 1, p = unsafe + step; i <= kWindow && p != p0; ++i, p += step) {
+    if (pr.excess(p) < 0) best = p;
+  }
+  return best;
+}
+
 std::optional<Boundary> search(Probe& pr, int64_t p0, int64_t e0, bool down) {
   // Geometric brackets: -1%, -5%, ... down to one tick; +1%, ... up to 100x.
   static constexpr std::array<int64_t, 9> kDownPermille = {990, 950, 900, 800, 500,
@@ -99,8 +113,10 @@ std::optional<Boundary> search(Probe& pr, int64_t p0, int64_t e0, bool down) {
     if (p == safe) continue;
     const int64_t e = pr.excess(p);
     if (e < 0) {
-      if (auto cf = closed_form(pr, p0, e0, p, e)) return Boundary{*cf, true};
-      return Boundary{bisect(pr, safe, p), false};
+      if (auto cf = closed_form(pr, p0, e0, p, e)) {
+        return Boundary{nearest_unsafe(pr, p0, *cf), true};
+      }
+      return Boundary{nearest_unsafe(pr, p0, bisect(pr, safe, p)), false};
     }
     safe = p;
   }
