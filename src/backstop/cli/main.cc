@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "backstop/presets/preset.h"
@@ -55,7 +57,10 @@ void write_atomically(const std::filesystem::path& path, const std::string& cont
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     f << content;
     f.flush();
-    if (!f) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
+    if (!f) {
+      throw std::filesystem::filesystem_error("cannot write", tmp,
+                                              std::make_error_code(std::errc::io_error));
+    }
   }
   std::filesystem::rename(tmp, path);
 }
@@ -175,6 +180,9 @@ int main(int argc, char** argv) {
   try {
     if (*run_cmd) return run_command(run);
     if (*presets_cmd) return presets_command();
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "backstop: error: " << e.what() << '\n';
+    return kExitInternal;
   } catch (const std::exception& e) {
     std::cerr << "backstop: internal error: " << e.what() << '\n';
     return kExitInternal;

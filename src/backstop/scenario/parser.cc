@@ -111,6 +111,12 @@ ParseResult parse_scenario(std::string_view text, const std::string& file) {
 }
 
 ParseResult parse_scenario_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    ParseResult r;
+    r.errors.push_back(fmt::format("{}: error: cannot read the file: it is a directory", path));
+    return r;
+  }
   std::ifstream in(path, std::ios::binary);
   std::ostringstream buf;
   if (in) buf << in.rdbuf();

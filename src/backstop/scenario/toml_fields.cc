@@ -14,11 +14,24 @@ void Diagnostics::error(uint32_t line, uint32_t column, std::string_view field,
   if (line == 0) line = 1;
   if (column == 0) column = 1;
   if (field.empty()) {
-    messages_.push_back(fmt::format("{}:{}:{}: error: {}", file_, line, column, message));
+    messages_.push_back(
+        {line, column, fmt::format("{}:{}:{}: error: {}", file_, line, column, message)});
   } else {
     messages_.push_back(
-        fmt::format("{}:{}:{}: error: field '{}': {}", file_, line, column, field, message));
+        {line, column,
+         fmt::format("{}:{}:{}: error: field '{}': {}", file_, line, column, field, message)});
   }
+}
+
+std::vector<std::string> Diagnostics::take() {
+  std::stable_sort(messages_.begin(), messages_.end(), [](const Message& a, const Message& b) {
+    return a.line != b.line ? a.line < b.line : a.column < b.column;
+  });
+  std::vector<std::string> out;
+  out.reserve(messages_.size());
+  for (Message& m : messages_) out.push_back(std::move(m.text));
+  messages_.clear();
+  return out;
 }
 
 void Diagnostics::error(const toml::source_region& at, std::string_view field,

@@ -29,13 +29,19 @@ class Diagnostics {
   [[nodiscard]] const std::string& file() const { return file_; }
   [[nodiscard]] bool ok() const { return messages_.empty(); }
   [[nodiscard]] std::size_t count() const { return messages_.size(); }
-  [[nodiscard]] std::vector<std::string> take() { return std::move(messages_); }
+  // The messages in file order (by line, then column; stable for equal positions).
+  [[nodiscard]] std::vector<std::string> take();
   // "file:line" of a node, for Event::origin and Expectation::origin.
   [[nodiscard]] std::string origin(const toml::source_region& at) const;
 
  private:
+  struct Message {
+    uint32_t line = 0;
+    uint32_t column = 0;
+    std::string text;
+  };
   std::string file_;
-  std::vector<std::string> messages_;
+  std::vector<Message> messages_;
 };
 
 [[nodiscard]] std::string_view type_name(const toml::node& n);
