@@ -67,7 +67,7 @@ for f in "${bad[@]}"; do
   [[ $rc -eq 2 ]] || fail "$f: exit $rc (want 2)"
   [[ -s "$TMP/stdout" ]] && fail "$f: wrote to stdout"
   grep -qF -- "$f:" "$TMP/stderr" || fail "$f: stderr does not name the file"
-  grep -qE -- "$(printf '%s' "$f" | sed 's/[][.*^$]/\\&/g'):[0-9]+:" "$TMP/stderr" ||
+  grep -qE -- "$(printf '%s' "$f" | sed 's/[].*^$[]/\\&/g'):[0-9]+:" "$TMP/stderr" ||
     fail "$f: stderr has no FILE:LINE:"
   if [[ -e "$outdir" ]] && [[ -n "$(ls -A "$outdir")" ]]; then fail "$f: wrote under --out"; fi
   "$BACKSTOP" run "$f" --json >"$TMP/stdout" 2>/dev/null
