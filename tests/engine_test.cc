@@ -201,6 +201,30 @@ TEST(Params, InvalidValuesRejected) {
               false);  // below weight_initial 0.8
 }
 
+// The parser validates names against param_fields(); every listed name must be one the engine
+// applies (a listed-but-unknown name would be a silent rejection at run time).
+TEST(Params, EveryListedFieldIsAccepted) {
+  const std::pair<ParamTarget, const char*> values[] = {
+      {ParamTarget::Venue, "0.5"}, {ParamTarget::Asset, "none"}, {ParamTarget::Market, "none"}};
+  for (const auto& [target, none_value] : values) {
+    for (std::string_view f : param_fields(target)) {
+      Engine e = funded();
+      std::string v = "1";
+      if (f == "borrowable" || f == "borrowable_in_isolation") v = "true";
+      if (f == "weight_initial") v = "0.5";
+      if (f == "upnl_weight_initial") v = "0.5";
+      if (f == "max_price_age") v = "60";
+      if (f == "max_price_move") v = "0.5";
+      if (f.starts_with("rate.optimal")) v = "0.9";
+      if (f.find("cap") != std::string_view::npos || f.find("ceiling") != std::string_view::npos) {
+        v = none_value;
+      }
+      const Outcome o = e.apply(ev(1, SetParam{target, 0, std::string(f), v}));
+      EXPECT_TRUE(o.ok()) << f << ": " << o.reason;
+    }
+  }
+}
+
 // Kinked model by hand (Aave v3 DefaultReserveInterestRateStrategy shape): U = 0.8 exactly at the
 // kink -> borrow 0 + 0.04 * 0.8 / 0.8 = 4%; supply = 4% * 0.8 * (1 - 0.1) = 2.88%. After one year
 // of linear accrual: borrow index 1.04, supply index 1.0288.

@@ -29,8 +29,8 @@
 
 namespace {
 
-// Keep in step with project(VERSION) in CMakeLists.txt.
-constexpr const char* kVersion = "0.1.0";
+// project(VERSION) in CMakeLists.txt, passed in by the build.
+constexpr const char* kVersion = BACKSTOP_VERSION;
 
 constexpr int kExitOk = 0;
 constexpr int kExitExpectFailed = 1;

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "backstop/engine/event.h"
 #include "backstop/margin/cache.h"
@@ -37,6 +39,10 @@ enum class Reject : uint8_t {
 };
 
 [[nodiscard]] std::string_view reject_code(Reject r);  // stable snake_case name used in --json
+
+// Names of the parameters a SetParam event may change, per target (docs/scenario-format.md).
+// The scenario parser checks names against this list so a typo is a file error.
+[[nodiscard]] const std::vector<std::string_view>& param_fields(ParamTarget t);
 
 struct Outcome {
   Reject code = Reject::None;

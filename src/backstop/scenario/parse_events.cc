@@ -96,35 +96,6 @@ std::optional<EventBody> funding_event(Builder& b, const Fields& f) {
   return e;
 }
 
-// Parameter names the engine understands (engine/params.cc), checked here so that a typo is a file
-// error with a hint rather than a run-time rejection. Values are validated by the engine.
-const std::vector<std::string_view>& param_fields(ParamTarget t) {
-  static const std::vector<std::string_view> venue = {"upnl_weight_initial", "upnl_weight_maint",
-                                                      "global_debt_ceiling"};
-  static const std::vector<std::string_view> asset = {"weight_initial",
-                                                      "weight_maint",
-                                                      "liquidation_threshold",
-                                                      "borrow_weight_initial",
-                                                      "borrow_weight_maint",
-                                                      "liquidation_bonus",
-                                                      "reserve_factor",
-                                                      "rate.base",
-                                                      "rate.slope1",
-                                                      "rate.slope2",
-                                                      "rate.optimal_utilization",
-                                                      "supply_cap",
-                                                      "borrow_cap",
-                                                      "debt_ceiling",
-                                                      "isolation_ceiling",
-                                                      "max_price_age",
-                                                      "max_price_move",
-                                                      "borrowable",
-                                                      "borrowable_in_isolation"};
-  static const std::vector<std::string_view> market = {"oi_cap", "max_price_age", "max_price_move",
-                                                       "initial_scale", "maint_scale"};
-  return t == ParamTarget::Venue ? venue : t == ParamTarget::Asset ? asset : market;
-}
-
 std::optional<EventBody> param_event(Builder& b, const Fields& f) {
   SetParam e;
   const auto target = f.str("target", true);
