@@ -8,36 +8,17 @@
 // in docs/presets.md.
 #include <string_view>
 
+#include "backstop/money/literal.h"
 #include "backstop/presets/preset.h"
 
 namespace backstop::preset_data {
 namespace {
 
-// Exact decimal literal -> raw fixed point with `decimals` fractional digits, at compile time.
-// More fractional digits than the type holds, or any other character, is a compile error.
-consteval int64_t dec(std::string_view s, int decimals) {
-  int64_t v = 0;
-  int frac = -1;
-  for (const char c : s) {
-    if (c == '.') {
-      if (frac >= 0) throw "two decimal points";
-      frac = 0;
-      continue;
-    }
-    if (c < '0' || c > '9') throw "not a decimal digit";
-    v = v * 10 + (c - '0');
-    if (frac >= 0) ++frac;
-  }
-  if (frac < 0) frac = 0;
-  if (frac > decimals) throw "more fractional digits than the type holds";
-  for (; frac < decimals; ++frac) v *= 10;
-  return v;
-}
 consteval Ratio ratio(std::string_view s) {
-  return Ratio::from_raw(dec(s, kRatioDecimals));
+  return ratio_lit(s);
 }
 consteval Value usd(std::string_view s) {
-  return Value::from_raw(dec(s, kValueDecimals));
+  return usd_lit(s);
 }
 
 // A collateral-only asset: initial weight (LTV / borrow CF), maintenance weight (liquidation

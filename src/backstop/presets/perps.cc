@@ -7,32 +7,14 @@
 // does not compile. Tier floors are in quote quanta (USDC/USDT: 6 decimals in these presets).
 #include <string_view>
 
+#include "backstop/money/literal.h"
 #include "backstop/presets/preset.h"
 
 namespace backstop::preset_data {
 namespace {
 
-// Exact decimal literal -> raw fixed point with `decimals` fractional digits, at compile time.
-consteval int64_t dec(std::string_view s, int decimals) {
-  int64_t v = 0;
-  int frac = -1;
-  for (const char c : s) {
-    if (c == '.') {
-      if (frac >= 0) throw "two decimal points";
-      frac = 0;
-      continue;
-    }
-    if (c < '0' || c > '9') throw "not a decimal digit";
-    v = v * 10 + (c - '0');
-    if (frac >= 0) ++frac;
-  }
-  if (frac < 0) frac = 0;
-  if (frac > decimals) throw "more fractional digits than the type holds";
-  for (; frac < decimals; ++frac) v *= 10;
-  return v;
-}
 consteval Ratio ratio(std::string_view s) {
-  return Ratio::from_raw(dec(s, kRatioDecimals));
+  return ratio_lit(s);
 }
 
 constexpr int kStableDecimals = 6;  // USDC / USDT quanta in every perp preset
@@ -40,7 +22,7 @@ constexpr int kStableDecimals = 6;  // USDC / USDT quanta in every perp preset
 // A tier whose floor is a whole number of quote units (USDC/USDT, 6 decimals).
 consteval MarginTier tier(std::string_view floor_units, std::string_view initial,
                           std::string_view maint) {
-  return MarginTier{Quantity::from_raw(dec(floor_units, kStableDecimals)), ratio(initial),
+  return MarginTier{Quantity::from_raw(decimal_lit(floor_units, kStableDecimals)), ratio(initial),
                     ratio(maint)};
 }
 
