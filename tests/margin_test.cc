@@ -228,6 +228,25 @@ TEST(Metrics, HugeNumbersTakeTheWidePathExactly) {
   EXPECT_EQ(r.maint_requirement, usd("14999983700"));
 }
 
+// Dust debt against a large deposit: HF = 20,000 * 0.88 / 0.000001 = 1.76e10 is beyond Ratio's
+// range (9.2e9); it
+// saturates instead of failing the valuation (found by the benchmark's random books).
+TEST(Metrics, HugeRatiosSaturate) {
+  State s = lending_venue();
+  s.add_owner("dust");
+  MarginAccount& a = s.accounts[0];
+  a.balances.push_back({1, dec("20000", 6)});
+  s.asset_params.push_back(asset("USDT", 6, "0", "0", true));
+  s.assets.push_back(priced("1"));
+  a.balances.push_back({2, -1});
+  const AccountRisk r = compute_risk(build_margin_cache(s), a);
+  EXPECT_EQ(r.health_factor, Ratio::from_raw(INT64_MAX));
+  EXPECT_EQ(r.total_debt, usd("0.000001"));
+  EXPECT_FALSE(r.liquidatable);
+  // maint_excess agrees with the full valuation
+  EXPECT_EQ(maint_excess(build_margin_cache(s), a), r.excess_maint);
+}
+
 TEST(Aggregates, UtilisationRatesAndCeilings) {
   State s = lending_venue();
   s.asset_params[1].rates = {rt("0"), rt("0.04"), rt("0.75"), rt("0.8")};

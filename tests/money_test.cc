@@ -69,6 +69,22 @@ TEST(Rounding, FloorCeilProperties) {
   }
 }
 
+// The inline hardware-divide fast path must agree with the general path everywhere, including
+// 128-bit dividends whose quotient does or does not fit 64 bits.
+TEST(Rounding, FastDivisionMatchesGeneralPath) {
+  std::mt19937_64 rng(4242);
+  for (int i = 0; i < 50000; ++i) {
+    const int128 hi = static_cast<int64_t>(rng()) >> (rng() % 64);
+    const int128 a = hi * (int128{1} << 64) + static_cast<int128>(rng());
+    int128 b = static_cast<int128>(rng() >> (rng() % 64));
+    if (i % 5 == 0) b = -b;
+    if (b == 0) b = 10;
+    for (Rounding r : {Rounding::Down, Rounding::Up, Rounding::TowardZero}) {
+      ASSERT_EQ(div_round(a, b, r), detail::div_round_slow(a, b, r));
+    }
+  }
+}
+
 TEST(Rounding, MulDivMatchesWideArithmetic) {
   std::mt19937_64 rng(99);
   std::uniform_int_distribution<int64_t> any(INT64_MIN, INT64_MAX);

@@ -13,7 +13,14 @@ struct Fast {
   using N = int128;
   static N of(int128 v) { return v; }
   static N add(N a, N b) { return checked_add(a, b, "perp accumulator"); }
-  static N mul(N a, N b) { return checked_mul(a, b, "perp accumulator"); }
+  static N sub(N a, N b) { return checked_sub(a, b, "perp accumulator"); }
+  static N mul(N a, N b) {
+    // one 64x64 -> 128 multiply when both factors fit 64 bits (it cannot overflow)
+    if (a == static_cast<int64_t>(a) && b == static_cast<int64_t>(b)) {
+      return static_cast<int128>(static_cast<int64_t>(a)) * static_cast<int64_t>(b);
+    }
+    return checked_mul(a, b, "perp accumulator");
+  }
   static int128 div(N a, int128 d, Rounding r) { return div_round(a, d, r); }
 };
 
@@ -21,6 +28,7 @@ struct Wide {
   using N = Int256;
   static N of(int128 v) { return to256(v); }
   static N add(const N& a, const N& b) { return a + b; }
+  static N sub(const N& a, const N& b) { return a - b; }
   static N mul(const N& a, const N& b) { return a * b; }
   static int128 div(const N& a, int128 d, Rounding r) {
     const N dd = to256(d);
@@ -34,6 +42,10 @@ struct Wide {
     return from256(q);
   }
 };
+
+// What to compute: everything (compute_risk), or only the maintenance side (maint_excess, the
+// monitor's and solver's hot path).
+enum class Scope : uint8_t { Full, MaintOnly };
 
 template <class A>
 struct PerpGroup {
@@ -56,6 +68,14 @@ struct Totals {
   bool usable = true;
 };
 
+// q * price / value_den; the identity for an asset at par (price == value_den, e.g. a 6-decimal
+// stablecoin at exactly $1), which skips a division on every perp account.
+int64_t usd_of(int128 q, const AssetCache& ac, Rounding r, const char* what) {
+  if (static_cast<int128>(ac.price.raw()) == ac.value_den) return narrow64(q, what);
+  return narrow64(mul_div(q, ac.price.raw(), ac.value_den, r), what);
+}
+
+template <Scope S>
 void add_balances(const MarginCache& c, const MarginAccount& a, Totals& t) {
   for (const TokenBalance& b : a.balances) {
     if (b.scaled == 0) continue;
@@ -63,23 +83,25 @@ void add_balances(const MarginCache& c, const MarginAccount& a, Totals& t) {
     t.usable = t.usable && ac.price_usable;
     if (b.scaled > 0) {
       const Quantity q = supplied_amount(b.scaled, ac.supply_index);
-      const Value v = Value::from_raw(
-          narrow64(mul_div(q.raw(), ac.price.raw(), ac.value_den, Rounding::Down), "collateral"));
-      t.coll += v;
-      t.wc_i += apply_ratio(v, ac.weight_initial, Rounding::Down);
+      const Value v = Value::from_raw(usd_of(q.raw(), ac, Rounding::Down, "collateral"));
       t.wc_m += apply_ratio(v, ac.weight_maint, Rounding::Down);
+      if constexpr (S == Scope::Full) {
+        t.coll += v;
+        t.wc_i += apply_ratio(v, ac.weight_initial, Rounding::Down);
+      }
     } else {
       const Quantity q = borrowed_amount(b.scaled, ac.borrow_index);
-      const Value v = Value::from_raw(
-          narrow64(mul_div(q.raw(), ac.price.raw(), ac.value_den, Rounding::Up), "debt"));
-      t.debt += v;
-      t.req_i += apply_ratio(v, ac.borrow_weight_initial, Rounding::Up);
+      const Value v = Value::from_raw(usd_of(q.raw(), ac, Rounding::Up, "debt"));
       t.req_m += apply_ratio(v, ac.borrow_weight_maint, Rounding::Up);
+      if constexpr (S == Scope::Full) {
+        t.debt += v;
+        t.req_i += apply_ratio(v, ac.borrow_weight_initial, Rounding::Up);
+      }
     }
   }
 }
 
-template <class A>
+template <class A, Scope S>
 void add_positions(const MarginCache& c, const MarginAccount& a, Totals& t) {
   boost::container::small_vector<PerpGroup<A>, 2> groups;
   for (const PerpPosition& p : a.positions) {
@@ -92,45 +114,52 @@ void add_positions(const MarginCache& c, const MarginAccount& a, Totals& t) {
     if (g == nullptr) g = &groups.emplace_back(PerpGroup<A>{m.quote, {}, {}, {}, {}});
     const auto size = A::of(p.size.raw());
     const auto value = A::mul(size, A::of(m.mark_num));  // size * mark * scale
-    const int64_t dfund = checked_sub(m.funding_index.raw(), p.funding_snapshot.raw(), "funding");
-    auto owed = A::mul(A::mul(size, A::of(dfund)), A::of(m.scale));
     g->pnl = A::add(A::add(g->pnl, value), A::mul(A::of(p.quote.raw()), A::of(c.pow_k)));
-    g->pnl = A::add(g->pnl, A::mul(owed, A::of(-1)));
-    const auto n = value < 0 ? A::mul(value, A::of(-1)) : value;
-    g->notional = A::add(g->notional, n);
+    const int64_t dfund = checked_sub(m.funding_index.raw(), p.funding_snapshot.raw(), "funding");
+    if (dfund != 0) g->pnl = A::sub(g->pnl, A::mul(A::mul(size, A::of(dfund)), A::of(m.scale)));
+    const auto n = value < 0 ? A::sub(A::of(0), value) : value;
+    if constexpr (S == Scope::Full) g->notional = A::add(g->notional, n);
     if (m.tiers.empty()) continue;
     std::size_t ti = 0;
     for (std::size_t i = 1; i < m.tiers.size(); ++i) {
       if (n >= A::of(m.tiers[i].floor_num)) ti = i;
     }
     const TierCache& tc = m.tiers[ti];
-    g->mm = A::add(g->mm, A::add(A::mul(n, A::of(tc.maint_rate)), A::of(-tc.maint_deduction_num)));
-    g->im =
-        A::add(g->im, A::add(A::mul(n, A::of(tc.initial_rate)), A::of(-tc.initial_deduction_num)));
+    g->mm = A::add(g->mm, A::sub(A::mul(n, A::of(tc.maint_rate)), A::of(tc.maint_deduction_num)));
+    if constexpr (S == Scope::Full) {
+      g->im =
+          A::add(g->im, A::sub(A::mul(n, A::of(tc.initial_rate)), A::of(tc.initial_deduction_num)));
+    }
   }
+  // Margin numerators carry 10^(K+9) = 10^9 * 10^K: dividing in two steps keeps each divisor
+  // below 2^64 (floor(floor(x / a) / b) == floor(x / ab), likewise for ceil).
+  auto margin_quote = [&](const typename A::N& num) {
+    return div_round(A::div(num, kRatioOne, Rounding::Up), c.pow_k, Rounding::Up);
+  };
   for (const auto& g : groups) {
     const AssetCache& q = c.assets[g.quote];
-    auto usd = [&](int128 quote_quanta, Rounding r) {
-      return Value::from_raw(
-          narrow64(mul_div(quote_quanta, q.price.raw(), q.value_den, r), "perp"));
-    };
-    t.pnl += usd(A::div(g.pnl, c.pow_k, Rounding::Down), Rounding::Down);
-    t.notional += usd(A::div(g.notional, c.pow_k, Rounding::Up), Rounding::Up);
-    t.req_m += usd(A::div(g.mm, c.pow_k9, Rounding::Up), Rounding::Up);
-    t.req_i += usd(A::div(g.im, c.pow_k9, Rounding::Up), Rounding::Up);
+    t.pnl +=
+        Value::from_raw(usd_of(A::div(g.pnl, c.pow_k, Rounding::Down), q, Rounding::Down, "pnl"));
+    t.req_m += Value::from_raw(usd_of(margin_quote(g.mm), q, Rounding::Up, "margin"));
+    if constexpr (S == Scope::Full) {
+      t.notional += Value::from_raw(
+          usd_of(A::div(g.notional, c.pow_k, Rounding::Up), q, Rounding::Up, "notional"));
+      t.req_i += Value::from_raw(usd_of(margin_quote(g.im), q, Rounding::Up, "margin"));
+    }
   }
 }
 
+template <Scope S>
 Totals totals(const MarginCache& c, const MarginAccount& a) {
   Totals t;
-  add_balances(c, a, t);
+  add_balances<S>(c, a, t);
   if (!a.positions.empty()) {
     Totals perp;
     try {
-      add_positions<Fast>(c, a, perp);
+      add_positions<Fast, S>(c, a, perp);
     } catch (const OverflowError&) {
       perp = Totals{};
-      add_positions<Wide>(c, a, perp);
+      add_positions<Wide, S>(c, a, perp);
     }
     t.usable = t.usable && perp.usable;
     t.notional = perp.notional;
@@ -151,20 +180,27 @@ Totals totals(const MarginCache& c, const MarginAccount& a) {
   return t;
 }
 
+// num / den as a Ratio; none when den <= 0. A ratio beyond the type's range (dust debt against a
+// large deposit gives a health factor above 9.2e9) saturates at Ratio's maximum instead of
+// failing the whole valuation: the saturated value is still a correct lower bound of a safety
+// ratio and says "beyond 9.2e9" for a risk ratio.
 std::optional<Ratio> ratio_if(Value num, Value den, Rounding r) {
   if (den.raw() <= 0) return std::nullopt;
-  return ratio_of(num.raw(), den.raw(), r);
+  const int128 q = mul_div(num.raw(), kRatioOne, den.raw(), r);
+  if (q > INT64_MAX) return Ratio::from_raw(INT64_MAX);
+  if (q < INT64_MIN) return Ratio::from_raw(INT64_MIN);
+  return Ratio::from_raw(static_cast<int64_t>(q));
 }
 
 }  // namespace
 
 Value maint_excess(const MarginCache& c, const MarginAccount& a) {
-  const Totals t = totals(c, a);
+  const Totals t = totals<Scope::MaintOnly>(c, a);
   return t.wc_m - t.req_m;
 }
 
 AccountRisk compute_risk(const MarginCache& c, const MarginAccount& a) {
-  const Totals t = totals(c, a);
+  const Totals t = totals<Scope::Full>(c, a);
   AccountRisk r;
   r.collateral_value = t.coll;
   r.weighted_collateral_initial = t.wc_i;

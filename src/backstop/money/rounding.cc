@@ -52,7 +52,7 @@ Int256 div_round256(const Int256& a, const Int256& b, Rounding r) {
 
 }  // namespace
 
-int128 div_round(int128 a, int128 b, Rounding r) {
+int128 detail::div_round_slow(int128 a, int128 b, Rounding r) {
   if (b == 0) throw OverflowError("division by zero");
   if (a == kInt128Min && b == -1) throw OverflowError("division overflow");
   int128 q = a / b;  // C++ truncates toward zero
@@ -81,7 +81,7 @@ int128 div_round(int128 a, int128 b, Rounding r) {
   return q;
 }
 
-int128 mul_div(int128 a, int128 b, int128 d, Rounding r) {
+int128 detail::mul_div_slow(int128 a, int128 b, int128 d, Rounding r) {
   if (d == 0) throw OverflowError("division by zero");
   int128 p{};
   if (!__builtin_mul_overflow(a, b, &p)) return div_round(p, d, r);
