@@ -16,6 +16,7 @@ Quantity quantity_of(Value v, int decimals, Price p, Rounding r) {
 }
 
 Value apply_ratio(Value v, Ratio k, Rounding r) {
+  if (k.raw() == kRatioOne) return v;  // weight 1: exact, no division
   return Value::from_raw(mul_div64(v.raw(), k.raw(), kRatioOne, r));
 }
 
