@@ -142,6 +142,38 @@ TEST(Limits, OpenInterestCapAndInitialMarginOnTrades) {
   EXPECT_EQ(e.state().perps[0].long_oi, qty("1.2", 8));
 }
 
+// Review finding: a reducing trade at an absurd price moved value out of the account and left
+// bad debt. Reducing is free only while it does not lower the maintenance excess (or the account
+// still meets its initial requirement).
+TEST(Limits, ReducingAtAnAbsurdPriceIsRejected) {
+  Engine e = funded();
+  ASSERT_TRUE(e.apply(ev(1, Deposit{kBob, kUsdc, qty("10000", 6)})).ok());
+  ASSERT_TRUE(e.apply(ev(1, Trade{kBob, 0, qty("1.5", 8), px("50000"), std::nullopt})).ok());
+  ASSERT_TRUE(e.apply(ev(1, Deposit{kAlice, kUsdc, qty("100000", 6)})).ok());
+  ASSERT_TRUE(e.apply(ev(2, SetMarkPrice{0, px("45000"), std::nullopt})).ok());
+  // bob: collateral 8,500 weighted, PnL -7,500; below his initial requirement now
+  ASSERT_FALSE(e.risk(kBob).initial_ok);
+  expect_reject(e, ev(2, Trade{kBob, 0, qty("-1.5", 8), px("1"), kAlice}), Reject::InitialMargin,
+                "would lower its maintenance excess");
+  // at the mark it is a plain de-risking: accepted
+  EXPECT_TRUE(e.apply(ev(2, Trade{kBob, 0, qty("-1", 8), px("45000"), kAlice})).ok());
+}
+
+// Review finding: the OI cap was checked after the first leg of a two-sided trade, so a transfer
+// of an existing position between two accounts was refused at the cap.
+TEST(Limits, OpenInterestCapAppliesToTheWholeTrade) {
+  Engine e = funded();
+  ASSERT_TRUE(e.apply(ev(1, Deposit{kBob, kUsdc, qty("10000", 6)})).ok());
+  ASSERT_TRUE(e.apply(ev(1, Deposit{kLender, kWeth, qty("100", 9)})).ok());
+  ASSERT_TRUE(e.apply(ev(1, SetParam{ParamTarget::Market, 0, "oi_cap", "1"})).ok());
+  ASSERT_TRUE(e.apply(ev(1, Trade{kBob, 0, qty("1", 8), px("50000"), std::nullopt})).ok());
+  // alice buys bob's long: long OI stays 1
+  EXPECT_TRUE(e.apply(ev(2, Trade{kAlice, 0, qty("1", 8), px("50000"), kBob})).ok());
+  EXPECT_EQ(e.state().perps[0].long_oi, qty("1", 8));
+  expect_reject(e, ev(2, Trade{kLender, 0, qty("0.1", 8), px("50000"), std::nullopt}),
+                Reject::OpenInterestCap, "open-interest cap of 1");
+}
+
 TEST(Limits, ClosingRealisesPnlIntoQuoteBalance) {
   Engine e = funded();
   ASSERT_TRUE(e.apply(ev(1, Deposit{kBob, kUsdc, qty("10000", 6)})).ok());
@@ -199,6 +231,17 @@ TEST(Params, InvalidValuesRejected) {
                 Reject::InvalidParam, "invalid character");
   EXPECT_TRUE(e.apply(ev(1, SetParam{ParamTarget::Asset, kWeth, "weight_maint", "0.7"})).ok() ==
               false);  // below weight_initial 0.8
+  // review finding: negative limits and guards were accepted
+  expect_reject(e, ev(1, SetParam{ParamTarget::Market, 0, "max_price_move", "-0.5"}),
+                Reject::InvalidParam, "max_price_move must be > 0");
+  expect_reject(e, ev(1, SetParam{ParamTarget::Market, 0, "max_price_age", "-10"}),
+                Reject::InvalidParam, "max_price_age must be positive");
+  expect_reject(e, ev(1, SetParam{ParamTarget::Market, 0, "oi_cap", "-5"}), Reject::InvalidParam,
+                "oi_cap must be >= 0");
+  expect_reject(e, ev(1, SetParam{ParamTarget::Asset, kWeth, "supply_cap", "-1"}),
+                Reject::InvalidParam, "caps must be >= 0");
+  expect_reject(e, ev(1, SetParam{ParamTarget::Venue, 0, "global_debt_ceiling", "-1"}),
+                Reject::InvalidParam, "must be >= 0");
 }
 
 // The parser validates names against param_fields(); every listed name must be one the engine

@@ -247,6 +247,45 @@ TEST(Metrics, HugeRatiosSaturate) {
   EXPECT_EQ(maint_excess(build_margin_cache(s), a), r.excess_maint);
 }
 
+// Review finding: one 18-decimal market makes K = 21 for every market, and the precomputed
+// deduction numerators overflowed int128 silently. 2M notional in bracket 4: 2M * 2.5% - 16,300.
+TEST(Metrics, TierDeductionsSurviveALargeCommonExponent) {
+  State s = binance_venue();
+  PerpParams eth;
+  eth.symbol = "ETHUSDT";
+  eth.base_decimals = 18;
+  eth.quote = 0;
+  eth.tiers = {{Quantity{}, rt("0.02"), rt("0.01")}};
+  PerpState es;
+  es.mark = es.oracle = px("3000");
+  s.add_market(eth, es);
+  s.add_owner("big");
+  MarginAccount& a = s.accounts[0];
+  a.balances.push_back({0, dec("1000000", 6)});
+  a.positions.push_back({0, qty("40", 8), -qty("2000000", 6), Price{}});
+  s.perps[0].mark = px("50000");
+  const MarginCache c = build_margin_cache(s);
+  EXPECT_EQ(c.k, 21);
+  const AccountRisk r = compute_risk(c, a);
+  EXPECT_EQ(r.maint_requirement, usd("33700"));
+  EXPECT_EQ(maint_excess(c, a), r.excess_maint);
+}
+
+// Review finding: a price near the top of the range made the upward bracket overflow and aborted
+// the whole report. Now the search simply ends there.
+TEST(Metrics, SolverSurvivesHugePrices) {
+  State s;
+  s.add_asset(asset("BIG", 0, "0.5", "0.5"), priced("100000000"));
+  s.add_asset(asset("USD", 6, "1", "1", true), priced("1"));
+  s.add_owner("x");
+  s.accounts[0].balances.push_back({0, 3});
+  s.accounts[0].balances.push_back({1, -dec("1", 6)});
+  const auto d = driver_risks(build_margin_cache(s), s.accounts[0]);
+  ASSERT_EQ(d.size(), 2u);
+  ASSERT_TRUE(d[0].liquidation_price.has_value());  // 1 / (3 * 0.5) below
+  EXPECT_EQ(d[0].liquidation_price, px("0.666666666"));
+}
+
 TEST(Aggregates, UtilisationRatesAndCeilings) {
   State s = lending_venue();
   s.asset_params[1].rates = {rt("0"), rt("0.04"), rt("0.75"), rt("0.8")};

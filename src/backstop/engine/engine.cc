@@ -99,13 +99,7 @@ Outcome Engine::apply(const Event& e) {
             state_.now};
   Mutation m(state_);
   Outcome out;
-  try {
-    m.accrue_to(e.time);
-    out = std::visit([&](const auto& body) { return m.apply(body, e.time); }, e.body);
-  } catch (const OverflowError& err) {
-    out = {Reject::Overflow, fmt::format("arithmetic overflow: {}", err.what())};
-  }
-  if (!out.ok()) {
+  auto restore = [&] {
     m.restore_accounts();
     if (is_param) {
       state_.params = std::move(undo.params);
@@ -115,6 +109,18 @@ Outcome Engine::apply(const Event& e) {
     state_.assets = std::move(undo.assets);
     state_.perps = std::move(undo.perps);
     state_.now = undo.now;
+  };
+  try {
+    m.accrue_to(e.time);
+    out = std::visit([&](const auto& body) { return m.apply(body, e.time); }, e.body);
+  } catch (const OverflowError& err) {
+    out = {Reject::Overflow, fmt::format("arithmetic overflow: {}", err.what())};
+  } catch (...) {
+    restore();  // any other failure (a bug, out of memory): state as before, then propagate
+    throw;
+  }
+  if (!out.ok()) {
+    restore();
     return out;
   }
   cache_valid_ = false;

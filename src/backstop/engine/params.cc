@@ -69,6 +69,14 @@ std::string validate_asset(const AssetParams& p) {
     return "rates must be >= 0";
   }
   if (p.liquidation_bonus.is_negative()) return "liquidation_bonus must be >= 0";
+  if ((p.supply_cap && p.supply_cap->is_negative()) ||
+      (p.borrow_cap && p.borrow_cap->is_negative())) {
+    return "caps must be >= 0";
+  }
+  if ((p.debt_ceiling && p.debt_ceiling->is_negative()) ||
+      (p.isolation_ceiling && p.isolation_ceiling->is_negative())) {
+    return "ceilings must be >= 0";
+  }
   if (p.max_price_age_s && *p.max_price_age_s <= 0) return "max_price_age must be positive";
   if (p.max_price_move && !p.max_price_move->is_positive()) return "max_price_move must be > 0";
   return "";
@@ -105,6 +113,13 @@ std::string set_asset_field(AssetParams& p, const std::string& f, const std::str
   return "unknown asset parameter";
 }
 
+std::string validate_market(const PerpParams& p) {
+  if (p.oi_cap && p.oi_cap->is_negative()) return "oi_cap must be >= 0";
+  if (p.max_price_age_s && *p.max_price_age_s <= 0) return "max_price_age must be positive";
+  if (p.max_price_move && !p.max_price_move->is_positive()) return "max_price_move must be > 0";
+  return "";
+}
+
 std::string set_market_field(PerpParams& p, const std::string& f, const std::string& v) {
   if (f == "oi_cap") return set_opt(p.oi_cap, v, p.base_decimals);
   if (f == "max_price_age") return set_opt_seconds(p.max_price_age_s, v);
@@ -139,7 +154,15 @@ std::string set_venue_field(VenueParams& p, const std::string& f, const std::str
     }
     return "";
   }
-  if (f == "global_debt_ceiling") return set_opt(p.global_debt_ceiling, v, kValueDecimals);
+  if (f == "global_debt_ceiling") {
+    if (std::string err = set_opt(p.global_debt_ceiling, v, kValueDecimals); !err.empty()) {
+      return err;
+    }
+    if (p.global_debt_ceiling && p.global_debt_ceiling->is_negative()) {
+      return "global_debt_ceiling must be >= 0";
+    }
+    return "";
+  }
   return "unknown venue parameter";
 }
 
@@ -184,9 +207,12 @@ Outcome Mutation::apply(const SetParam& e, Timestamp /*t*/) {
       if (err.empty()) err = validate_asset(p);
       break;
     }
-    case ParamTarget::Market:
-      err = set_market_field(s_.perp_params.at(e.id), e.field, e.value);
+    case ParamTarget::Market: {
+      PerpParams& p = s_.perp_params.at(e.id);
+      err = set_market_field(p, e.field, e.value);
+      if (err.empty()) err = validate_market(p);
       break;
+    }
   }
   if (!err.empty()) return bad(e, err);
   return {};

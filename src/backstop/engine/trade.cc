@@ -3,6 +3,8 @@
 
 #include "backstop/engine/balance_ops.h"
 #include "backstop/engine/mutations.h"
+#include "backstop/margin/cache.h"
+#include "backstop/margin/risk.h"
 
 namespace backstop {
 namespace {
@@ -69,6 +71,8 @@ Outcome Mutation::trade_leg(AccountId id, MarketId m, Quantity delta, Price pric
   pos.quote -= to_quote(static_cast<int128>(pos.size.raw()), dfund, p.base_decimals, q.decimals,
                         Rounding::Up);
   pos.funding_snapshot = st.funding_index;
+  // Maintenance excess before the fill (after funding), for the reduce-only rule below.
+  const Value excess_before = maint_excess(build_margin_cache(s_), a);
 
   const Quantity old_size = pos.size;
   const Quantity new_size = old_size + delta;
@@ -81,16 +85,6 @@ Outcome Mutation::trade_leg(AccountId id, MarketId m, Quantity delta, Price pric
   const auto short_part = [](Quantity x) { return x.is_negative() ? -x : Quantity{}; };
   st.long_oi += long_part(new_size) - long_part(old_size);
   st.short_oi += short_part(new_size) - short_part(old_size);
-  if (p.oi_cap) {
-    const bool long_up = long_part(new_size) > long_part(old_size);
-    const bool short_up = short_part(new_size) > short_part(old_size);
-    if ((long_up && st.long_oi > *p.oi_cap) || (short_up && st.short_oi > *p.oi_cap)) {
-      return {Reject::OpenInterestCap,
-              fmt::format("{} open-interest cap of {} per side: long {} short {}", p.symbol,
-                          format(*p.oi_cap, p.base_decimals), format(st.long_oi, p.base_decimals),
-                          format(st.short_oi, p.base_decimals))};
-    }
-  }
   if (new_size.is_zero()) {
     // Flat: realise PnL into the quote-asset balance (a loss beyond it becomes a borrow).
     adjust_balance(a.balance_mut(p.quote), s_.assets[p.quote], pos.quote);
@@ -101,7 +95,18 @@ Outcome Mutation::trade_leg(AccountId id, MarketId m, Quantity delta, Price pric
                          (old_size.is_positive() && new_size.is_negative()) ||
                          (old_size.is_negative() && new_size.is_positive());
   if (increases) return check_initial(id);
-  return {};
+  // A reducing fill never needs new margin, but it must not be a way to move value out of the
+  // account: at a price worse than the mark it realises a loss. It is accepted when the account
+  // still meets its initial requirement afterwards, or when its maintenance excess did not fall
+  // (dYdX's rule for undercollateralised accounts).
+  const MarginCache after = build_margin_cache(s_);
+  const AccountRisk r = compute_risk(after, a);
+  if (r.initial_ok || r.excess_maint >= excess_before) return {};
+  return {Reject::InitialMargin,
+          fmt::format("account {}: reducing at {} would lower its maintenance excess from {} to {} "
+                      "while below its initial requirement",
+                      s_.account_name(id), format(price), format(excess_before),
+                      format(r.excess_maint))};
 }
 
 Outcome Mutation::apply(const Trade& e, Timestamp /*t*/) {
@@ -112,8 +117,22 @@ Outcome Mutation::apply(const Trade& e, Timestamp /*t*/) {
   if (e.counterparty && *e.counterparty == e.account) {
     return {Reject::InvalidParam, "an account cannot trade with itself"};
   }
+  const PerpParams& p = s_.perp_params.at(e.market);
+  const PerpState before = s_.perps[e.market];
   if (Outcome o = trade_leg(e.account, e.market, e.size_delta, e.price); !o.ok()) return o;
-  if (e.counterparty) return trade_leg(*e.counterparty, e.market, -e.size_delta, e.price);
+  if (e.counterparty) {
+    if (Outcome o = trade_leg(*e.counterparty, e.market, -e.size_delta, e.price); !o.ok()) return o;
+  }
+  // The open-interest cap applies to the trade as a whole: a transfer between two accounts that
+  // leaves a side's open interest unchanged is allowed even at the cap.
+  const PerpState& now = s_.perps[e.market];
+  if (p.oi_cap && ((now.long_oi > before.long_oi && now.long_oi > *p.oi_cap) ||
+                   (now.short_oi > before.short_oi && now.short_oi > *p.oi_cap))) {
+    return {Reject::OpenInterestCap,
+            fmt::format("{} open-interest cap of {} per side: long {} short {}", p.symbol,
+                        format(*p.oi_cap, p.base_decimals), format(now.long_oi, p.base_decimals),
+                        format(now.short_oi, p.base_decimals))};
+  }
   return {};
 }
 

@@ -65,22 +65,32 @@ MarginCache build_margin_cache(const State& s) {
     m.price_usable = fresh(st.mark, st.price_time, p.max_price_age_s, s.now) &&
                      c.assets.at(p.quote).price_usable;
     // Continuous brackets: deduction(n) = deduction(n-1) + floor(n) * (rate(n) - rate(n-1)),
-    // kept exactly at scale 10^(K+9).
+    // exact at scale 10^9 (quote quanta * rate); the 10^(K+9) numerator is precomputed when it
+    // fits int128, otherwise valuation multiplies by 10^K on its overflow-checked path.
     int128 ded_i = 0;
     int128 ded_m = 0;
     for (std::size_t t = 0; t < p.tiers.size(); ++t) {
       const MarginTier& mt = p.tiers[t];
       TierCache tc;
-      tc.floor_num = checked_mul(static_cast<int128>(mt.notional_floor.raw()), c.pow_k, "tier");
+      int128 floor_num{};
+      tc.floor_num = __builtin_mul_overflow(static_cast<int128>(mt.notional_floor.raw()), c.pow_k,
+                                            &floor_num)
+                         ? kInt128Max  // beyond any notional the int128 path can hold
+                         : floor_num;
       tc.initial_rate = mt.initial_rate.raw();
       tc.maint_rate = mt.maint_rate.raw();
       if (t > 0) {
         const MarginTier& prev = p.tiers[t - 1];
-        ded_i += tc.floor_num * (mt.initial_rate.raw() - prev.initial_rate.raw());
-        ded_m += tc.floor_num * (mt.maint_rate.raw() - prev.maint_rate.raw());
+        const int128 floor_raw = mt.notional_floor.raw();
+        ded_i = checked_add(ded_i, floor_raw * (mt.initial_rate.raw() - prev.initial_rate.raw()),
+                            "tier deduction");
+        ded_m = checked_add(ded_m, floor_raw * (mt.maint_rate.raw() - prev.maint_rate.raw()),
+                            "tier deduction");
       }
-      tc.initial_deduction_num = ded_i;
-      tc.maint_deduction_num = ded_m;
+      tc.initial_deduction9 = ded_i;
+      tc.maint_deduction9 = ded_m;
+      tc.deductions_fit = !__builtin_mul_overflow(ded_i, c.pow_k, &tc.initial_deduction_num) &&
+                          !__builtin_mul_overflow(ded_m, c.pow_k, &tc.maint_deduction_num);
       m.tiers.push_back(tc);
     }
     c.markets.push_back(std::move(m));

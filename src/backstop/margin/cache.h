@@ -27,8 +27,11 @@ struct TierCache {
   int128 floor_num = 0;  // notional floor * 10^K (same scale as position notional numerators)
   int64_t initial_rate = 0;
   int64_t maint_rate = 0;
-  int128 initial_deduction_num = 0;  // scale 10^(K + 9)
+  int128 initial_deduction9 = 0;  // quote quanta * 10^9 (exact)
+  int128 maint_deduction9 = 0;
+  int128 initial_deduction_num = 0;  // the same * 10^K (scale 10^(K + 9)), valid if deductions_fit
   int128 maint_deduction_num = 0;
+  bool deductions_fit = true;
 };
 
 struct MarketCache {

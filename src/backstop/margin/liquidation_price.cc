@@ -108,7 +108,9 @@ std::optional<Boundary> search(Probe& pr, int64_t p0, int64_t e0, bool down) {
   const auto& steps = down ? kDownPermille : kUpPermille;
   int64_t safe = p0;
   for (const int64_t permille : steps) {
-    int64_t p = narrow64(mul_div(p0, permille, 1000, down ? Rounding::Down : Rounding::Up));
+    const int128 wide_p = mul_div(p0, permille, 1000, down ? Rounding::Down : Rounding::Up);
+    if (wide_p > INT64_MAX) break;  // beyond the largest representable price
+    int64_t p = static_cast<int64_t>(wide_p);
     if (p < 1) p = 1;
     if (p == safe) continue;
     const int64_t e = pr.excess(p);
@@ -158,8 +160,17 @@ std::vector<DriverRisk> driver_risks(const MarginCache& c, const MarginAccount& 
     if (base.liquidatable || e0 < 0) {
       d.already_liquidatable = true;
     } else if (p0 > 0) {
-      auto lo = search(pr, p0, e0, true);
-      auto hi = search(pr, p0, e0, false);
+      // A bracket price at which the account can no longer be valued (amounts beyond 64 bits)
+      // ends the search on that side: no liquidation price is reported there.
+      auto guarded = [&](bool down) -> std::optional<Boundary> {
+        try {
+          return search(pr, p0, e0, down);
+        } catch (const OverflowError&) {
+          return std::nullopt;
+        }
+      };
+      auto lo = guarded(true);
+      auto hi = guarded(false);
       std::optional<Boundary> best;
       if (lo && hi) {
         best = (p0 - lo->price) <= (hi->price - p0) ? lo : hi;
@@ -172,11 +183,17 @@ std::vector<DriverRisk> driver_risks(const MarginCache& c, const MarginAccount& 
         d.distance = ratio_of(static_cast<int128>(best->price) - p0, p0, Rounding::TowardZero);
       }
     }
-    if (p0 > 0) {
+    if (p0 > 0 && p0 < INT64_MAX - p0 / 1000) {
       // Central difference over +/-0.1% of the price on the exact valuation.
       const int64_t h = std::max<int64_t>(1, p0 / 1000);
-      const auto up = dte(pr.risk(p0 + h));
-      const auto dn = dte(pr.risk(std::max<int64_t>(1, p0 - h)));
+      std::optional<double> up;
+      std::optional<double> dn;
+      try {
+        up = dte(pr.risk(p0 + h));
+        dn = dte(pr.risk(std::max<int64_t>(1, p0 - h)));
+      } catch (const OverflowError&) {
+        up.reset();  // not valuable at the bumped price: no sensitivity reported
+      }
       if (up && dn) {
         const double dp = static_cast<double>((p0 + h) - std::max<int64_t>(1, p0 - h)) /
                           static_cast<double>(kPriceOne);  // price ticks -> quote units

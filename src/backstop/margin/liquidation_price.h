@@ -5,9 +5,10 @@
 // Definition: for a driver with current price p0, the liquidation price is the price nearest to p0,
 // on the side where the account's maintenance excess falls, at which the account becomes
 // liquidatable (weighted_collateral_maint < maint_requirement), to one price tick (10^-9).
-// `analytic`: the account has exactly one driver whose exposure is linear, and the closed form
-//   p* = p0 - excess(p0) / (d excess / d p) was confirmed exactly on the integer valuation;
-// otherwise the price is found by bracketing and bisection on the exact valuation ("numeric").
+// `analytic`: the excess is affine in this price between p0 and the bracket found (one linear
+//   piece: no tier change, no PnL sign change), and the closed form of the line's zero was
+//   confirmed on the exact integer valuation; otherwise the price is found by bracketing and
+//   bisection on the exact valuation ("numeric"). Prices beyond 64 bits end the search.
 #pragma once
 
 #include <optional>
@@ -27,7 +28,8 @@ struct DriverRisk {
   std::optional<Price> liquidation_price;  // none: already liquidatable, or no price in range
   std::optional<Ratio> distance;           // (liquidation - current) / current, signed, toward 0
   SolveMethod method = SolveMethod::Numeric;
-  bool already_liquidatable = false;
+  bool already_liquidatable =
+      false;  // excess_maint < 0 now (liquidatable, or would be on fresh prices)
   // d(D/E)/d(price): change of debt-to-equity per one quote unit of price (statistic, double).
   std::optional<double> dte_delta;
 };

@@ -125,10 +125,13 @@ void add_positions(const MarginCache& c, const MarginAccount& a, Totals& t) {
       if (n >= A::of(m.tiers[i].floor_num)) ti = i;
     }
     const TierCache& tc = m.tiers[ti];
-    g->mm = A::add(g->mm, A::sub(A::mul(n, A::of(tc.maint_rate)), A::of(tc.maint_deduction_num)));
+    const auto ded_m = tc.deductions_fit ? A::of(tc.maint_deduction_num)
+                                         : A::mul(A::of(tc.maint_deduction9), A::of(c.pow_k));
+    g->mm = A::add(g->mm, A::sub(A::mul(n, A::of(tc.maint_rate)), ded_m));
     if constexpr (S == Scope::Full) {
-      g->im =
-          A::add(g->im, A::sub(A::mul(n, A::of(tc.initial_rate)), A::of(tc.initial_deduction_num)));
+      const auto ded_i = tc.deductions_fit ? A::of(tc.initial_deduction_num)
+                                           : A::mul(A::of(tc.initial_deduction9), A::of(c.pow_k));
+      g->im = A::add(g->im, A::sub(A::mul(n, A::of(tc.initial_rate)), ded_i));
     }
   }
   // Margin numerators carry 10^(K+9) = 10^9 * 10^K: dividing in two steps keeps each divisor

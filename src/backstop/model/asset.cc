@@ -8,7 +8,7 @@ Quantity supplied_amount(int64_t scaled, Index supply_index) {
 }
 
 Quantity borrowed_amount(int64_t scaled, Index borrow_index) {
-  const int64_t mag = scaled < 0 ? -scaled : scaled;
+  const int64_t mag = scaled < 0 ? checked_sub(int64_t{0}, scaled, "borrow") : scaled;
   if (borrow_index.raw() == kIndexOne) return Quantity::from_raw(mag);
   return Quantity::from_raw(mul_div64(mag, borrow_index.raw(), kIndexOne, Rounding::Up));
 }

@@ -14,6 +14,6 @@ using OwnerId = uint32_t;    // a user; owns one cross sub-account and any isola
 using Timestamp =
     int64_t;  // seconds since the Unix epoch (or since scenario start); passed in, never read
 
-inline constexpr int64_t kSecondsPerYear = 365 * 24 * 3600;
+inline constexpr int64_t kSecondsPerYear = int64_t{365} * 24 * 3600;
 
 }  // namespace backstop
