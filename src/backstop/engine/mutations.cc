@@ -114,8 +114,13 @@ Outcome Mutation::apply(const Deposit& e, Timestamp /*t*/) {
   if (Outcome o = check_isolation_mix(a, e.asset); !o.ok()) return o;
   AssetState& st = s_.assets[e.asset];
   if (p.supply_cap) {
-    const Quantity after = total_supply(st) + e.amount;
-    if (after > *p.supply_cap) {
+    // A deposit into a borrowed balance repays the debt first; only the rest is new supply.
+    const TokenBalance* held = a.balance(e.asset);
+    const Quantity owed =
+        held != nullptr && held->scaled < 0 ? -signed_amount(*held, st) : Quantity{};
+    const Quantity added = e.amount > owed ? e.amount - owed : Quantity{};
+    const Quantity after = total_supply(st) + added;
+    if (added.is_positive() && after > *p.supply_cap) {
       return {Reject::SupplyCap,
               fmt::format("supply cap of {} {}: total supply would be {}",
                           format(*p.supply_cap, p.decimals), p.symbol, format(after, p.decimals))};

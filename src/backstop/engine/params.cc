@@ -169,30 +169,30 @@ std::string set_venue_field(VenueParams& p, const std::string& f, const std::str
 }  // namespace
 
 const std::vector<std::string_view>& param_fields(ParamTarget t) {
-  static const std::vector<std::string_view> venue = {"upnl_weight_initial", "upnl_weight_maint",
-                                                      "global_debt_ceiling"};
-  static const std::vector<std::string_view> asset = {"weight_initial",
-                                                      "weight_maint",
-                                                      "liquidation_threshold",
-                                                      "borrow_weight_initial",
-                                                      "borrow_weight_maint",
-                                                      "liquidation_bonus",
-                                                      "reserve_factor",
-                                                      "rate.base",
-                                                      "rate.slope1",
-                                                      "rate.slope2",
-                                                      "rate.optimal_utilization",
-                                                      "supply_cap",
-                                                      "borrow_cap",
-                                                      "debt_ceiling",
-                                                      "isolation_ceiling",
-                                                      "max_price_age",
-                                                      "max_price_move",
-                                                      "borrowable",
-                                                      "borrowable_in_isolation"};
-  static const std::vector<std::string_view> market = {"oi_cap", "max_price_age", "max_price_move",
-                                                       "initial_scale", "maint_scale"};
-  return t == ParamTarget::Venue ? venue : t == ParamTarget::Asset ? asset : market;
+  static const std::vector<std::string_view> kVenue = {"upnl_weight_initial", "upnl_weight_maint",
+                                                       "global_debt_ceiling"};
+  static const std::vector<std::string_view> kAsset = {"weight_initial",
+                                                       "weight_maint",
+                                                       "liquidation_threshold",
+                                                       "borrow_weight_initial",
+                                                       "borrow_weight_maint",
+                                                       "liquidation_bonus",
+                                                       "reserve_factor",
+                                                       "rate.base",
+                                                       "rate.slope1",
+                                                       "rate.slope2",
+                                                       "rate.optimal_utilization",
+                                                       "supply_cap",
+                                                       "borrow_cap",
+                                                       "debt_ceiling",
+                                                       "isolation_ceiling",
+                                                       "max_price_age",
+                                                       "max_price_move",
+                                                       "borrowable",
+                                                       "borrowable_in_isolation"};
+  static const std::vector<std::string_view> kMarket = {"oi_cap", "max_price_age", "max_price_move",
+                                                        "initial_scale", "maint_scale"};
+  return t == ParamTarget::Venue ? kVenue : t == ParamTarget::Asset ? kAsset : kMarket;
 }
 
 Outcome Mutation::apply(const SetParam& e, Timestamp /*t*/) {

@@ -35,12 +35,12 @@ struct TierCache {
 };
 
 struct MarketCache {
-  AssetId quote = 0;
-  int128 scale = 1;  // 10^(K - k), k = base_decimals + 9 - quote_decimals
-  Price mark{};
+  int128 scale = 1;     // 10^(K - k), k = base_decimals + 9 - quote_decimals
   int128 mark_num = 0;  // mark * scale: notional numerator per base quantum
-  Price funding_index{};
   std::vector<TierCache> tiers;
+  Price mark{};
+  Price funding_index{};
+  AssetId quote = 0;
   bool price_usable = false;
 };
 

@@ -35,6 +35,7 @@ class Fixed {
   [[nodiscard]] static constexpr Fixed from_raw(int64_t raw) { return Fixed(raw); }
   [[nodiscard]] constexpr int64_t raw() const { return raw_; }
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 false positive on defaulted <=>
   constexpr auto operator<=>(const Fixed&) const = default;
 
   [[nodiscard]] constexpr Fixed operator+(Fixed o) const {

@@ -25,7 +25,7 @@ VenuePreset make_binance_um();
 namespace {
 
 const std::vector<VenuePreset>& all_presets() {
-  static const std::vector<VenuePreset> presets = [] {
+  static const std::vector<VenuePreset> kPresets = [] {
     using namespace preset_data;
     std::vector<VenuePreset> v;
     v.push_back(make_aave_v3());
@@ -40,7 +40,7 @@ const std::vector<VenuePreset>& all_presets() {
     v.push_back(make_binance_um());
     return v;
   }();
-  return presets;
+  return kPresets;
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ struct EventKind {
 };
 
 const std::array<EventKind, 10>& kinds() {
-  static const std::array<EventKind, 10> k = {{
+  static const std::array<EventKind, 10> kKinds = {{
       {"price", {"asset", "price"}},
       {"mark", {"market", "mark", "oracle"}},
       {"deposit", {"account", "asset", "amount"}},
@@ -28,7 +28,7 @@ const std::array<EventKind, 10>& kinds() {
       {"tick", {}},
       {"param", {"target", "symbol", "field", "value"}},
   }};
-  return k;
+  return kKinds;
 }
 
 std::string type_list() {
