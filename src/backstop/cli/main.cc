@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -104,7 +105,18 @@ int run_command(const RunOptions& opt) {
   std::size_t failed = 0;
   for (backstop::Scenario& s : scenarios) {
     const std::string name = s.name;
-    const backstop::RunResult r = backstop::run_scenario(std::move(s));
+    const std::string file = s.file;
+    std::optional<backstop::RunResult> run;
+    try {
+      run = backstop::run_scenario(std::move(s));
+    } catch (const std::exception& e) {
+      // Not an input error the parser could see (e.g. an amount beyond 64 bits while reporting):
+      // name the file, write nothing.
+      std::cerr << fmt::format("backstop: {}: internal error while running: {}; nothing written\n",
+                               file, e.what());
+      return kExitInternal;
+    }
+    const backstop::RunResult& r = *run;
     const std::size_t f = r.failed_expectations();
     if (f > 0) {
       std::cerr << fmt::format("backstop: {}: {} expectation{} failed\n", r.file, f,
