@@ -21,11 +21,27 @@ void override_asset_price(MarginCache& c, AssetId a, Price p) {
   c.assets.at(a).price_usable = p.raw() > 0;
 }
 
+void set_safe_size(const MarginCache& c, MarketCache& m) {
+  (void)c;
+  const int128 limit = int128{1} << kSafeBits;
+  bool deductions_fit = true;
+  for (const TierCache& t : m.tiers) deductions_fit = deductions_fit && t.deductions_fit;
+  if (!deductions_fit || m.scale > (limit >> 40)) {  // |dfund| <= 2^40: size * dfund * scale
+    m.safe_size = 0;
+    return;
+  }
+  int128 by_mark = m.mark_num > 0 ? limit / m.mark_num : INT64_MAX;
+  const int128 by_funding = (limit >> 40) / m.scale;
+  by_mark = std::min(by_mark, by_funding);
+  m.safe_size = static_cast<int64_t>(std::min<int128>(by_mark, INT64_MAX));
+}
+
 void override_mark_price(MarginCache& c, MarketId m, Price p) {
   MarketCache& mc = c.markets.at(m);
   mc.mark = p;
   mc.mark_num = checked_mul(static_cast<int128>(p.raw()), mc.scale, "mark numerator");
   mc.price_usable = p.raw() > 0;
+  set_safe_size(c, mc);
 }
 
 MarginCache build_margin_cache(const State& s) {
@@ -52,6 +68,8 @@ MarginCache build_margin_cache(const State& s) {
   for (const PerpParams& p : s.perp_params) c.k = std::max(c.k, market_exponent(s, p));
   c.pow_k = pow10_128(c.k);
   c.pow_k9 = pow10_128(c.k + kRatioDecimals);
+  c.safe_quote =
+      static_cast<int64_t>(std::min<int128>((int128{1} << kSafeBits) / c.pow_k, INT64_MAX));
   c.markets.reserve(s.perps.size());
   for (std::size_t i = 0; i < s.perps.size(); ++i) {
     const PerpParams& p = s.perp_params[i];
@@ -93,6 +111,7 @@ MarginCache build_margin_cache(const State& s) {
                           !__builtin_mul_overflow(ded_m, c.pow_k, &tc.maint_deduction_num);
       m.tiers.push_back(tc);
     }
+    set_safe_size(c, m);
     c.markets.push_back(std::move(m));
   }
   return c;

@@ -38,6 +38,9 @@ struct MarketCache {
   int128 scale = 1;     // 10^(K - k), k = base_decimals + 9 - quote_decimals
   int128 mark_num = 0;  // mark * scale: notional numerator per base quantum
   std::vector<TierCache> tiers;
+  // Largest |size| for which every perp product of this market provably fits the unchecked
+  // int128 path (|size * mark_num| and |size * 2^40 * scale| <= 2^90); 0 disables it.
+  int64_t safe_size = 0;
   Price mark{};
   Price funding_index{};
   AssetId quote = 0;
@@ -45,9 +48,10 @@ struct MarketCache {
 };
 
 struct MarginCache {
-  int k = 0;          // common exponent: perp numerators are quote quanta * 10^k
-  int128 pow_k = 1;   // 10^k
-  int128 pow_k9 = 1;  // 10^(k + 9)
+  int k = 0;               // common exponent: perp numerators are quote quanta * 10^k
+  int128 pow_k = 1;        // 10^k
+  int128 pow_k9 = 1;       // 10^(k + 9)
+  int64_t safe_quote = 0;  // largest |position quote| with |quote * 10^K| <= 2^90
   Ratio upnl_weight_initial = ratio_one();
   Ratio upnl_weight_maint = ratio_one();
   std::vector<AssetCache> assets;
@@ -55,6 +59,12 @@ struct MarginCache {
 };
 
 [[nodiscard]] MarginCache build_margin_cache(const State& s);
+
+// Bounds of the unchecked perp path (see MarketCache::safe_size).
+inline constexpr int kSafeBits = 90;
+inline constexpr int64_t kSafeFunding = int64_t{1} << 40;  // |funding index delta| in price ticks
+inline constexpr std::size_t kSafePositions = 64;
+void set_safe_size(const MarginCache& c, MarketCache& m);
 
 // The same cache with one price replaced (used by the liquidation-price solver and stress tests).
 void override_asset_price(MarginCache& c, AssetId a, Price p);

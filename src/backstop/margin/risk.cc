@@ -24,6 +24,17 @@ struct Fast {
   static int128 div(N a, int128 d, Rounding r) { return div_round(a, d, r); }
 };
 
+// Plain int128 arithmetic, used only when safe_bounds() has proved that no product or sum of the
+// account's perp terms can exceed int128 (every term <= 2^91 in magnitude, <= 64 positions).
+struct Unchecked {
+  using N = int128;
+  static N of(int128 v) { return v; }
+  static N add(N a, N b) { return a + b; }
+  static N sub(N a, N b) { return a - b; }
+  static N mul(N a, N b) { return a * b; }
+  static int128 div(N a, int128 d, Rounding r) { return div_round(a, d, r); }
+};
+
 struct Wide {
   using N = Int256;
   static N of(int128 v) { return to256(v); }
@@ -137,7 +148,9 @@ void add_positions(const MarginCache& c, const MarginAccount& a, Totals& t) {
   // Margin numerators carry 10^(K+9) = 10^9 * 10^K: dividing in two steps keeps each divisor
   // below 2^64 (floor(floor(x / a) / b) == floor(x / ab), likewise for ceil).
   auto margin_quote = [&](const typename A::N& num) {
-    return div_round(A::div(num, kRatioOne, Rounding::Up), c.pow_k, Rounding::Up);
+    // 10^K first: the intermediate quotient (quote quanta * 10^9) then still fits 64 bits and both
+    // steps stay on the hardware-divide path.
+    return div_round(A::div(num, c.pow_k, Rounding::Up), kRatioOne, Rounding::Up);
   };
   for (const auto& g : groups) {
     const AssetCache& q = c.assets[g.quote];
@@ -152,17 +165,37 @@ void add_positions(const MarginCache& c, const MarginAccount& a, Totals& t) {
   }
 }
 
+bool safe_bounds(const MarginCache& c, const MarginAccount& a) {
+  if (a.positions.size() > kSafePositions) return false;
+  for (const PerpPosition& p : a.positions) {
+    const MarketCache& m = c.markets[p.market];
+    const int64_t size = p.size.raw();
+    const int64_t quote = p.quote.raw();
+    int64_t dfund = 0;
+    if (__builtin_sub_overflow(m.funding_index.raw(), p.funding_snapshot.raw(), &dfund) ||
+        dfund > kSafeFunding || dfund < -kSafeFunding || size > m.safe_size ||
+        size < -m.safe_size || quote > c.safe_quote || quote < -c.safe_quote) {
+      return false;
+    }
+  }
+  return true;
+}
+
 template <Scope S>
 Totals totals(const MarginCache& c, const MarginAccount& a) {
   Totals t;
   add_balances<S>(c, a, t);
   if (!a.positions.empty()) {
     Totals perp;
-    try {
-      add_positions<Fast, S>(c, a, perp);
-    } catch (const OverflowError&) {
-      perp = Totals{};
-      add_positions<Wide, S>(c, a, perp);
+    if (safe_bounds(c, a)) {
+      add_positions<Unchecked, S>(c, a, perp);
+    } else {
+      try {
+        add_positions<Fast, S>(c, a, perp);
+      } catch (const OverflowError&) {
+        perp = Totals{};
+        add_positions<Wide, S>(c, a, perp);
+      }
     }
     t.usable = t.usable && perp.usable;
     t.notional = perp.notional;
