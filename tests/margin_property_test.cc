@@ -1,6 +1,7 @@
 // Property test: compute_risk / maint_excess against an independent reference valuation written
 // straight from docs/metrics.md in 256-bit integers, on random books that cover the unchecked,
 // checked and 256-bit perp paths (sizes from dust to beyond the safe bounds).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -68,7 +69,7 @@ TEST(MarginProperty, MatchesReferenceOnRandomBooks) {
   s.add_asset(asset("USDC", 6, "1", "1"), priced("1"));
   for (int m = 0; m < 4; ++m) {
     PerpParams p;
-    p.symbol = "P" + std::to_string(m);
+    p.symbol = fmt::format("P{}", m);
     p.base_decimals = 4 + 4 * m;  // 4, 8, 12, 16: K = 19 for every market
     p.quote = 0;
     p.tiers = {{Quantity{}, rt("0.02"), rt("0.01")},
