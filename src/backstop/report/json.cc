@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "backstop/margin/rebalance.h"
+
 namespace backstop {
 
 using nlohmann::ordered_json;
@@ -32,6 +34,44 @@ void put(ordered_json& obj, const std::vector<NamedValue>& values) {
 
 ordered_json nullable(const std::string& s) {
   return s.empty() ? ordered_json(nullptr) : ordered_json(s);
+}
+
+// For an account below health 1 (liquidatable, or would be on fresh prices): the smallest single
+// repay, top-up or reduction that brings it back to health 1 (margin/rebalance.h). null otherwise.
+ordered_json rebalance_json(const State& s, const MarginCache& cache, const MarginAccount& a,
+                            const AccountRisk& risk) {
+  if (!risk.excess_maint.is_negative()) return nullptr;
+  const Ratio target = ratio_one();
+  ordered_json repay = ordered_json::array();
+  ordered_json top_up = ordered_json::array();
+  ordered_json reduce = ordered_json::array();
+  for (const TokenBalance& b : a.balances) {
+    if (b.scaled >= 0) continue;
+    const AssetParams& p = s.asset_params.at(b.asset);
+    const auto x = minimal_repay(cache, a, b.asset, target);
+    repay.push_back({{"asset", p.symbol},
+                     {"amount", x ? ordered_json(format(*x, p.decimals)) : ordered_json()}});
+  }
+  for (AssetId id = 0; id < s.asset_params.size(); ++id) {
+    const AssetParams& p = s.asset_params[id];
+    if (!p.weight_maint.is_positive()) continue;
+    const TokenBalance* held = a.balance(id);
+    if (held == nullptr || held->scaled <= 0) continue;  // top up what the account already holds
+    const auto x = minimal_top_up(cache, a, id, target);
+    top_up.push_back({{"asset", p.symbol},
+                      {"amount", x ? ordered_json(format(*x, p.decimals)) : ordered_json()}});
+  }
+  for (const PerpPosition& p : a.positions) {
+    if (p.size.is_zero()) continue;
+    const PerpParams& pp = s.perp_params.at(p.market);
+    const auto x = minimal_reduction(cache, a, p.market, target);
+    reduce.push_back({{"market", pp.symbol},
+                      {"size", x ? ordered_json(format(*x, pp.base_decimals)) : ordered_json()}});
+  }
+  return {{"target_health", format(target)},
+          {"repay", std::move(repay)},
+          {"top_up", std::move(top_up)},
+          {"reduce", std::move(reduce)}};
 }
 
 ordered_json account_json(const State& s, const MarginCache& cache, AccountId id,
@@ -80,6 +120,7 @@ ordered_json account_json(const State& s, const MarginCache& cache, AccountId id
     drivers.push_back(std::move(dj));
   }
   j["drivers"] = std::move(drivers);
+  j["rebalance"] = rebalance_json(s, cache, a, risk);
   return j;
 }
 
