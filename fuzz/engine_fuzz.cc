@@ -1,4 +1,5 @@
-// libFuzzer target: cmake --preset fuzz && cmake --build --preset fuzz && build/fuzz/fuzz/engine_fuzz
+// libFuzzer target: cmake --preset fuzz && cmake --build --preset fuzz &&
+// build/fuzz/fuzz/engine_fuzz
 #include "targets.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {

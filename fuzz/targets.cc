@@ -125,20 +125,36 @@ std::size_t engine_events(const uint8_t* data, std::size_t size) {
     const int64_t raw = b.i64() >> (b.u8() % 64);
     EventBody body;
     switch (b.u8() % 9) {
-      case 0: body = Deposit{acct, asset, Quantity::from_raw(raw)}; break;
-      case 1: body = Withdraw{acct, asset, Quantity::from_raw(raw)}; break;
-      case 2: body = Borrow{acct, asset, Quantity::from_raw(raw)}; break;
-      case 3: body = Repay{acct, asset, Quantity::from_raw(raw)}; break;
-      case 4: body = SetAssetPrice{asset, Price::from_raw(raw)}; break;
-      case 5: body = SetMarkPrice{0, Price::from_raw(raw), std::nullopt}; break;
+      case 0:
+        body = Deposit{acct, asset, Quantity::from_raw(raw)};
+        break;
+      case 1:
+        body = Withdraw{acct, asset, Quantity::from_raw(raw)};
+        break;
+      case 2:
+        body = Borrow{acct, asset, Quantity::from_raw(raw)};
+        break;
+      case 3:
+        body = Repay{acct, asset, Quantity::from_raw(raw)};
+        break;
+      case 4:
+        body = SetAssetPrice{asset, Price::from_raw(raw)};
+        break;
+      case 5:
+        body = SetMarkPrice{0, Price::from_raw(raw), std::nullopt};
+        break;
       case 6: {
         const auto cp = static_cast<AccountId>(b.u8() % 4);
         body = Trade{acct, 0, Quantity::from_raw(raw), Price::from_raw(b.i64() >> 20),
                      cp == acct ? std::nullopt : std::optional<AccountId>(cp)};
         break;
       }
-      case 7: body = Funding{0, Price::from_raw(raw >> 20), std::nullopt}; break;
-      default: body = Tick{}; break;
+      case 7:
+        body = Funding{0, Price::from_raw(raw >> 20), std::nullopt};
+        break;
+      default:
+        body = Tick{};
+        break;
     }
     const uint64_t before = e.state_hash();
     const Outcome o = e.apply(Event{t, body, "fuzz"});

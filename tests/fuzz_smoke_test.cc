@@ -11,13 +11,24 @@
 
 namespace {
 
-std::vector<uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
+std::vector<uint8_t> bytes(const std::string& s) {
+  return {s.begin(), s.end()};
+}
 
 TEST(FuzzSmoke, DecimalSeedsAndRandomInputs) {
   using namespace std::string_literals;
-  const std::string seeds[] = {"\x09" "3000.25"s, "\x06-0.000001"s, "\x00" "1_000"s,
-                               "\x12" "99999999999999999999"s, "\x02" "1.2.3"s, "\x05+."s,
-                               "\x00"s};
+  const std::string seeds[] = {
+      "\x09"
+      "3000.25"s,
+      "\x06-0.000001"s,
+      "\x00"
+      "1_000"s,
+      "\x12"
+      "99999999999999999999"s,
+      "\x02"
+      "1.2.3"s,
+      "\x05+."s,
+      "\x00"s};
   for (const std::string& s : seeds) {
     const auto b = bytes(s);
     backstop::fuzz::decimal(b.data(), b.size());

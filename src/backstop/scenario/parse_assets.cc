@@ -41,23 +41,6 @@ void read_weight(const Fields& f, std::string_view weight_key, std::string_view 
   }
 }
 
-void read_price_guards(const Fields& f, std::optional<int64_t>& age, std::optional<Ratio>& move) {
-  if (const toml::node* n = f.find("max_price_age")) {
-    if (const auto* s = n->as_string(); s != nullptr && s->get() == "none") {
-      age.reset();
-    } else if (const auto v = f.integer("max_price_age", 1, INT64_MAX)) {
-      age = *v;
-    }
-  }
-  if (const toml::node* n = f.find("max_price_move")) {
-    if (const auto* s = n->as_string(); s != nullptr && s->get() == "none") {
-      move.reset();
-    } else if (const auto v = f.bounded("max_price_move", kRatioDecimals, 1, kMaxRaw, "> 0")) {
-      move = Ratio::from_raw(*v);
-    }
-  }
-}
-
 void read_rates(const Fields& asset, RateModel& m) {
   const toml::table* t = asset.subtable("rate");
   if (t == nullptr) return;
@@ -206,6 +189,25 @@ void parse_asset(Builder& b, const toml::table& t, const std::string& path) {
 }
 
 }  // namespace
+
+// Oracle guards shared by [[asset]] and [[market]]: max_price_age (seconds) and max_price_move
+// (fraction); "none" removes a preset's value.
+void read_price_guards(const Fields& f, std::optional<int64_t>& age, std::optional<Ratio>& move) {
+  if (const toml::node* n = f.find("max_price_age")) {
+    if (const auto* s = n->as_string(); s != nullptr && s->get() == "none") {
+      age.reset();
+    } else if (const auto v = f.integer("max_price_age", 1, INT64_MAX)) {
+      age = *v;
+    }
+  }
+  if (const toml::node* n = f.find("max_price_move")) {
+    if (const auto* s = n->as_string(); s != nullptr && s->get() == "none") {
+      move.reset();
+    } else if (const auto v = f.bounded("max_price_move", kRatioDecimals, 1, kMaxRaw, "> 0")) {
+      move = Ratio::from_raw(*v);
+    }
+  }
+}
 
 void parse_assets(Builder& b, const toml::node* node) {
   for_each_table(b, node, "asset",

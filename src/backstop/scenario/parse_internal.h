@@ -34,6 +34,7 @@ struct Builder {
   [[nodiscard]] State& state() { return out.initial; }
 };
 
+void read_price_guards(const Fields& f, std::optional<int64_t>& age, std::optional<Ratio>& move);
 void parse_venue(Builder& b, const toml::node* node);
 void parse_assets(Builder& b, const toml::node* node);
 void parse_markets(Builder& b, const toml::node* node);

@@ -136,20 +136,7 @@ void parse_market(Builder& b, const toml::table& t, const std::string& path) {
       p.oi_cap = Quantity::from_raw(*v);
     }
   }
-  if (const toml::node* n = f.find("max_price_age")) {
-    if (const auto* s = n->as_string(); s != nullptr && s->get() == "none") {
-      p.max_price_age_s.reset();
-    } else if (const auto v = f.integer("max_price_age", 1, INT64_MAX)) {
-      p.max_price_age_s = *v;
-    }
-  }
-  if (const toml::node* n = f.find("max_price_move")) {
-    if (const auto* s = n->as_string(); s != nullptr && s->get() == "none") {
-      p.max_price_move.reset();
-    } else if (const auto v = f.bounded("max_price_move", kRatioDecimals, 1, kMaxRaw, "> 0")) {
-      p.max_price_move = Ratio::from_raw(*v);
-    }
-  }
+  read_price_guards(f, p.max_price_age_s, p.max_price_move);
   if (b.state().perp_params.size() >= 0xFFFF) {
     f.error("symbol", "too many markets (at most 65535)");
     return;
