@@ -6,6 +6,9 @@
 
 #include "backstop/engine/engine.h"
 #include "backstop/money/fixed.h"
+#include "backstop/report/json.h"
+#include "backstop/scenario/runner.h"
+#include "backstop/scenario/scenario.h"
 
 namespace backstop::fuzz {
 namespace {
@@ -170,6 +173,26 @@ std::size_t engine_events(const uint8_t* data, std::size_t size) {
     }
   }
   return applied;
+}
+
+void scenario_text(const uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  ParseResult p = parse_scenario(text, "fuzz.toml");
+  if (!p.scenario) {
+    check(!p.errors.empty());
+    for (const std::string& e : p.errors) check(e.rfind("fuzz.toml", 0) == 0);
+    return;
+  }
+  // Bound the work a fuzzed file may ask for (events are replayed in full).
+  if (p.scenario->events.size() > 2000 || p.scenario->initial.accounts.size() > 200) return;
+  Scenario copy = *p.scenario;
+  try {
+    const std::string a = run_to_json_text(run_scenario(std::move(*p.scenario)));
+    const std::string b = run_to_json_text(run_scenario(std::move(copy)));
+    check(a == b);
+  } catch (const OverflowError&) {
+    // amounts beyond 64 bits while reporting: the CLI reports this as an error naming the file
+  }
 }
 
 }  // namespace backstop::fuzz

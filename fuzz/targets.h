@@ -17,4 +17,8 @@ void decimal(const uint8_t* data, std::size_t size);
 // interest equals the sum of position sizes.
 std::size_t engine_events(const uint8_t* data, std::size_t size);  // returns events applied
 
+// Scenario text (TOML): never crashes; either errors (each naming the file and a line) or a
+// scenario that runs to completion and renders deterministically (two renders are identical).
+void scenario_text(const uint8_t* data, std::size_t size);
+
 }  // namespace backstop::fuzz

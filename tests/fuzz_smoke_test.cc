@@ -3,6 +3,10 @@
 // docs/testing.md).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -55,6 +59,47 @@ TEST(FuzzSmoke, EngineEventStreams) {
   }
   // the generator must reach accepted events, not only rejections
   EXPECT_GT(applied, 3000u);
+}
+
+// Every example, and every bad file, through the scenario fuzz entry point; then random byte
+// mutations of one example (flips, truncations, insertions), seeded.
+TEST(FuzzSmoke, ScenarioTextMutations) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> corpus;
+  for (const char* dir : {"/examples", "/examples/presets", "/tests/data/bad"}) {
+    for (const auto& e : fs::directory_iterator(std::string(BACKSTOP_SOURCE_DIR) + dir)) {
+      if (e.path().extension() != ".toml") continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      corpus.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+  }
+  ASSERT_GT(corpus.size(), 20u);
+  std::sort(corpus.begin(), corpus.end());
+  for (const std::string& text : corpus) {
+    const auto b = bytes(text);
+    backstop::fuzz::scenario_text(b.data(), b.size());
+  }
+  std::mt19937_64 rng(99);
+  for (int i = 0; i < 300; ++i) {
+    std::string text = corpus[rng() % corpus.size()];
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int k = 0; k < edits && !text.empty(); ++k) {
+      const std::size_t at = rng() % text.size();
+      switch (rng() % 3) {
+        case 0:
+          text[at] = static_cast<char>(rng());
+          break;
+        case 1:
+          text.erase(at, 1 + rng() % 16);
+          break;
+        default:
+          text.insert(at, std::string(1 + rng() % 4, "0.9-\"=[]\n"[rng() % 8]));
+          break;
+      }
+    }
+    const auto b = bytes(text);
+    backstop::fuzz::scenario_text(b.data(), b.size());
+  }
 }
 
 }  // namespace
