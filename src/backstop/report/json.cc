@@ -52,8 +52,9 @@ ordered_json rebalance_json(const State& s, const MarginCache& cache, const Marg
     repay.push_back({{"asset", p.symbol},
                      {"amount", x ? ordered_json(format(*x, p.decimals)) : ordered_json()}});
   }
-  for (AssetId id = 0; id < s.asset_params.size(); ++id) {
-    const AssetParams& p = s.asset_params[id];
+  for (std::size_t i = 0; i < s.asset_params.size(); ++i) {
+    const auto id = static_cast<AssetId>(i);
+    const AssetParams& p = s.asset_params[i];
     if (!p.weight_maint.is_positive()) continue;
     const TokenBalance* held = a.balance(id);
     if (held == nullptr || held->scaled <= 0) continue;  // top up what the account already holds
