@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "backstop/margin/rebalance.h"
 #include "backstop/report/json.h"
 
 namespace backstop {
@@ -125,6 +126,42 @@ void drivers_section(std::string& out, const Engine& engine) {
   t.write(out);
 }
 
+// Accounts below health 1: the smallest single repay, deposit or close-at-mark that restores it
+// (margin/rebalance.h; the same advice as the JSON "rebalance" object).
+void rebalance_section(std::string& out, const Engine& engine,
+                       const std::vector<AccountRisk>& risks) {
+  const State& s = engine.state();
+  const MarginCache& c = engine.cache();
+  Table t({"account", "action", "of", "amount"});
+  auto amount = [](const std::optional<Quantity>& q, int decimals) {
+    return q ? format(*q, decimals) : std::string("not enough");
+  };
+  for (std::size_t i = 0; i < s.accounts.size() && i < risks.size(); ++i) {
+    if (!risks[i].excess_maint.is_negative()) continue;
+    const MarginAccount& a = s.accounts[i];
+    const std::string name = s.account_name(static_cast<AccountId>(i));
+    for (const TokenBalance& b : a.balances) {
+      const AssetParams& p = s.asset_params.at(b.asset);
+      if (b.scaled < 0) {
+        t.add({name, "repay", p.symbol,
+               amount(minimal_repay(c, a, b.asset, ratio_one()), p.decimals)});
+      } else if (b.scaled > 0 && p.weight_maint.is_positive()) {
+        t.add({name, "deposit", p.symbol,
+               amount(minimal_top_up(c, a, b.asset, ratio_one()), p.decimals)});
+      }
+    }
+    for (const PerpPosition& p : a.positions) {
+      if (p.size.is_zero()) continue;
+      const PerpParams& pp = s.perp_params.at(p.market);
+      t.add({name, "reduce", pp.symbol,
+             amount(minimal_reduction(c, a, p.market, ratio_one()), pp.base_decimals)});
+    }
+  }
+  if (t.empty()) return;
+  out += "\nBack to health 1 (smallest single action, all else unchanged)\n";
+  t.write(out);
+}
+
 void aggregates_section(std::string& out, const State& s, const VenueAggregate& v,
                         const std::vector<AccountRisk>& risks) {
   if (!v.assets.empty()) {
@@ -209,6 +246,7 @@ std::string run_to_text(const RunResult& r) {
   accounts_section(out, engine, risks);
   holdings_section(out, s);
   drivers_section(out, engine);
+  rebalance_section(out, engine, risks);
   aggregates_section(out, s, aggregate(s, engine.cache()), risks);
   rejections_section(out, r);
   expectations_section(out, r);
