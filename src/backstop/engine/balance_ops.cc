@@ -16,19 +16,14 @@ void add_to_totals(const TokenBalance& b, AssetState& s) {
 }  // namespace
 
 Quantity signed_amount(const TokenBalance& b, const AssetState& s) {
-  if (b.scaled >= 0) return supplied_amount(b.scaled, s.supply_index);
-  return -borrowed_amount(b.scaled, s.borrow_index);
+  return signed_amount(b.scaled, s.supply_index, s.borrow_index);
 }
 
 void adjust_balance(TokenBalance& b, AssetState& s, Quantity delta) {
   const Quantity now = signed_amount(b, s);
   const Quantity next = now + delta;
   remove_from_totals(b, s);
-  if (next.raw() >= 0) {
-    b.scaled = mul_div64(next.raw(), kIndexOne, s.supply_index.raw(), Rounding::Down);
-  } else {
-    b.scaled = -mul_div64(-next.raw(), kIndexOne, s.borrow_index.raw(), Rounding::Up);
-  }
+  b.scaled = signed_scaled(next, s.supply_index, s.borrow_index);
   add_to_totals(b, s);
 }
 

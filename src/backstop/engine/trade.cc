@@ -7,17 +7,6 @@
 #include "backstop/margin/risk.h"
 
 namespace backstop {
-namespace {
-
-// base quanta * (quote units per whole base, Price scale) -> quote quanta, rounded as asked.
-// quote = size * price * 10^quote_decimals / 10^(base_decimals + 9)
-Quantity to_quote(int128 size, int128 price, int base_decimals, int quote_decimals, Rounding r) {
-  const int k = base_decimals + kPriceDecimals - quote_decimals;
-  if (k >= 0) return Quantity::from_raw(mul_div64(size, price, pow10_128(k), r));
-  return Quantity::from_raw(narrow64(mul_mul_div(size, price, pow10_128(-k), 1, r), "quote"));
-}
-
-}  // namespace
 
 Outcome Mutation::apply(const SetMarkPrice& e, Timestamp t) {
   PerpState& st = s_.perps.at(e.market);

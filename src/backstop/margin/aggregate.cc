@@ -54,13 +54,9 @@ VenueAggregate aggregate(const State& s, const MarginCache& c) {
     const Quantity side = std::max(st.long_oi, st.short_oi);
     const AssetParams& q = s.asset_params[p.quote];
     // notional in quote quanta, then USD; both rounded up (exposure).
-    const int k = p.base_decimals + kPriceDecimals - q.decimals;
-    const int128 quote = k >= 0 ? mul_div(side.raw(), st.mark.raw(), pow10_128(k), Rounding::Up)
-                                : checked_mul(static_cast<int128>(side.raw()) * st.mark.raw(),
-                                              pow10_128(-k), "oi notional");
-    m.oi_notional = Value::from_raw(narrow64(
-        mul_div(quote, s.assets[p.quote].price.raw(), pow10_128(q.decimals + 3), Rounding::Up),
-        "oi notional"));
+    const Quantity quote =
+        to_quote(side.raw(), st.mark.raw(), p.base_decimals, q.decimals, Rounding::Up);
+    m.oi_notional = value_of(quote, q.decimals, s.assets[p.quote].price, Rounding::Up);
     m.oi_cap_utilization = use_of(side.raw(), raw_of(p.oi_cap));
     v.markets.push_back(m);
   }

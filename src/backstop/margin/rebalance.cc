@@ -30,12 +30,8 @@ MarginAccount with_balance(const MarginCache& c, const MarginAccount& a, AssetId
   MarginAccount b = a;
   TokenBalance& tb = b.balance_mut(asset);
   const AssetCache& ac = c.assets[asset];
-  const Quantity now = tb.scaled >= 0 ? supplied_amount(tb.scaled, ac.supply_index)
-                                      : -borrowed_amount(tb.scaled, ac.borrow_index);
-  const Quantity next = now + delta;
-  tb.scaled = next.raw() >= 0
-                  ? mul_div64(next.raw(), kIndexOne, ac.supply_index.raw(), Rounding::Down)
-                  : -mul_div64(-next.raw(), kIndexOne, ac.borrow_index.raw(), Rounding::Up);
+  const Quantity now = signed_amount(tb.scaled, ac.supply_index, ac.borrow_index);
+  tb.scaled = signed_scaled(now + delta, ac.supply_index, ac.borrow_index);
   return b;
 }
 

@@ -13,6 +13,18 @@ Quantity borrowed_amount(int64_t scaled, Index borrow_index) {
   return Quantity::from_raw(mul_div64(mag, borrow_index.raw(), kIndexOne, Rounding::Up));
 }
 
+Quantity signed_amount(int64_t scaled, Index supply_index, Index borrow_index) {
+  if (scaled >= 0) return supplied_amount(scaled, supply_index);
+  return -borrowed_amount(scaled, borrow_index);
+}
+
+int64_t signed_scaled(Quantity amount, Index supply_index, Index borrow_index) {
+  if (amount.raw() >= 0) {
+    return mul_div64(amount.raw(), kIndexOne, supply_index.raw(), Rounding::Down);
+  }
+  return -mul_div64(-amount.raw(), kIndexOne, borrow_index.raw(), Rounding::Up);
+}
+
 Quantity total_supply(const AssetState& s) {
   return supplied_amount(s.total_supply_scaled, s.supply_index);
 }

@@ -72,4 +72,11 @@ struct AssetState {
 [[nodiscard]] Quantity supplied_amount(int64_t scaled, Index supply_index);  // rounded down
 [[nodiscard]] Quantity borrowed_amount(int64_t scaled, Index borrow_index);  // rounded up, |scaled|
 
+// Signed balance <-> signed scaled balance (deposit > 0, borrow < 0), rounded in the venue's
+// favour both ways: a deposit is worth floor(scaled * supply_index) and is stored as
+// floor(amount / supply_index); a borrow owes ceil(|scaled| * borrow_index) and is stored as
+// -ceil(|amount| / borrow_index).
+[[nodiscard]] Quantity signed_amount(int64_t scaled, Index supply_index, Index borrow_index);
+[[nodiscard]] int64_t signed_scaled(Quantity amount, Index supply_index, Index borrow_index);
+
 }  // namespace backstop

@@ -49,7 +49,10 @@ struct PerpState {
   Quantity short_oi{};  // sum of |short sizes|
 };
 
-// Index of the bracket for |notional| (quote quanta): the last tier whose floor <= notional.
-[[nodiscard]] std::size_t tier_for(const PerpParams& p, int128 notional_quote);
+// base quanta * (quote units per whole base unit, Price scale) -> quote quanta, rounded as asked:
+// quote = size * price * 10^quote_decimals / 10^(base_decimals + 9). Used for fills, funding and
+// notional; exact for any int64 inputs (throws OverflowError if the result does not fit).
+[[nodiscard]] Quantity to_quote(int128 size, int128 price, int base_decimals, int quote_decimals,
+                                Rounding r);
 
 }  // namespace backstop

@@ -114,12 +114,6 @@ void parse_asset(Builder& b, const toml::table& t, const std::string& path) {
                   "max_price_move"});
   const std::optional<std::string> symbol = f.str("symbol", true);
   if (!symbol) return;
-  if (!is_safe_name(*symbol)) {
-    f.error("symbol",
-            fmt::format("'{}' is not a valid symbol: use letters, digits, '_', '-', '.'", *symbol));
-    b.broken_symbols.emplace(*symbol, true);
-    return;
-  }
   if (!claim_symbol(b, f, *symbol, "asset")) return;
 
   // Starting point: the preset's parameters for this symbol, the preset's default, or none.

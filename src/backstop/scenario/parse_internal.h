@@ -55,7 +55,7 @@ void for_each_table(Builder& b, const toml::node* node, std::string_view name,
 [[nodiscard]] std::optional<AccountId> account_ref(Builder& b, const Fields& f,
                                                    std::string_view key, bool required);
 
-// Claims a symbol for an asset or market; reports a duplicate.
+// Claims a symbol for an asset or market; reports an invalid name or a duplicate.
 bool claim_symbol(Builder& b, const Fields& f, const std::string& symbol, std::string_view kind);
 
 // The ratio/weight helpers shared by assets and markets.

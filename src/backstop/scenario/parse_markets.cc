@@ -71,12 +71,6 @@ void parse_market(Builder& b, const toml::table& t, const std::string& path) {
                   "max_price_age", "max_price_move"});
   const std::optional<std::string> symbol = f.str("symbol", true);
   if (!symbol) return;
-  if (!is_safe_name(*symbol)) {
-    f.error("symbol",
-            fmt::format("'{}' is not a valid symbol: use letters, digits, '_', '-', '.'", *symbol));
-    b.broken_symbols.emplace(*symbol, true);
-    return;
-  }
   if (!claim_symbol(b, f, *symbol, "market")) return;
 
   PerpParams p;

@@ -217,6 +217,12 @@ std::optional<AccountId> account_ref(Builder& b, const Fields& f, std::string_vi
 }
 
 bool claim_symbol(Builder& b, const Fields& f, const std::string& symbol, std::string_view kind) {
+  if (!is_safe_name(symbol)) {
+    f.error("symbol",
+            fmt::format("'{}' is not a valid symbol: use letters, digits, '_', '-', '.'", symbol));
+    b.broken_symbols.emplace(symbol, true);
+    return false;
+  }
   if (const auto it = b.symbols.find(symbol); it != b.symbols.end()) {
     f.error("symbol", fmt::format("duplicate symbol '{}': already defined as {} {} on line {}",
                                   symbol, it->second.first == "asset" ? "an" : "a",
