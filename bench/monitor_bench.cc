@@ -1,0 +1,191 @@
+// Incremental monitor latency (issue 3, item 1): a book of N accounts that are all above
+// maintenance, and one mark-price tick that pushes at most 1,000 of them below it. Measures the
+// time from "the price changed" to "the exact set of accounts that crossed is known"
+// (MarginMonitor::sync), and, in the same run and on the same book and tick, a full rescan
+// (maint_excess on every account), so the ratio is like for like.
+//
+// The tick: BTC-PERP's mark moves down by the largest whole number of basis points that makes at
+// most kTargetUnsafe accounts unsafe (found by bisection with full rescans before timing starts).
+// Each iteration applies the tick (timed), checks the reported set against the full rescan's, and
+// then moves the price back (untimed), so every timed tick starts from the same price.
+//
+// Counters: us/tick (CPU), evaluated (accounts re-evaluated by the tick), unsafe (accounts that
+// crossed), edges (band edges held), build_s (monitor construction = one full scan + index),
+// and for the rescan: ms/rescan and ratio = rescan time / tick time.
+//
+// Run: scripts/bench.sh monitor (see BENCHMARKS.md). Not part of CI.
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <vector>
+
+#include "backstop/margin/cache.h"
+#include "backstop/margin/risk.h"
+#include "backstop/monitor/monitor.h"
+#include "book.h"
+
+namespace {
+
+using backstop::AccountId;
+using backstop::MarginAccount;
+using backstop::MarginCache;
+using backstop::MarginMonitor;
+using backstop::Price;
+namespace bb = backstop::bench;
+
+constexpr std::size_t kTargetUnsafe = 1'000;
+constexpr backstop::MarketId kTickMarket = 0;  // BTC-PERP
+
+double cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+std::vector<AccountId> rescan(const MarginCache& c, const std::vector<MarginAccount>& accounts) {
+  std::vector<AccountId> out;
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    if (backstop::maint_excess(c, accounts[i]).is_negative()) {
+      out.push_back(static_cast<AccountId>(i));
+    }
+  }
+  return out;
+}
+
+struct Fixture {
+  std::size_t n = 0;
+  backstop::State state;
+  MarginCache base;   // prices at generation
+  MarginCache moved;  // BTC-PERP mark after the tick
+  int64_t tick_bp = 0;
+  std::vector<AccountId> expected;  // accounts the tick makes unsafe (full rescan)
+  std::unique_ptr<MarginMonitor> monitor;
+  double build_seconds = 0;
+  double rescan_seconds = 0;  // CPU seconds of one full rescan (set by BM_FullRescan)
+};
+
+MarginCache with_mark_bp(const MarginCache& base, int64_t down_bp) {
+  MarginCache c = base;
+  const int64_t mark = base.markets[kTickMarket].mark.raw();
+  backstop::override_mark_price(
+      c, kTickMarket,
+      Price::from_raw(static_cast<int64_t>(backstop::mul_div(mark, 10'000 - down_bp, 10'000,
+                                                             backstop::Rounding::Down))));
+  return c;
+}
+
+std::unique_ptr<Fixture> build(std::size_t n) {
+  auto f = std::make_unique<Fixture>();
+  f->n = n;
+  backstop::State& s = f->state;
+  bb::add_venue(s);
+  f->base = backstop::build_margin_cache(s);
+  s.accounts.reserve(n);
+  s.owners.reserve(n);
+  bb::Rng rng;
+  rng.g.seed(bb::kSeed + 7);
+  std::size_t redrawn = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::array<char, 24> name{};
+    std::snprintf(name.data(), name.size(), "u%zu", i);
+    const backstop::OwnerId o = s.add_owner(name.data());
+    MarginAccount& a = s.accounts[s.owners[o].accounts[0]];
+    // A live venue has no account below maintenance before the tick: redraw those.
+    for (;;) {
+      bb::fill_account(rng, bb::Book::Mixed, a);
+      if (!backstop::maint_excess(f->base, a).is_negative()) break;
+      a.balances.clear();
+      a.positions.clear();
+      ++redrawn;
+    }
+  }
+  // Largest move (bp) with at most kTargetUnsafe accounts unsafe.
+  int64_t lo = 0;
+  int64_t hi = 5'000;
+  while (hi - lo > 1) {
+    const int64_t mid = (lo + hi) / 2;
+    if (rescan(with_mark_bp(f->base, mid), s.accounts).size() <= kTargetUnsafe) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  f->tick_bp = lo;
+  f->moved = with_mark_bp(f->base, lo);
+  f->expected = rescan(f->moved, s.accounts);
+  const double t0 = cpu_now();
+  f->monitor = std::make_unique<MarginMonitor>(s, f->base);
+  f->build_seconds = cpu_now() - t0;
+  std::fprintf(stderr,
+               "[monitor_bench] %zu accounts (%zu redrawn below maintenance), tick BTC-PERP -%lld bp "
+               "-> %zu unsafe; monitor built in %.1f s CPU, %zu band edges\n",
+               n, redrawn, static_cast<long long>(lo), f->expected.size(), f->build_seconds,
+               f->monitor->edges());
+  return f;
+}
+
+Fixture& fixture(std::size_t n) {
+  static std::unique_ptr<Fixture> current;
+  if (!current || current->n != n) {
+    current.reset();
+    current = build(n);
+  }
+  return *current;
+}
+
+void BM_FullRescan(benchmark::State& st) {
+  Fixture& f = fixture(static_cast<std::size_t>(st.range(0)));
+  const double t0 = cpu_now();
+  for (auto _ : st) {
+    const auto found = rescan(f.moved, f.state.accounts);
+    if (found != f.expected) {
+      st.SkipWithError("rescan differs");
+      break;
+    }
+    benchmark::DoNotOptimize(found.data());
+  }
+  f.rescan_seconds = (cpu_now() - t0) / static_cast<double>(st.iterations());
+  st.counters["ms/rescan"] = f.rescan_seconds * 1e3;
+  st.counters["unsafe"] = static_cast<double>(f.expected.size());
+}
+
+void BM_MonitorTick(benchmark::State& st) {
+  Fixture& f = fixture(static_cast<std::size_t>(st.range(0)));
+  MarginMonitor& m = *f.monitor;
+  double cpu = 0;
+  std::size_t evaluated = 0;
+  for (auto _ : st) {
+    const double t0 = cpu_now();
+    const auto ch = m.sync(f.state, f.moved, {});
+    cpu += cpu_now() - t0;
+    evaluated = ch.evaluated;
+    st.PauseTiming();
+    const bool same = ch.became_unsafe == f.expected && ch.became_safe.empty();
+    const auto back = m.sync(f.state, f.base, {});
+    const bool restored = back.became_safe == f.expected && m.unsafe().empty();
+    st.ResumeTiming();
+    if (!same || !restored) {
+      st.SkipWithError("monitor set differs from the full rescan");
+      break;
+    }
+  }
+  const double per_tick = cpu / static_cast<double>(st.iterations());
+  st.counters["us/tick"] = per_tick * 1e6;
+  st.counters["evaluated"] = static_cast<double>(evaluated);
+  st.counters["unsafe"] = static_cast<double>(f.expected.size());
+  st.counters["edges"] = static_cast<double>(m.edges());
+  st.counters["build_s"] = f.build_seconds;
+  st.counters["tick_bp"] = static_cast<double>(f.tick_bp);
+  st.counters["fragile"] = static_cast<double>(m.fragile_count());
+  if (f.rescan_seconds > 0) st.counters["ratio"] = f.rescan_seconds / per_tick;
+}
+
+BENCHMARK(BM_FullRescan)->Name("monitor/full_rescan")->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(5);
+BENCHMARK(BM_MonitorTick)->Name("monitor/tick")->Arg(1'000'000)->Unit(benchmark::kMicrosecond)->Iterations(200);
+BENCHMARK(BM_FullRescan)->Name("monitor/full_rescan")->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_MonitorTick)->Name("monitor/tick")->Arg(10'000'000)->Unit(benchmark::kMicrosecond)->Iterations(100);
+
+}  // namespace

@@ -1,0 +1,73 @@
+// File: monitor/band.h
+// The safety band of one account: how far each of its driving prices may move before the sign of
+// its maintenance excess can change. Pure functions of (MarginCache, MarginAccount); thread-safe.
+//
+// A "source" is one number the valuation reads from the cache: an asset's oracle price, its supply
+// or borrow index, or a perp market's mark. Every maintenance term is a product of at most two
+// sources (amount(scaled, index) x price; size x mark x quote price), so for relative moves
+// eps_s = (v_s - v0_s) / v0_s with |eps_s| <= 1/10 the real-valued excess moves by at most
+//     sum_s C_s |eps_s|                                       (C_s: sensitivity, docs/monitor.md)
+// The exact valuation's roundings differ from the real value by at most S, so the sign of the
+// exact excess E cannot change while sum_s C_s |eps_s| <= room = |E| - 2S - 1.
+//
+// The room is shared out as follows. Interest indexes move slowly and together; normally they get
+// a fixed relative allowance kIndexAllowance (the monitor rescans everyone when an index leaves its
+// epoch band, see monitor.h) and no edges. What is left (R) is shared between the price sources
+// (asset prices and marks) in proportion to sqrt(C_s): budget_s = R * sqrt(C_s) / sum sqrt(C_j),
+// width_s = floor(v0_s * budget_s / C_s), capped at v0_s / 10. An account whose index allowance
+// would take more than half its room is "fragile": its index sources get widths (and edges) like
+// prices and all sources share the whole room.
+#pragma once
+
+#include <boost/container/small_vector.hpp>
+#include <cstdint>
+
+#include "backstop/margin/cache.h"
+
+namespace backstop {
+
+using SourceId = uint32_t;
+
+// Dense numbering of the sources of a cache: [asset prices][supply indexes][borrow indexes][marks].
+struct SourceLayout {
+  uint32_t assets = 0;
+  uint32_t markets = 0;
+  [[nodiscard]] uint32_t count() const { return 3 * assets + markets; }
+  [[nodiscard]] SourceId price(AssetId a) const { return a; }
+  [[nodiscard]] SourceId supply_index(AssetId a) const { return assets + a; }
+  [[nodiscard]] SourceId borrow_index(AssetId a) const { return 2 * assets + a; }
+  [[nodiscard]] SourceId mark(MarketId m) const { return 3 * assets + m; }
+  [[nodiscard]] bool is_index(SourceId s) const { return s >= assets && s < 3 * assets; }
+};
+
+[[nodiscard]] SourceLayout source_layout(const MarginCache& c);
+// The current raw value of a source (Price or Index raw units).
+[[nodiscard]] int64_t source_value(const MarginCache& c, const SourceLayout& l, SourceId s);
+
+// Largest relative move any band allows (the sensitivity bound assumes |eps| <= 1/10).
+inline constexpr int64_t kMaxBandMove = kRatioOne / 10;
+// Relative move of an interest index (from its value at evaluation) that every non-fragile band
+// absorbs: 0.11%, i.e. twice the monitor's epoch half-width of 0.05% plus margin.
+inline constexpr int64_t kIndexAllowance = 1'100'000;  // Ratio raw units (10^-9)
+inline constexpr int64_t kIndexEpochMove = 500'000;    // 0.05%
+
+struct Driver {
+  SourceId source = 0;
+  int128 sensitivity = 0;  // C_s, micro-dollars per unit relative move (rounded up)
+  int64_t value = 0;       // v0_s, raw source value at evaluation
+  int64_t width = 0;       // allowed |v - v0| (raw units); unused for the indexes of a
+                           // non-fragile band (epoch rule)
+};
+
+struct Band {
+  Value excess{};    // maint_excess(c, a), exact
+  int128 slack = 0;  // S, micro-dollars, rounded up
+  int128 room = 0;   // |E| - 2S - 1 (may be <= 0)
+  bool fragile = false;  // index sources carry edges (see above)
+  boost::container::small_vector<Driver, 8> drivers;  // sorted by source, unique
+};
+
+[[nodiscard]] Band compute_band(const MarginCache& c, const SourceLayout& l,
+                                const MarginAccount& a);
+
+}  // namespace backstop

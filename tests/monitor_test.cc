@@ -1,0 +1,254 @@
+// Incremental monitor (monitor/monitor.h): on random books and random price paths it must report
+// exactly the accounts a full rescan finds, and its bands must be sound on their own.
+#include "backstop/monitor/monitor.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "backstop/margin/risk.h"
+#include "test_util.h"
+
+namespace backstop {
+namespace {
+
+using namespace testing_util;
+
+struct RandomVenue {
+  Engine engine;
+  std::vector<AccountId> accounts;
+};
+
+// Three assets (USDC, WETH, WBTC; all borrowable with a kinked rate model so that indexes move),
+// two USDC-quoted perps with two tiers, `owners` cross accounts with random deposits, borrows and
+// positions opened through the engine (so every limit holds when the book is built).
+RandomVenue make_venue(std::mt19937_64& rng, int owners) {
+  State s;
+  RateModel rates{rt("0.02"), rt("0.08"), rt("1.5"), rt("0.8")};
+  AssetParams usdc = asset("USDC", 6, "0.85", "0.9", true);
+  usdc.rates = rates;
+  AssetParams weth = asset("WETH", 9, "0.8", "0.85", true);
+  weth.rates = rates;
+  weth.borrow_weight_maint = rt("1.05");
+  AssetParams wbtc = asset("WBTC", 8, "0.7", "0.78", true);
+  wbtc.rates = rates;
+  s.add_asset(usdc, priced("1"));
+  s.add_asset(weth, priced("2000"));
+  s.add_asset(wbtc, priced("60000"));
+  for (const auto& [sym, dec, mark] : {std::tuple{"BTC-PERP", 8, "60000"}, {"ETH-PERP", 9, "2000"}}) {
+    PerpParams p;
+    p.symbol = sym;
+    p.base_decimals = dec;
+    p.quote = 0;
+    p.tiers = {MarginTier{Quantity{}, rt("0.05"), rt("0.025")},
+               MarginTier{qty("100000", 6), rt("0.1"), rt("0.05")}};
+    PerpState st;
+    st.mark = px(mark);
+    st.oracle = px(mark);
+    s.add_market(p, st);
+  }
+  std::vector<AccountId> ids;
+  for (int i = 0; i < owners; ++i) {
+    const OwnerId o = s.add_owner("u" + std::to_string(i));
+    ids.push_back(s.owners[o].accounts[0]);
+  }
+  RandomVenue v{Engine(std::move(s)), ids};
+  auto apply = [&](EventBody b) { (void)v.engine.apply(ev(0, std::move(b))); };
+  std::uniform_int_distribution<int> pick(0, 9);
+  for (AccountId a : ids) {
+    apply(Deposit{a, 0, Quantity::from_raw(static_cast<int64_t>(rng() % 50'000'000'000))});
+    if (pick(rng) < 5) apply(Deposit{a, 1, Quantity::from_raw(static_cast<int64_t>(rng() % 20'000'000'000))});
+    if (pick(rng) < 3) apply(Deposit{a, 2, Quantity::from_raw(static_cast<int64_t>(rng() % 50'000'000))});
+  }
+  for (AccountId a : ids) {
+    const int kind = pick(rng);
+    if (kind < 4) {
+      const auto asset_id = static_cast<AssetId>(rng() % 3);
+      const int64_t unit = asset_id == 0 ? 1'000'000 : asset_id == 1 ? 1'000'000'000 : 100'000'000;
+      const int64_t whole = asset_id == 0 ? 40'000 : asset_id == 1 ? 20 : 1;
+      apply(Borrow{a, asset_id, Quantity::from_raw(static_cast<int64_t>(rng() % static_cast<uint64_t>(whole * unit)) + 1)});
+    }
+    if (kind >= 3) {
+      const auto m = static_cast<MarketId>(rng() % 2);
+      const int64_t max_size = m == 0 ? 100'000'000 : 10'000'000'000;  // 1 BTC, 10 ETH
+      int64_t size = static_cast<int64_t>(rng() % static_cast<uint64_t>(max_size)) + 1;
+      if (rng() % 2 == 0) size = -size;
+      const Price p = v.engine.state().perps[m].mark;
+      apply(Trade{a, m, Quantity::from_raw(size), p, std::nullopt});
+    }
+  }
+  return v;
+}
+
+std::set<AccountId> rescan(const Engine& e) {
+  std::set<AccountId> out;
+  for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
+    if (maint_excess(e.cache(), e.state().accounts[id]).is_negative()) out.insert(id);
+  }
+  return out;
+}
+
+// Moves a price by a random relative step in [-max_bp, +max_bp] basis points.
+Price moved(std::mt19937_64& rng, Price p, int max_bp) {
+  const int64_t bp = static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * max_bp + 1)) - max_bp;
+  const int128 next = mul_div(p.raw(), 10'000 + bp, 10'000, Rounding::Down);
+  return Price::from_raw(std::max<int64_t>(static_cast<int64_t>(next), 1));
+}
+
+TEST(Monitor, EqualsFullRescanOnRandomPricePaths) {
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    std::mt19937_64 rng(seed);
+    RandomVenue v = make_venue(rng, 150);
+    Engine& e = v.engine;
+    MarginMonitor mon(e.state(), e.cache());
+    ASSERT_EQ(mon.unsafe(), rescan(e));
+    std::set<AccountId> prev = mon.unsafe();
+    Timestamp t = 0;
+    std::size_t evaluated = 0;
+    std::size_t changes = 0;
+    for (int step = 0; step < 400; ++step) {
+      t += static_cast<Timestamp>(rng() % 7200);
+      std::vector<AccountId> touched;
+      bool full = false;
+      const int kind = static_cast<int>(rng() % 20);
+      if (kind < 8) {
+        const auto a = static_cast<AssetId>(rng() % 3);
+        const int max_bp = kind == 0 ? 1500 : 300;  // occasional crash-size moves
+        (void)e.apply(ev(t, SetAssetPrice{a, moved(rng, e.state().assets[a].price, max_bp)}));
+      } else if (kind < 15) {
+        const auto m = static_cast<MarketId>(rng() % 2);
+        (void)e.apply(ev(t, SetMarkPrice{m, moved(rng, e.state().perps[m].mark, 400), std::nullopt}));
+      } else if (kind < 16) {
+        (void)e.apply(ev(t, Tick{}));  // interest only
+      } else if (kind < 17) {
+        const auto m = static_cast<MarketId>(rng() % 2);
+        (void)e.apply(ev(t, Funding{m, std::nullopt, Ratio::from_raw(static_cast<int64_t>(rng() % 2'000'001) - 1'000'000)}));
+        full = true;
+      } else {
+        const AccountId a = v.accounts[rng() % v.accounts.size()];
+        if (kind < 19) {
+          (void)e.apply(ev(t, Deposit{a, 0, Quantity::from_raw(static_cast<int64_t>(rng() % 1'000'000'000) + 1)}));
+        } else {
+          const auto m = static_cast<MarketId>(rng() % 2);
+          (void)e.apply(ev(t, Trade{a, m, Quantity::from_raw(static_cast<int64_t>(rng() % 10'000'000) - 5'000'000), e.state().perps[m].mark, std::nullopt}));
+        }
+        touched.push_back(a);
+      }
+      const auto ch = mon.sync(e.state(), e.cache(), touched, full);
+      const std::set<AccountId> truth = rescan(e);
+      ASSERT_EQ(mon.unsafe(), truth) << "seed " << seed << " step " << step;
+      // The reported changes are exactly the set difference.
+      std::vector<AccountId> up;
+      std::vector<AccountId> down;
+      std::set_difference(truth.begin(), truth.end(), prev.begin(), prev.end(), std::back_inserter(up));
+      std::set_difference(prev.begin(), prev.end(), truth.begin(), truth.end(), std::back_inserter(down));
+      ASSERT_EQ(ch.became_unsafe, up);
+      ASSERT_EQ(ch.became_safe, down);
+      for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
+        ASSERT_EQ(mon.excess(id).is_negative(), truth.contains(id));
+      }
+      changes += up.size() + down.size();
+      if (!full) evaluated += ch.evaluated;
+      prev = truth;
+    }
+    EXPECT_GT(changes, 0U) << "the price path never moved an account across maintenance";
+    // The point of the index: far fewer evaluations than rescanning every account every step.
+    EXPECT_LT(evaluated, 400U * v.accounts.size() / 4);
+  }
+}
+
+// The band on its own: for random accounts, moving every driver by at most floor(v0 * rho) (each
+// independently, in either direction) never changes the sign of the exact excess.
+TEST(Monitor, BandIsSoundUnderIndependentMoves) {
+  std::mt19937_64 rng(99);
+  RandomVenue v = make_venue(rng, 200);
+  const Engine& e = v.engine;
+  const SourceLayout l = source_layout(e.cache());
+  int tried = 0;
+  for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
+    const MarginAccount& a = e.state().accounts[id];
+    const Band b = compute_band(e.cache(), l, a);
+    if (b.drivers.empty()) continue;
+    for (int trial = 0; trial < 40; ++trial) {
+      MarginCache c = e.cache();
+      for (const Driver& d : b.drivers) {
+        const int64_t v0 = d.value;
+        // Index sources of a non-fragile band may move by kIndexAllowance (relative); everything
+        // else by its width.
+        const int64_t w = l.is_index(d.source) && !b.fragile
+                              ? static_cast<int64_t>(mul_div(v0, kIndexAllowance, kRatioOne, Rounding::Down))
+                              : d.width;
+        // extremes are the worst case for a multilinear term; mix them with interior points
+        const int64_t dv = trial % 2 == 0 ? (rng() % 2 ? w : -w)
+                                          : static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * w + 1)) - w;
+        const int64_t nv = v0 + dv;
+        const SourceId src = d.source;
+        if (src < l.assets) {
+          override_asset_price(c, static_cast<AssetId>(src), Price::from_raw(nv));
+        } else if (src < 2 * l.assets) {
+          c.assets[src - l.assets].supply_index = Index::from_raw(nv);
+        } else if (src < 3 * l.assets) {
+          c.assets[src - 2 * l.assets].borrow_index = Index::from_raw(nv);
+        } else {
+          override_mark_price(c, static_cast<MarketId>(src - 3 * l.assets), Price::from_raw(nv));
+        }
+      }
+      const Value moved_excess = maint_excess(c, a);
+      ASSERT_EQ(moved_excess.is_negative(), b.excess.is_negative())
+          << "account " << id << " excess " << format(b.excess);
+      ++tried;
+    }
+  }
+  EXPECT_GT(tried, 1000);
+}
+
+// A hand-checked band (docs/monitor.md): 10 WETH at $2,000 (maint weight 0.85) against 16,000 USDC
+// of debt. E = 10 * 2,000 * 0.85 - 16,000 = $1,000.
+// Sensitivities (|eps| <= 1/10 gives the factor 1.05; the weight coefficient is max(w, 1) = 1):
+//   WETH price and WETH supply index: 1.05 * 20,000 = $21,000; USDC price and borrow index:
+//   1.05 * 16,000 = $16,800.
+// Slack S = 4 + (unit + 3) per balance, unit = ceil(2 * price / value_den) + 1: WETH 4 + 1 = 5,
+//   USDC 2 + 1 = 3 -> S = 4 + 8 + 6 = 18 micro-dollars; room = 1,000e6 - 2 * 18 - 1.
+// Index budget 0.11% of (21,000 + 16,800) = $41.58; rest = 1,000e6 - 37 - 41.58e6 = 958,419,963.
+// The two price sources have the same sqrt-weight (both sensitivities have bit length 34-35, weight
+// 2^17), so each gets budget floor(rest / 2) = 479,209,981 and width = v0 * budget / C:
+//   WETH: 2,000e9 * 479,209,981 / 21,000e6 = 45,639,045,809 (a $45.64 move, 2.28%)
+//   USDC: 1e9 * 479,209,981 / 16,800e6 = 28,524,403 (0.0285 of a dollar).
+// Check: a WETH drop of $45.64 costs 10 * 45.64 * 0.85 = $388 < $1,000 - $41.58 - (USDC share).
+TEST(Monitor, BandOfASimpleBorrower) {
+  State s;
+  s.add_asset(asset("USDC", 6, "0.9", "0.9", true), priced("1"));
+  s.add_asset(asset("WETH", 9, "0.8", "0.85", true), priced("2000"));
+  const OwnerId o = s.add_owner("alice");
+  const OwnerId lender = s.add_owner("bob");
+  Engine e(std::move(s));
+  const AccountId a = e.state().owners[o].accounts[0];
+  ASSERT_TRUE(e.apply(ev(0, Deposit{e.state().owners[lender].accounts[0], 0, qty("100000", 6)})).ok());
+  ASSERT_TRUE(e.apply(ev(0, Deposit{a, 1, qty("10", 9)})).ok());
+  ASSERT_TRUE(e.apply(ev(0, Borrow{a, 0, qty("16000", 6)})).ok());
+  const SourceLayout l = source_layout(e.cache());
+  const Band b = compute_band(e.cache(), l, e.state().accounts[a]);
+  EXPECT_EQ(b.excess, usd("1000"));
+  EXPECT_EQ(b.slack, 18);
+  EXPECT_EQ(b.room, usd("1000").raw() - 37);
+  EXPECT_FALSE(b.fragile);
+  ASSERT_EQ(b.drivers.size(), 4U);  // sorted by source id
+  EXPECT_EQ(b.drivers[0].source, l.price(0));
+  EXPECT_EQ(b.drivers[0].sensitivity, usd("16800").raw());
+  EXPECT_EQ(b.drivers[0].width, 28'524'403);
+  EXPECT_EQ(b.drivers[1].source, l.price(1));
+  EXPECT_EQ(b.drivers[1].sensitivity, usd("21000").raw());
+  EXPECT_EQ(b.drivers[1].width, 45'639'045'809);
+  EXPECT_EQ(b.drivers[2].source, l.supply_index(1));
+  EXPECT_EQ(b.drivers[2].sensitivity, usd("21000").raw());
+  EXPECT_EQ(b.drivers[3].source, l.borrow_index(0));
+  EXPECT_EQ(b.drivers[3].sensitivity, usd("16800").raw());
+  // Far from liquidation the 10% cap applies; close to it the account becomes fragile.
+  ASSERT_TRUE(e.apply(ev(0, Repay{a, 0, qty("16000", 6)})).ok());
+  const Band far = compute_band(e.cache(), l, e.state().accounts[a]);
+  ASSERT_EQ(far.drivers.size(), 2U);
+  EXPECT_EQ(far.drivers[0].width, 200'000'000'000);  // 10% of $2,000
+}
+
+}  // namespace
+}  // namespace backstop
