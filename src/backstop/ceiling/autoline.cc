@@ -63,8 +63,8 @@ std::optional<Ratio> ceiling_utilization(Quantity debt, Quantity line) {
   }
   if (line.is_zero()) return std::nullopt;
   const int128 u = mul_div(debt.raw(), kRatioOne, line.raw(), Rounding::Up);
-  return Ratio::from_raw(static_cast<int64_t>(
-      std::min<int128>(u, std::numeric_limits<int64_t>::max())));
+  return Ratio::from_raw(
+      static_cast<int64_t>(std::min<int128>(u, std::numeric_limits<int64_t>::max())));
 }
 
 Quantity ceiling_headroom(Quantity debt, Quantity line) {

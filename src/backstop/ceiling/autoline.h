@@ -9,9 +9,9 @@
 //   target = min(debt + gap, max_line)
 //   max_line == 0           -> Disabled (nothing changes; Maker's "ilk not enabled")
 //   target == line          -> Unchanged
-//   target >  line and now < last_raise + ttl -> RateLimited (increases wait ttl after the last one)
-//   target >  line          -> Raised,  line = target, last_raise = now
-//   target <  line          -> Lowered, line = target (immediately; last_raise kept)
+//   target >  line and now < last_raise + ttl -> RateLimited (increases wait ttl after the last
+//   one) target >  line          -> Raised,  line = target, last_raise = now target <  line ->
+//   Lowered, line = target (immediately; last_raise kept)
 // line_delta is what the caller adds to the global ceiling (Maker: Line - line + lineNew).
 // Not modelled: Maker's once-per-block guard (`last`); the caller steps once per block.
 #pragma once
@@ -24,11 +24,11 @@
 namespace backstop {
 
 struct AutoLine {
-  Quantity max_line{};   // the most the line may reach (0: auto-line disabled for this ilk)
-  Quantity gap{};        // headroom kept above the debt
-  int64_t ttl = 0;       // seconds between two increases
+  Quantity max_line{};       // the most the line may reach (0: auto-line disabled for this ilk)
+  Quantity gap{};            // headroom kept above the debt
+  int64_t ttl = 0;           // seconds between two increases
   Timestamp last_raise = 0;  // time of the last increase (Maker lastInc)
-  Quantity line{};       // current ceiling
+  Quantity line{};           // current ceiling
 };
 
 enum class AutoLineChange : uint8_t { Disabled, Unchanged, RateLimited, Raised, Lowered };
@@ -36,10 +36,10 @@ enum class AutoLineChange : uint8_t { Disabled, Unchanged, RateLimited, Raised, 
 [[nodiscard]] const char* autoline_change_name(AutoLineChange c);
 
 struct AutoLineStep {
-  AutoLine next;            // the ilk after the step (equal to the input unless Raised / Lowered)
+  AutoLine next;  // the ilk after the step (equal to the input unless Raised / Lowered)
   AutoLineChange change = AutoLineChange::Unchanged;
-  Quantity target{};        // min(debt + gap, max_line)
-  Quantity line_delta{};    // next.line - line (for the global ceiling)
+  Quantity target{};                          // min(debt + gap, max_line)
+  Quantity line_delta{};                      // next.line - line (for the global ceiling)
   std::optional<Timestamp> raise_allowed_at;  // RateLimited: last_raise + ttl
 };
 

@@ -43,11 +43,11 @@ inline constexpr int64_t kMaxAdlLeverageRaw = int64_t{1'000'000} * kRatioOne;
 
 struct AdlCandidate {
   AccountId account = 0;
-  Quantity size{};        // > 0, base quanta
-  Value entry_value{};    // signed cost basis (non-zero, sign of the side)
-  Value mark_value{};     // signed value at the mark (non-zero, sign of the side)
+  Quantity size{};         // > 0, base quanta
+  Value entry_value{};     // signed cost basis (non-zero, sign of the side)
+  Value mark_value{};      // signed value at the mark (non-zero, sign of the side)
   Value bankrupt_value{};  // signed value at the account's bankruptcy price
-  Value equity{};         // account equity (Hyperliquid)
+  Value equity{};          // account equity (Hyperliquid)
 };
 
 struct AdlFill {

@@ -40,16 +40,16 @@ struct MarketInsuranceCap {
 
 struct InsuranceFund {
   Quantity balance{};
-  Quantity min_balance{};                     // never paid out (Drift: 1 quantum)
+  Quantity min_balance{};                       // never paid out (Drift: 1 quantum)
   std::vector<MarketInsuranceCap> market_caps;  // at most one entry per market; absent = uncapped
-  std::optional<Quantity> step_cap;           // per step (dYdX per-block insurance loss cap)
-  Quantity step_paid{};                       // paid so far in the current step
+  std::optional<Quantity> step_cap;             // per step (dYdX per-block insurance loss cap)
+  Quantity step_paid{};                         // paid so far in the current step
 };
 
 struct StakedTranche {
   Quantity staked{};
-  Ratio max_slash{};                     // fraction of the period base, in [0, 1]
-  Quantity slashed_in_period{};          // slashed so far in the current period
+  Ratio max_slash{};                      // fraction of the period base, in [0, 1]
+  Quantity slashed_in_period{};           // slashed so far in the current period
   std::optional<Quantity> period_base{};  // stake at the first slash of the period; none = no slash
 };
 

@@ -33,9 +33,8 @@ std::optional<HaircutResult> supplier_haircut(Index supply_index, int64_t total_
   return r;
 }
 
-std::optional<OiSocialization> socialize_over_oi(Quantity loss, Quantity long_oi,
-                                                 Quantity short_oi, int base_decimals,
-                                                 int quote_decimals) {
+std::optional<OiSocialization> socialize_over_oi(Quantity loss, Quantity long_oi, Quantity short_oi,
+                                                 int base_decimals, int quote_decimals) {
   require(!loss.is_negative() && !long_oi.is_negative() && !short_oi.is_negative(),
           "socialize: negative loss or open interest");
   require(base_decimals >= 0 && base_decimals <= kMaxAssetDecimals && quote_decimals >= 0 &&

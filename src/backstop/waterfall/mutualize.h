@@ -5,7 +5,8 @@
 //
 // 1. Supplier haircut (Drift resolve_spot_bankruptcy, Morpho Blue and Euler debt socialisation;
 //    ../shared/reference/perp-venues.md a.2, lending-protocols.md §5, §6).
-//    Suppliers hold scaled balances s_i worth floor(s_i * I / 10^12) quanta (model/asset.h), S = Σ s_i.
+//    Suppliers hold scaled balances s_i worth floor(s_i * I / 10^12) quanta (model/asset.h), S = Σ
+//    s_i.
 //      delta     = ceil(loss * 10^12 / S)          (Index raw units; the index moves Down)
 //      new_index = I - delta                       (0 if that would be negative: loss > supply)
 //      absorbed  = floor(S * I / 10^12) - floor(S * new_index / 10^12)   (drop of total supply)
@@ -37,8 +38,8 @@
 namespace backstop {
 
 struct HaircutResult {
-  Index new_index{};     // <= the old index, rounded down
-  Quantity absorbed{};   // drop of the total supply; >= loss unless unabsorbed > 0
+  Index new_index{};      // <= the old index, rounded down
+  Quantity absorbed{};    // drop of the total supply; >= loss unless unabsorbed > 0
   Quantity unabsorbed{};  // > 0 only when the whole supply is smaller than the loss (index 0)
 };
 
@@ -58,8 +59,7 @@ struct OiSocialization {
 // (short_oi is the sum of |short sizes|); loss is quote quanta >= 0. Throws std::invalid_argument
 // on negative inputs, OverflowError if delta does not fit a Price.
 [[nodiscard]] std::optional<OiSocialization> socialize_over_oi(Quantity loss, Quantity long_oi,
-                                                               Quantity short_oi,
-                                                               int base_decimals,
+                                                               Quantity short_oi, int base_decimals,
                                                                int quote_decimals);
 
 struct RedistributionRecipient {

@@ -8,8 +8,7 @@ namespace backstop {
 namespace {
 
 constexpr std::array<Layer, 5> kDefaultOrder = {Layer::InsuranceFund, Layer::StakedTranche,
-                                                Layer::Mutualization, Layer::Adl,
-                                                Layer::RecapDebt};
+                                                Layer::Mutualization, Layer::Adl, Layer::RecapDebt};
 
 void require(bool ok, const char* what) {
   if (!ok) throw std::invalid_argument(what);
@@ -71,7 +70,7 @@ WaterfallPlan plan_waterfall(const Deficit& d, const WaterfallResources& r,
   }
   WaterfallPlan p;
   Quantity left = d.amount;
-  Quantity used{};     // cumulative amount of the steps so far
+  Quantity used{};      // cumulative amount of the steps so far
   int128 used_val = 0;  // floor(V * used / D): cumulative value so far
   for (const Layer layer : order) {
     const std::optional<Quantity> cap = layer_capacity(layer, r, d.market);

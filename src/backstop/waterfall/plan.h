@@ -38,8 +38,8 @@ enum class Layer : uint8_t { InsuranceFund, StakedTranche, Mutualization, Adl, R
 [[nodiscard]] std::span<const Layer> default_layer_order();
 
 struct Deficit {
-  Quantity amount{};              // >= 0, native quanta of the deficit asset
-  Value value{};                  // >= 0, USD value of `amount` (caller's price)
+  Quantity amount{};               // >= 0, native quanta of the deficit asset
+  Value value{};                   // >= 0, USD value of `amount` (caller's price)
   std::optional<MarketId> market;  // for the fund's per-market cap; none for a spot/lending deficit
 };
 
