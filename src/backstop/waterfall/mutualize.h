@@ -5,8 +5,8 @@
 //
 // 1. Supplier haircut (Drift resolve_spot_bankruptcy, Morpho Blue and Euler debt socialisation;
 //    ../shared/reference/perp-venues.md a.2, lending-protocols.md §5, §6).
-//    Suppliers hold scaled balances s_i worth floor(s_i * I / 10^12) quanta (model/asset.h), S = Σ
-//    s_i.
+//    Suppliers hold scaled balances s_i worth floor(s_i * I / 10^12) quanta (model/asset.h);
+//    S = Σ s_i.
 //      delta     = ceil(loss * 10^12 / S)          (Index raw units; the index moves Down)
 //      new_index = I - delta                       (0 if that would be negative: loss > supply)
 //      absorbed  = floor(S * I / 10^12) - floor(S * new_index / 10^12)   (drop of total supply)
