@@ -1,18 +1,18 @@
 #include "backstop/liquidation/split.h"
 
+#include <limits>
+
 namespace backstop::liquidation {
 
 bool TickBudget::fits(Value notional, Value insurance_loss) const {
   if (notional.is_negative() || insurance_loss.is_negative()) return false;
   if (caps_.max_liquidations && count_ >= *caps_.max_liquidations) return false;
-  // Compare in 128 bits: a sum near INT64_MAX must not throw, it just does not fit.
-  if (caps_.max_notional && static_cast<int128>(notional_.raw()) + notional.raw() >
-                                caps_.max_notional->raw()) {
-    return false;
-  }
-  if (caps_.max_insurance_loss && static_cast<int128>(insurance_loss_.raw()) +
-                                          insurance_loss.raw() >
-                                      caps_.max_insurance_loss->raw()) {
+  // Sums in 128 bits: a total that would not fit int64 does not fit (try_record never throws).
+  const int128 n = static_cast<int128>(notional_.raw()) + notional.raw();
+  const int128 l = static_cast<int128>(insurance_loss_.raw()) + insurance_loss.raw();
+  const int128 limit = std::numeric_limits<int64_t>::max();
+  if (n > (caps_.max_notional ? caps_.max_notional->raw() : limit) || n > limit) return false;
+  if (l > (caps_.max_insurance_loss ? caps_.max_insurance_loss->raw() : limit) || l > limit) {
     return false;
   }
   return true;
