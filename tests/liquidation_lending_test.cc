@@ -212,8 +212,8 @@ TEST(LiquidationAave, PropertyNeverExceedsHoldingsAndDustRuleHolds) {
     in.collateral_balance =
         Quantity::from_raw(pick(1, 1'000'000 * pow10_i(in.collateral_decimals)));
     const Value debt_v = value_of(in.debt_balance, in.debt_decimals, in.debt_price, Rounding::Down);
-    const Value coll_v =
-        value_of(in.collateral_balance, in.collateral_decimals, in.collateral_price, Rounding::Down);
+    const Value coll_v = value_of(in.collateral_balance, in.collateral_decimals,
+                                  in.collateral_price, Rounding::Down);
     in.total_debt = debt_v + Value::from_raw(pick(0, 1) * pick(0, 50'000'000'000));
     in.total_collateral = coll_v + Value::from_raw(pick(0, 1) * pick(0, 50'000'000'000));
     in.health_factor = Ratio::from_raw(pick(0, 999'999'999));
@@ -252,17 +252,17 @@ TEST(LiquidationAave, PropertyNeverExceedsHoldingsAndDustRuleHolds) {
                                  in.collateral_decimals, in.collateral_price, Rounding::Down);
     ASSERT_LE(got_v, apply_ratio(repaid_v, in.bonus, Rounding::Up) + Value::from_raw(1));
     // Dust rule on every partial success.
-    const bool partial = r.debt_repaid < in.debt_balance &&
-                         r.collateral_to_liquidator + r.protocol_fee_collateral <
-                             in.collateral_balance;
+    const bool partial =
+        r.debt_repaid < in.debt_balance &&
+        r.collateral_to_liquidator + r.protocol_fee_collateral < in.collateral_balance;
     if (partial) {
       ASSERT_GE(value_of(in.debt_balance - r.debt_repaid, in.debt_decimals, in.debt_price,
                          Rounding::Down),
                 *p.min_leftover_base);
-      ASSERT_GE(value_of(in.collateral_balance - r.collateral_to_liquidator -
-                             r.protocol_fee_collateral,
-                         in.collateral_decimals, in.collateral_price, Rounding::Down),
-                *p.min_leftover_base);
+      ASSERT_GE(
+          value_of(in.collateral_balance - r.collateral_to_liquidator - r.protocol_fee_collateral,
+                   in.collateral_decimals, in.collateral_price, Rounding::Down),
+          *p.min_leftover_base);
     }
   }
   EXPECT_GT(ok, 300);
@@ -427,7 +427,7 @@ TEST(LiquidationLiquity, PropertySplitIsExact) {
 // ---------------------------------------------------------------- Morpho Blue (§5) -----------
 TEST(LiquidationMorpho, LifAndConversions) {
   // LIF = min(1.15, 1 / (1 - 0.3 (1 - LLTV))).
-  EXPECT_EQ(morpho_lif(rt("0.8")), rt("1.063829787"));   // 1/0.94 = 1.0638297872..
+  EXPECT_EQ(morpho_lif(rt("0.8")), rt("1.063829787"));    // 1/0.94 = 1.0638297872..
   EXPECT_EQ(morpho_lif(rt("0.945")), rt("1.016776817"));  // 1/0.9835 = 1.0167768174..
   EXPECT_EQ(morpho_lif(rt("0.5")), rt("1.15"));           // 1/0.85 = 1.176 -> cap
   EXPECT_EQ(morpho_lif(rt("1")), rt("1"));

@@ -155,19 +155,19 @@ TEST(LiquidationDrift, ShortageIfFeeAndBaseToCover) {
   EXPECT_EQ(drift_margin_shortage(usd("450"), usd("500"), usd("10000"), rt("0.02")), usd("250"));
   EXPECT_TRUE(drift_margin_shortage(usd("800"), usd("500"), usd("10000"), rt("0.02")).is_zero());
   // IF fee: (0.07 - 0.01 - 250 / (100 * 100)) * 19/20 = 0.035 * 0.95 = 0.03325; cap 0.01.
-  EXPECT_EQ(drift_if_fee(usd("250"), qty("100", 0), 0, px("100"), rt("0.07"), rt("0.01"),
-                         rt("0.05")),
-            rt("0.03325"));
-  EXPECT_EQ(drift_if_fee(usd("250"), qty("100", 0), 0, px("100"), rt("0.07"), rt("0.01"),
-                         rt("0.01")),
-            rt("0.01"));
+  EXPECT_EQ(
+      drift_if_fee(usd("250"), qty("100", 0), 0, px("100"), rt("0.07"), rt("0.01"), rt("0.05")),
+      rt("0.03325"));
+  EXPECT_EQ(
+      drift_if_fee(usd("250"), qty("100", 0), 0, px("100"), rt("0.07"), rt("0.01"), rt("0.01")),
+      rt("0.01"));
   // Shortage ratio 0.1 > 0.06: saturates to 0. mr_buf <= liq fee: 0.
-  EXPECT_TRUE(drift_if_fee(usd("1000"), qty("100", 0), 0, px("100"), rt("0.07"), rt("0.01"),
-                           rt("0.05"))
-                  .is_zero());
-  EXPECT_TRUE(drift_if_fee(usd("1"), qty("100", 0), 0, px("100"), rt("0.01"), rt("0.01"),
-                           rt("0.05"))
-                  .is_zero());
+  EXPECT_TRUE(
+      drift_if_fee(usd("1000"), qty("100", 0), 0, px("100"), rt("0.07"), rt("0.01"), rt("0.05"))
+          .is_zero());
+  EXPECT_TRUE(
+      drift_if_fee(usd("1"), qty("100", 0), 0, px("100"), rt("0.01"), rt("0.01"), rt("0.05"))
+          .is_zero());
   // base = 250 / (100 * (0.07 - 0.01 - 0.005)) = 45.4545.. -> 46 (step 1); the same answer as
   // partial_to_buffer above. Step 0.1 with 1 decimal: 45.5.
   EXPECT_EQ(drift_base_to_cover(usd("250"), 0, px("100"), rt("0.07"), rt("0.01"), rt("0.005"),
@@ -178,9 +178,9 @@ TEST(LiquidationDrift, ShortageIfFeeAndBaseToCover) {
             qty("45.5", 1));
   EXPECT_FALSE(drift_base_to_cover(usd("250"), 0, px("100"), rt("0.07"), rt("0.05"), rt("0.02"),
                                    qty("1", 0)));
-  EXPECT_EQ(drift_base_to_cover(Value{}, 0, px("100"), rt("0.07"), rt("0.01"), rt("0.005"),
-                                qty("1", 0)),
-            Quantity{});
+  EXPECT_EQ(
+      drift_base_to_cover(Value{}, 0, px("100"), rt("0.07"), rt("0.01"), rt("0.005"), qty("1", 0)),
+      Quantity{});
 }
 
 TEST(LiquidationDrift, LiquidatorFeeRamp) {
@@ -226,8 +226,8 @@ TEST(LiquidationDydx, BankruptcyQuote) {
   // Long 1 BTC at $50,000, MMR 5 % = 2,500 = TMMR, TNC 1,000 (quote -49,000).
   // Close all: DNNV = -50,000, DMMR = -2,500: BP = 50,000 - 1,000 * 2,500 / 2,500 = 49,000,
   // exactly what brings the quote to 0.
-  DydxBankruptcyInput in{qty("1", 8), -qty("1", 8), 8, px("50000"), rt("0.05"), usd("1000"),
-                         usd("2500")};
+  DydxBankruptcyInput in{qty("1", 8), -qty("1", 8), 8,          px("50000"),
+                         rt("0.05"),  usd("1000"),  usd("2500")};
   EXPECT_EQ(dydx_bankruptcy_quote(in), usd("49000"));
   // Half: 25,000 - 1,000 * 1,250 / 2,500 = 24,500.
   in.delta = -qty("0.5", 8);
@@ -242,8 +242,8 @@ TEST(LiquidationDydx, BankruptcyQuote) {
   in.total_net_collateral = -usd("0.000001");
   EXPECT_EQ(dydx_bankruptcy_quote(in), usd("25000.000001"));
   // Short 1 BTC closed by buying: the account pays: BP = -(0 - (-50,000)) - 1,000 = -51,000.
-  DydxBankruptcyInput sh{-qty("1", 8), qty("1", 8), 8, px("50000"), rt("0.05"), usd("1000"),
-                         usd("2500")};
+  DydxBankruptcyInput sh{-qty("1", 8), qty("1", 8), 8,          px("50000"),
+                         rt("0.05"),   usd("1000"), usd("2500")};
   EXPECT_EQ(dydx_bankruptcy_quote(sh), -usd("51000"));
   sh.delta = -qty("1", 8);  // same sign: not a close
   EXPECT_FALSE(dydx_bankruptcy_quote(sh).has_value());
@@ -253,8 +253,8 @@ TEST(LiquidationDydx, BankruptcyQuote) {
 
 TEST(LiquidationDydx, FillablePrice) {
   // Long 1 BTC, oracle 50,000, PMMR 2,500, SMMR 0.1, BA 1.
-  DydxFillableInput in{qty("1", 8), 8, px("50000"), rt("0.05"), usd("2500"), usd("2500"),
-                       rt("1"), rt("0.1")};
+  DydxFillableInput in{qty("1", 8), 8,           px("50000"), rt("0.05"),
+                       usd("2500"), usd("2500"), rt("1"),     rt("0.1")};
   EXPECT_EQ(dydx_fillable_price(in), px("50000"));  // TNC = TMMR: ABR 0
   in.total_net_collateral = Value{};                // ABR 1: 50,000 - 0.1 * 2,500 = 49,750
   EXPECT_EQ(dydx_fillable_price(in), px("49750"));
@@ -265,13 +265,13 @@ TEST(LiquidationDydx, FillablePrice) {
   in.bankruptcy_adjustment = rt("2");  // ABR 2 * 0.5 = 1 -> 49,750
   EXPECT_EQ(dydx_fillable_price(in), px("49750"));
   // Short: the closing buy is above the oracle: 50,000 + 250.
-  DydxFillableInput sh{-qty("1", 8), 8, px("50000"), rt("0.05"), Value{}, usd("2500"), rt("1"),
-                       rt("0.1")};
+  DydxFillableInput sh{-qty("1", 8), 8,           px("50000"), rt("0.05"),
+                       Value{},      usd("2500"), rt("1"),     rt("0.1")};
   EXPECT_EQ(dydx_fillable_price(sh), px("50250"));
   // ABR 1/3 (TNC 2,000 of TMMR 3,000): spread 0.1 * 2,500 / 3 = 83.33..: long rounds Up to
   // 49,916.666666667, short Down to 50,083.333333333.
-  in = DydxFillableInput{qty("1", 8), 8, px("50000"), rt("0.05"), usd("2000"), usd("3000"),
-                         rt("1"), rt("0.1")};
+  in = DydxFillableInput{qty("1", 8), 8,           px("50000"), rt("0.05"),
+                         usd("2000"), usd("3000"), rt("1"),     rt("0.1")};
   EXPECT_EQ(dydx_fillable_price(in), px("49916.666666667"));
   sh.total_net_collateral = usd("2000");
   sh.total_maint_margin = usd("3000");
@@ -294,25 +294,25 @@ TEST(LiquidationDydx, InsuranceFundDelta) {
 // --------------------------------------------------------------------- Hyperliquid (a.4) -----
 TEST(LiquidationHyperliquid, ChunksAndBackstop) {
   // 10 BTC at 50,000 = 500k > 100k: 20 % = 2 BTC.
-  EXPECT_EQ(hyperliquid_liquidation_size(qty("10", 8), 8, px("50000"), qty("0.001", 8),
-                                         std::nullopt),
-            qty("2", 8));
+  EXPECT_EQ(
+      hyperliquid_liquidation_size(qty("10", 8), 8, px("50000"), qty("0.001", 8), std::nullopt),
+      qty("2", 8));
   // 3.333 BTC = 166,650: 0.6666 -> step 0.01 up -> 0.67.
-  EXPECT_EQ(hyperliquid_liquidation_size(-qty("3.333", 8), 8, px("50000"), qty("0.01", 8),
-                                         std::nullopt),
-            qty("0.67", 8));
+  EXPECT_EQ(
+      hyperliquid_liquidation_size(-qty("3.333", 8), 8, px("50000"), qty("0.01", 8), std::nullopt),
+      qty("0.67", 8));
   // Exactly 100k: not above -> whole position. Within the 30 s cooldown: whole position.
-  EXPECT_EQ(hyperliquid_liquidation_size(qty("2", 8), 8, px("50000"), qty("0.001", 8),
-                                         std::nullopt),
-            qty("2", 8));
-  EXPECT_EQ(hyperliquid_liquidation_size(qty("10", 8), 8, px("50000"), qty("0.001", 8),
-                                         uint64_t{29}),
-            qty("10", 8));
-  EXPECT_EQ(hyperliquid_liquidation_size(qty("10", 8), 8, px("50000"), qty("0.001", 8),
-                                         uint64_t{30}),
-            qty("2", 8));
-  EXPECT_FALSE(hyperliquid_liquidation_size(qty("10", 8), 8, Price{}, qty("0.001", 8),
-                                            std::nullopt));
+  EXPECT_EQ(
+      hyperliquid_liquidation_size(qty("2", 8), 8, px("50000"), qty("0.001", 8), std::nullopt),
+      qty("2", 8));
+  EXPECT_EQ(
+      hyperliquid_liquidation_size(qty("10", 8), 8, px("50000"), qty("0.001", 8), uint64_t{29}),
+      qty("10", 8));
+  EXPECT_EQ(
+      hyperliquid_liquidation_size(qty("10", 8), 8, px("50000"), qty("0.001", 8), uint64_t{30}),
+      qty("2", 8));
+  EXPECT_FALSE(
+      hyperliquid_liquidation_size(qty("10", 8), 8, Price{}, qty("0.001", 8), std::nullopt));
   // Backstop iff equity < 2/3 MM: MM 3,000 -> below 2,000.
   EXPECT_TRUE(hyperliquid_backstop_triggered(usd("1999.999999"), usd("3000")));
   EXPECT_FALSE(hyperliquid_backstop_triggered(usd("2000"), usd("3000")));
@@ -397,7 +397,8 @@ TEST(LiquidationSplit, ExactSplit) {
               static_cast<int128>(total.raw()) * la.raw());
     ASSERT_LE(static_cast<int128>(sp->insurance_fund.raw()) * kRatioOne,
               static_cast<int128>(total.raw()) * lb.raw());
-    const int128 exact_protocol = static_cast<int128>(total.raw()) * (kRatioOne - la.raw() - lb.raw());
+    const int128 exact_protocol =
+        static_cast<int128>(total.raw()) * (kRatioOne - la.raw() - lb.raw());
     ASSERT_GE(static_cast<int128>(sp->protocol.raw()) * kRatioOne, exact_protocol);
     ASSERT_LT(static_cast<int128>(sp->protocol.raw()) * kRatioOne, exact_protocol + 2 * kRatioOne);
   }
@@ -406,7 +407,7 @@ TEST(LiquidationSplit, ExactSplit) {
 TEST(LiquidationSplit, TickBudget) {
   TickBudget b(TickCaps{2, usd("100"), usd("10")});
   EXPECT_TRUE(b.try_record(usd("60"), usd("4")));
-  EXPECT_FALSE(b.fits(usd("50")));  // 110 > 100
+  EXPECT_FALSE(b.fits(usd("50")));            // 110 > 100
   EXPECT_FALSE(b.fits(usd("10"), usd("7")));  // IF loss 11 > 10
   EXPECT_TRUE(b.fits(usd("40"), usd("6")));   // exactly at both caps
   EXPECT_FALSE(b.fits(-usd("1")));

@@ -64,9 +64,9 @@ std::optional<Quantity> comet_quote_collateral(const CometQuoteInput& q) {
     return std::nullopt;
   }
   // discountFactor = mulFactor(storeFrontPriceFactor, 1 - LF)
-  const int64_t discount = mul_div64(q.store_front_price_factor.raw(),
-                                     kRatioOne - q.liquidation_factor.raw(), kRatioOne,
-                                     Rounding::Down);
+  const int64_t discount =
+      mul_div64(q.store_front_price_factor.raw(), kRatioOne - q.liquidation_factor.raw(), kRatioOne,
+                Rounding::Down);
   // assetPriceDiscounted = mulFactor(assetPrice, 1 - discountFactor)
   const int64_t discounted =
       mul_div64(q.asset_price.raw(), kRatioOne - discount, kRatioOne, Rounding::Down);

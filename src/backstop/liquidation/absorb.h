@@ -52,10 +52,10 @@ enum class CometError : uint8_t {
 
 struct CometAbsorbResult {
   CometError error = CometError::kNone;
-  Value delta_value;        // sum floor(floor(value_i) * LF_i): what the seized collateral credits
-  Quantity delta_balance;   // delta_value in base quanta (floor)
-  Quantity new_balance;     // max(0, old + delta_balance): excess becomes base supply
-  Quantity base_paid_out;   // new_balance - old: what the reserves pay (Comet basePaidOut)
+  Value delta_value;       // sum floor(floor(value_i) * LF_i): what the seized collateral credits
+  Quantity delta_balance;  // delta_value in base quanta (floor)
+  Quantity new_balance;    // max(0, old + delta_balance): excess becomes base supply
+  Quantity base_paid_out;  // new_balance - old: what the reserves pay (Comet basePaidOut)
   Value value_of_base_paid_out;  // base_paid_out at the base price (floor)
   // Debt forgiven beyond the LF-credited collateral: max(0, -(old + delta_balance)).
   Quantity debt_absorbed_by_reserves;
@@ -83,10 +83,10 @@ struct CometQuoteInput {
 
 struct CometBuyInput {
   CometQuoteInput quote;
-  Quantity min_amount;          // buyer's slippage bound, asset quanta
-  Quantity reserves;            // signed protocol base reserves, base quanta
-  Quantity target_reserves;     // base quanta
-  Quantity collateral_reserves; // seized collateral held by the protocol, asset quanta
+  Quantity min_amount;           // buyer's slippage bound, asset quanta
+  Quantity reserves;             // signed protocol base reserves, base quanta
+  Quantity target_reserves;      // base quanta
+  Quantity collateral_reserves;  // seized collateral held by the protocol, asset quanta
 };
 struct CometBuyResult {
   CometError error = CometError::kNone;

@@ -30,20 +30,20 @@ namespace backstop::liquidation {
 
 enum class MakerError : uint8_t {
   kNone,
-  kInvalidInput,             // negative amount, rate or chop < 1, zero step, ...
-  kNotUnsafe,                // Dog/not-unsafe
-  kLiquidationLimitHit,      // Dog/liquidation-limit-hit (Hole <= Dirt or hole <= dirt)
-  kDustyPartial,             // Dog/dusty-auction-from-partial-liquidation
-  kNullAuction,              // Dog/null-auction (dink == 0)
-  kZeroTab,                  // Clipper/zero-tab
-  kZeroLot,                  // Clipper/zero-lot
-  kZeroTopPrice,             // Clipper/zero-top-price
-  kNotRunning,               // Clipper/not-running-auction
-  kNeedsReset,               // Clipper/needs-reset
-  kCannotReset,              // Clipper/cannot-reset
-  kTooExpensive,             // Clipper/too-expensive
-  kNoPartialPurchase,        // Clipper/no-partial-purchase
-  kZeroPrice,                // a take at price 0 would divide by zero (dss reverts)
+  kInvalidInput,         // negative amount, rate or chop < 1, zero step, ...
+  kNotUnsafe,            // Dog/not-unsafe
+  kLiquidationLimitHit,  // Dog/liquidation-limit-hit (Hole <= Dirt or hole <= dirt)
+  kDustyPartial,         // Dog/dusty-auction-from-partial-liquidation
+  kNullAuction,          // Dog/null-auction (dink == 0)
+  kZeroTab,              // Clipper/zero-tab
+  kZeroLot,              // Clipper/zero-lot
+  kZeroTopPrice,         // Clipper/zero-top-price
+  kNotRunning,           // Clipper/not-running-auction
+  kNeedsReset,           // Clipper/needs-reset
+  kCannotReset,          // Clipper/cannot-reset
+  kTooExpensive,         // Clipper/too-expensive
+  kNoPartialPurchase,    // Clipper/no-partial-purchase
+  kZeroPrice,            // a take at price 0 would divide by zero (dss reverts)
 };
 [[nodiscard]] const char* to_string(MakerError e);
 
@@ -92,12 +92,12 @@ struct MakerCurve {
 
 // ---- Clipper ---------------------------------------------------------------------------------
 struct MakerClipParams {
-  Int256 buf_ray;    // start price = feed * buf
-  uint64_t tail = 0; // seconds before a reset is needed
-  Int256 cusp_ray;   // price / top below this needs a reset
-  Int256 chip_wad;   // keeper reward, fraction of tab
-  Int256 tip_rad;    // keeper reward, flat
-  Int256 chost_rad;  // dust * chop (wmul), see maker_chost
+  Int256 buf_ray;     // start price = feed * buf
+  uint64_t tail = 0;  // seconds before a reset is needed
+  Int256 cusp_ray;    // price / top below this needs a reset
+  Int256 chip_wad;    // keeper reward, fraction of tab
+  Int256 tip_rad;     // keeper reward, flat
+  Int256 chost_rad;   // dust * chop (wmul), see maker_chost
   MakerCurve curve;
 };
 [[nodiscard]] Int256 maker_chost(const Int256& dust_rad, const Int256& chop_wad);  // wmul
@@ -134,14 +134,14 @@ struct MakerStatus {
 
 struct MakerTakeResult {
   MakerError error = MakerError::kNone;
-  Int256 price_ray;           // auction price paid
-  Int256 slice_wad;           // collateral bought
-  Int256 owe_rad;             // DAI paid to the Vow
-  MakerSale sale;             // the sale afterwards (lot 0 and tab 0 when it ended)
-  Int256 lot_returned_wad;    // collateral returned to the vault owner (tab fully paid)
-  Int256 tab_dropped_rad;     // tab left unpaid when the lot ran out (stays as Vow sin)
-  Int256 dirt_released_rad;   // dog.digs amount: lot == 0 ? tab + owe : owe
-  bool finished = false;      // the sale was removed
+  Int256 price_ray;          // auction price paid
+  Int256 slice_wad;          // collateral bought
+  Int256 owe_rad;            // DAI paid to the Vow
+  MakerSale sale;            // the sale afterwards (lot 0 and tab 0 when it ended)
+  Int256 lot_returned_wad;   // collateral returned to the vault owner (tab fully paid)
+  Int256 tab_dropped_rad;    // tab left unpaid when the lot ran out (stays as Vow sin)
+  Int256 dirt_released_rad;  // dog.digs amount: lot == 0 ? tab + owe : owe
+  bool finished = false;     // the sale was removed
   [[nodiscard]] bool ok() const { return error == MakerError::kNone; }
 };
 // take(id, amt, max, ...): buy up to amt_wad of collateral at no more than max_ray.

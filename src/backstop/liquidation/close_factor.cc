@@ -42,7 +42,8 @@ AaveLiquidationResult aave_liquidation(const AaveLiquidationInput& in,
   const int64_t debt = in.debt_balance.raw();
   const int64_t coll_balance = in.collateral_balance.raw();
   // §1.4: userReserveDebtBase / userReserveCollBase, floored as Aave does.
-  const Value debt_base = value_of(in.debt_balance, in.debt_decimals, in.debt_price, Rounding::Down);
+  const Value debt_base =
+      value_of(in.debt_balance, in.debt_decimals, in.debt_price, Rounding::Down);
   const Value coll_base =
       value_of(in.collateral_balance, in.collateral_decimals, in.collateral_price, Rounding::Down);
 
@@ -65,8 +66,8 @@ AaveLiquidationResult aave_liquidation(const AaveLiquidationInput& in,
   const int64_t actual = std::min(in.debt_to_cover.raw(), max_debt);
 
   // _calculateAvailableCollateralToLiquidate.
-  const int64_t base_coll = convert(actual, in.debt_decimals, in.debt_price,
-                                    in.collateral_decimals, in.collateral_price, Rounding::Down);
+  const int64_t base_coll = convert(actual, in.debt_decimals, in.debt_price, in.collateral_decimals,
+                                    in.collateral_price, Rounding::Down);
   const int64_t max_coll = mul_div64(base_coll, in.bonus.raw(), kRatioOne, Rounding::Down);
   int64_t coll = 0;
   int64_t debt_needed = 0;
@@ -83,8 +84,7 @@ AaveLiquidationResult aave_liquidation(const AaveLiquidationInput& in,
                                             in.collateral_price, Rounding::Down);
   int64_t fee = 0;
   if (in.protocol_fee.is_positive()) {
-    const int64_t bonus_coll =
-        coll - mul_div64(coll, kRatioOne, in.bonus.raw(), Rounding::Down);
+    const int64_t bonus_coll = coll - mul_div64(coll, kRatioOne, in.bonus.raw(), Rounding::Down);
     fee = mul_div64(bonus_coll, in.protocol_fee.raw(), kRatioOne, Rounding::Up);
     coll -= fee;
   }

@@ -27,7 +27,7 @@
 namespace backstop::liquidation {
 
 struct AaveCloseFactorParams {
-  Ratio liquidation_hf_threshold = ratio_one();  // liquidatable iff HF < this (1.0)
+  Ratio liquidation_hf_threshold = ratio_one();               // liquidatable iff HF < this (1.0)
   Ratio default_close_factor = Ratio::from_raw(500'000'000);  // 0.5
   // The close factor applies only while HF > this; at or below it 100 % may be liquidated.
   // nullopt: the close factor applies at every HF (Compound v2).
@@ -53,8 +53,8 @@ struct AaveLiquidationInput {
   Value total_debt;        // the account's total debt, base currency (sum of floors per reserve)
   Value total_collateral;  // the account's total collateral, base currency (same convention)
   Ratio health_factor;
-  Ratio bonus;         // multiplier >= 1 (1.05); eMode bonus when it applies
-  Ratio protocol_fee;  // share of the bonus collateral, [0, 1]
+  Ratio bonus;             // multiplier >= 1 (1.05); eMode bonus when it applies
+  Ratio protocol_fee;      // share of the bonus collateral, [0, 1]
   Quantity debt_to_cover;  // what the liquidator asks to repay (> 0; "max" = the whole debt)
 };
 

@@ -31,8 +31,8 @@ DydxSizeResult dydx_liquidatable_size(const DydxSizeInput& in, const DydxSizePar
   const Value n = value_of(mag, in.base_decimals, in.oracle, Rounding::Up);
   const Value portion = apply_ratio(n, p.max_position_portion_liquidated, Rounding::Down);
   const Value block_left = p.max_notional_liquidated_per_block - in.already_liquidated_this_block;
-  out.max_notional = std::min(std::max(std::min(p.min_position_notional_liquidated, n), portion),
-                              block_left);
+  out.max_notional =
+      std::min(std::max(std::min(p.min_position_notional_liquidated, n), portion), block_left);
   if (!out.max_notional.is_positive()) {
     out.block_cap_exhausted = true;
     out.max_notional = Value{};
@@ -60,8 +60,8 @@ std::optional<Value> dydx_bankruptcy_quote(const DydxBankruptcyInput& in) {
                        (in.position_size.is_negative() && in.delta.is_positive());
   if (!opposes || in.delta.abs() > in.position_size.abs()) return std::nullopt;
   const Quantity after = in.position_size + in.delta;
-  const Value dnnv = nnv(after, in.base_decimals, in.oracle) -
-                     nnv(in.position_size, in.base_decimals, in.oracle);
+  const Value dnnv =
+      nnv(after, in.base_decimals, in.oracle) - nnv(in.position_size, in.base_decimals, in.oracle);
   const Value dmmr = mmr(after, in.base_decimals, in.oracle, in.maintenance_rate) -
                      mmr(in.position_size, in.base_decimals, in.oracle, in.maintenance_rate);
   const int64_t spread = narrow64(mul_div(in.total_net_collateral.raw(), dmmr.abs().raw(),
@@ -70,15 +70,15 @@ std::optional<Value> dydx_bankruptcy_quote(const DydxBankruptcyInput& in) {
 }
 
 std::optional<Price> dydx_fillable_price(const DydxFillableInput& in) {
-  if (!valid_decimals(in.base_decimals) || !in.oracle.is_positive() ||
-      in.position_size.is_zero() || !in.total_maint_margin.is_positive() ||
-      in.bankruptcy_adjustment < ratio_one() || in.spread_to_maint_ratio.is_negative() ||
-      in.maintenance_rate.is_negative()) {
+  if (!valid_decimals(in.base_decimals) || !in.oracle.is_positive() || in.position_size.is_zero() ||
+      !in.total_maint_margin.is_positive() || in.bankruptcy_adjustment < ratio_one() ||
+      in.spread_to_maint_ratio.is_negative() || in.maintenance_rate.is_negative()) {
     return std::nullopt;
   }
   // ABR = an / ad, clamped to [0, 1].
-  Int256 an = to256(in.bankruptcy_adjustment.raw()) *
-              to256(static_cast<int128>(in.total_maint_margin.raw()) - in.total_net_collateral.raw());
+  Int256 an =
+      to256(in.bankruptcy_adjustment.raw()) *
+      to256(static_cast<int128>(in.total_maint_margin.raw()) - in.total_net_collateral.raw());
   const Int256 ad = to256(kRatioOne) * to256(in.total_maint_margin.raw());
   if (an < 0) an = 0;
   if (an > ad) an = ad;

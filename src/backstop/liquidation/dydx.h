@@ -21,16 +21,16 @@
 namespace backstop::liquidation {
 
 struct DydxSizeParams {
-  Value min_position_notional_liquidated = Value::from_raw(1'000'000'000);  // $1,000
-  Ratio max_position_portion_liquidated = ratio_one();                      // ppm -> ratio
+  Value min_position_notional_liquidated = Value::from_raw(1'000'000'000);         // $1,000
+  Ratio max_position_portion_liquidated = ratio_one();                             // ppm -> ratio
   Value max_notional_liquidated_per_block = Value::from_raw(100'000'000'000'000);  // per subaccount
 };
 struct DydxSizeInput {
   Quantity position_size;  // signed
   int base_decimals = 0;
   Price oracle;
-  Quantity step;                       // StepBaseQuantums, > 0
-  Value already_liquidated_this_block; // this subaccount's liquidated notional in this block
+  Quantity step;                        // StepBaseQuantums, > 0
+  Value already_liquidated_this_block;  // this subaccount's liquidated notional in this block
 };
 struct DydxSizeResult {
   bool valid = false;
@@ -63,11 +63,11 @@ struct DydxFillableInput {
   Quantity position_size;  // PS, signed, != 0
   int base_decimals = 0;
   Price oracle;
-  Ratio maintenance_rate;         // for PMMR = ceil(|N| * rate)
-  Value total_net_collateral;     // TNC
-  Value total_maint_margin;       // TMMR (> 0)
-  Ratio bankruptcy_adjustment;    // BA >= 1 (BankruptcyAdjustmentPpm)
-  Ratio spread_to_maint_ratio;    // SMMR (SpreadToMaintenanceMarginRatioPpm)
+  Ratio maintenance_rate;       // for PMMR = ceil(|N| * rate)
+  Value total_net_collateral;   // TNC
+  Value total_maint_margin;     // TMMR (> 0)
+  Ratio bankruptcy_adjustment;  // BA >= 1 (BankruptcyAdjustmentPpm)
+  Ratio spread_to_maint_ratio;  // SMMR (SpreadToMaintenanceMarginRatioPpm)
 };
 // FP = (PNNV - ABR * SMMR * PMMR) / PS with ABR = clamp(BA * (1 - TNC/TMMR), 0, 1); since
 // PNNV / PS is the oracle exactly, FP = oracle - ABR * SMMR * PMMR / PS, computed exactly and

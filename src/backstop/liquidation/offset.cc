@@ -38,9 +38,8 @@ std::optional<LiquityOffset> liquity_offset(Quantity debt, Quantity coll, Quanti
   return o;
 }
 
-std::optional<LiquityOffset> liquity_capped_offset(Quantity debt, int debt_decimals,
-                                                   Quantity coll, int coll_decimals,
-                                                   Price coll_price, Ratio mcr,
+std::optional<LiquityOffset> liquity_capped_offset(Quantity debt, int debt_decimals, Quantity coll,
+                                                   int coll_decimals, Price coll_price, Ratio mcr,
                                                    const LiquityParams& p) {
   if (!debt.is_positive() || coll.is_negative() || !valid_decimals(debt_decimals) ||
       !valid_decimals(coll_decimals) || !coll_price.is_positive() || !mcr.is_positive() ||
@@ -50,9 +49,9 @@ std::optional<LiquityOffset> liquity_capped_offset(Quantity debt, int debt_decim
   // capped = floor(debt * MCR / price) in collateral quanta, one floor as Liquity
   // (debt.mul(MCR).div(price)); the debt token is $1 and MCR, price share the 1e9 scale.
   const int128 den = checked_mul(static_cast<int128>(coll_price.raw()), pow10_128(debt_decimals));
-  const Quantity capped = Quantity::from_raw(narrow64(
-      mul_mul_div(debt.raw(), mcr.raw(), pow10_128(coll_decimals), den, Rounding::Down),
-      "capped coll"));
+  const Quantity capped = Quantity::from_raw(
+      narrow64(mul_mul_div(debt.raw(), mcr.raw(), pow10_128(coll_decimals), den, Rounding::Down),
+               "capped coll"));
   if (capped > coll) return std::nullopt;  // ICR < MCR: not the capped case
   LiquityOffset o;
   o.coll_gas_compensation =

@@ -32,7 +32,7 @@ struct LiquityOffset {
   Quantity coll_to_sp;             // collateral to stability-pool depositors
   Quantity debt_to_redistribute;   // to active troves pro rata to stake
   Quantity coll_to_redistribute;
-  Quantity coll_surplus;           // Recovery-Mode capped offset only: claimable by the borrower
+  Quantity coll_surplus;  // Recovery-Mode capped offset only: claimable by the borrower
 };
 
 // Normal mode (ICR < MCR): debt_to_offset = min(debt, lusd_in_sp);

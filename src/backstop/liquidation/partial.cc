@@ -27,8 +27,8 @@ Value exit_requirement(Value maint_requirement, Value liability, Ratio buffer_ra
   return maint_requirement + apply_ratio(liability, buffer_ratio, Rounding::Up);
 }
 
-bool in_liquidation_after(bool was_in_liquidation, Value total_collateral,
-                          Value maint_requirement, Value liability, Ratio buffer_ratio) {
+bool in_liquidation_after(bool was_in_liquidation, Value total_collateral, Value maint_requirement,
+                          Value liability, Ratio buffer_ratio) {
   if (was_in_liquidation) {
     return total_collateral < exit_requirement(maint_requirement, liability, buffer_ratio);
   }
@@ -50,8 +50,7 @@ std::optional<PartialAfter> partial_after(const PartialInput& in, Quantity base)
   a.liquidator_fee = apply_ratio(a.closed_notional, in.liquidator_fee, Rounding::Up);
   a.insurance_fee = apply_ratio(a.closed_notional, in.insurance_fee, Rounding::Up);
   a.collateral = in.total_collateral - a.liquidator_fee - a.insurance_fee;
-  a.requirement = in.maint_requirement -
-                  apply_ratio(n_before, in.maintenance_rate, Rounding::Up) +
+  a.requirement = in.maint_requirement - apply_ratio(n_before, in.maintenance_rate, Rounding::Up) +
                   apply_ratio(n_after, in.maintenance_rate, Rounding::Up);
   a.buffer = apply_ratio(in.liability - n_before + n_after, in.buffer_ratio, Rounding::Up);
   return a;
@@ -128,14 +127,14 @@ Ratio drift_if_fee(Value margin_shortage, Quantity base, int base_decimals, Pric
   return Ratio::from_raw(std::min(max_if_fee.raw(), implied));
 }
 
-std::optional<Quantity> drift_base_to_cover(Value margin_shortage, int base_decimals,
-                                            Price price, Ratio margin_ratio_with_buffer,
-                                            Ratio liquidator_fee, Ratio if_fee, Quantity step) {
+std::optional<Quantity> drift_base_to_cover(Value margin_shortage, int base_decimals, Price price,
+                                            Ratio margin_ratio_with_buffer, Ratio liquidator_fee,
+                                            Ratio if_fee, Quantity step) {
   if (!valid_decimals(base_decimals) || !price.is_positive() || !step.is_positive()) {
     return std::nullopt;
   }
-  const int128 denom = static_cast<int128>(margin_ratio_with_buffer.raw()) -
-                       liquidator_fee.raw() - if_fee.raw();
+  const int128 denom =
+      static_cast<int128>(margin_ratio_with_buffer.raw()) - liquidator_fee.raw() - if_fee.raw();
   if (denom <= 0) return std::nullopt;
   if (!margin_shortage.is_positive()) return Quantity{};
   const int128 base =

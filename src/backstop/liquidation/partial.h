@@ -40,17 +40,17 @@ namespace backstop::liquidation {
 
 // ---- generic partial liquidation to a buffer ----------------------------------------------
 struct PartialInput {
-  Value total_collateral;     // TC, at the mark, incl. this position's PnL
-  Value maint_requirement;    // MR, incl. ceil(N * maintenance_rate) for this position
-  Value liability;            // L for the buffer, incl. this position's notional N
-  Quantity position_size;     // signed base quanta
+  Value total_collateral;   // TC, at the mark, incl. this position's PnL
+  Value maint_requirement;  // MR, incl. ceil(N * maintenance_rate) for this position
+  Value liability;          // L for the buffer, incl. this position's notional N
+  Quantity position_size;   // signed base quanta
   int base_decimals = 0;
-  Price mark_price;           // > 0
-  Ratio maintenance_rate;     // this position's maintenance margin ratio
-  Ratio liquidator_fee;       // share of closed notional paid by the account to the liquidator
-  Ratio insurance_fee;        // share of closed notional paid by the account to the IF
-  Ratio buffer_ratio;         // exit buffer (Drift 0.02)
-  Quantity step;              // order step, > 0
+  Price mark_price;        // > 0
+  Ratio maintenance_rate;  // this position's maintenance margin ratio
+  Ratio liquidator_fee;    // share of closed notional paid by the account to the liquidator
+  Ratio insurance_fee;     // share of closed notional paid by the account to the IF
+  Ratio buffer_ratio;      // exit buffer (Drift 0.02)
+  Quantity step;           // order step, > 0
 };
 struct PartialAfter {
   Value closed_notional;
@@ -65,10 +65,10 @@ struct PartialAfter {
 [[nodiscard]] std::optional<PartialAfter> partial_after(const PartialInput& in, Quantity base);
 
 struct PartialResult {
-  bool valid = false;         // false: invalid input (price <= 0, step <= 0, base > size ...)
-  Quantity base_to_close;     // magnitude, a multiple of step or the whole position
+  bool valid = false;              // false: invalid input (price <= 0, step <= 0, base > size ...)
+  Quantity base_to_close;          // magnitude, a multiple of step or the whole position
   bool already_satisfied = false;  // exit already holds: nothing to close
-  bool restores = false;      // exit holds after closing base_to_close
+  bool restores = false;           // exit holds after closing base_to_close
   PartialAfter after;
 };
 // The least multiple of `step` (clamped to |size|) whose close restores collateral >=
@@ -82,9 +82,9 @@ struct PartialResult {
                                           Value liability, Ratio buffer_ratio);
 
 struct DriftFeeRamp {
-  uint64_t grace_slots = 1'500;                       // LIQUIDATION_FEE_ADJUST_GRACE_PERIOD_SLOTS
-  Ratio increase_per_slot = Ratio::from_raw(1'000);   // 1e-6 per slot
-  int64_t max_multiple = 3;                           // cap min(3 x base, maint ratio)
+  uint64_t grace_slots = 1'500;                      // LIQUIDATION_FEE_ADJUST_GRACE_PERIOD_SLOTS
+  Ratio increase_per_slot = Ratio::from_raw(1'000);  // 1e-6 per slot
+  int64_t max_multiple = 3;                          // cap min(3 x base, maint ratio)
 };
 // get_liquidation_fee: base during the grace period, then base + slots * increase, capped at
 // min(max_multiple * base, maint_margin_ratio).
@@ -101,8 +101,8 @@ struct DriftFeeRamp {
 
 // base = shortage / (price * (mr_buf - liq_fee - if_fee)), rounded Up to `step`. nullopt when
 // the denominator is <= 0 (closing never reduces the shortage) or the input is invalid.
-[[nodiscard]] std::optional<Quantity> drift_base_to_cover(Value margin_shortage,
-                                                          int base_decimals, Price price,
+[[nodiscard]] std::optional<Quantity> drift_base_to_cover(Value margin_shortage, int base_decimals,
+                                                          Price price,
                                                           Ratio margin_ratio_with_buffer,
                                                           Ratio liquidator_fee, Ratio if_fee,
                                                           Quantity step);
