@@ -78,7 +78,8 @@ Big isqrt(const Big& v) {
   if (v < 0) throw std::invalid_argument("isqrt of a negative number");
   if (v < 2) return v;
   // Newton from above: x_{k+1} = (x_k + v / x_k) / 2 decreases to floor(sqrt(v)).
-  Big x = Big(1) << ((boost::multiprecision::msb(v) / 2) + 1);  // > sqrt(v)
+  Big x = 1;
+  x <<= (boost::multiprecision::msb(v) / 2) + 1;  // > sqrt(v)
   while (true) {
     const Big y = (x + v / x) / 2;
     if (y >= x) return x;
