@@ -1,0 +1,185 @@
+#include "backstop/ledger/journal.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+namespace backstop {
+namespace {
+
+constexpr std::array<std::string_view, kEntryKindCount> kEntryNames = {
+    "liquidation",
+    "penalty",
+    "liquidator_reward",
+    "insurance_fee",
+    "insurance_payout",
+    "stake_slash",
+    "supplier_haircut",
+    "open_interest_socialization",
+    "borrower_redistribution",
+    "adl_fill",
+    "bad_debt",
+    "deficit_cover",
+    "recap_debt",
+    "absorb",
+    "auction_take",
+    "keeper_incentive",
+};
+
+std::string pair_name(const BookAsset& k) {
+  return book_name(k.book) + " asset " + std::to_string(k.asset);
+}
+
+// Adds the flows of `e` into `into` with checked arithmetic.
+void accumulate(const JournalEntry& e, Holdings& into) {
+  for (const Leg& l : e.legs) {
+    int128& from = into[{l.from, l.asset}];
+    from = checked_sub(from, static_cast<int128>(l.amount.raw()), "ledger balance");
+    int128& to = into[{l.to, l.asset}];
+    to = checked_add(to, static_cast<int128>(l.amount.raw()), "ledger balance");
+  }
+}
+
+}  // namespace
+
+std::string_view entry_kind_name(EntryKind k) {
+  return kEntryNames.at(static_cast<std::size_t>(k));
+}
+
+std::optional<EntryKind> parse_entry_kind(std::string_view name) {
+  for (std::size_t i = 0; i < kEntryNames.size(); ++i) {
+    if (kEntryNames[i] == name) return static_cast<EntryKind>(i);
+  }
+  return std::nullopt;
+}
+
+void validate_entry(const JournalEntry& e) {
+  const std::string what =
+      std::string("journal entry (") + std::string(entry_kind_name(e.kind)) + ")";
+  if (e.legs.empty()) throw std::invalid_argument(what + " has no legs");
+  for (std::size_t i = 0; i < e.legs.size(); ++i) {
+    const Leg& l = e.legs[i];
+    const std::string leg = what + " leg " + std::to_string(i) + " ";
+    if (!l.amount.is_positive()) {
+      throw std::invalid_argument(leg + "amount must be > 0, got " +
+                                  std::to_string(l.amount.raw()));
+    }
+    if (l.from == l.to) {
+      throw std::invalid_argument(leg + "moves from " + book_name(l.from) + " to itself");
+    }
+  }
+}
+
+Holdings net_flows(std::span<const JournalEntry> entries) {
+  Holdings h;
+  for (const JournalEntry& e : entries) accumulate(e, h);
+  return h;
+}
+
+const JournalEntry& Journal::post(JournalEntry e) {
+  validate_entry(e);
+  if (!entries_.empty() && e.time < entries_.back().time) {
+    throw std::invalid_argument("journal entry time " + std::to_string(e.time) +
+                                " is before the last entry's time " +
+                                std::to_string(entries_.back().time));
+  }
+  // Stage: compute every touched balance on a copy first, so an overflow changes nothing.
+  Holdings staged;
+  for (const Leg& l : e.legs) {
+    staged.emplace(BookAsset{l.from, l.asset}, balance(l.from, l.asset));
+    staged.emplace(BookAsset{l.to, l.asset}, balance(l.to, l.asset));
+  }
+  accumulate(e, staged);
+  entries_.reserve(entries_.size() + 1);
+  e.seq = entries_.size();
+  for (const auto& [k, v] : staged) balances_[k] = v;
+  entries_.push_back(std::move(e));
+  return entries_.back();
+}
+
+std::span<const JournalEntry> Journal::entries_since(uint64_t first) const {
+  if (first >= entries_.size()) return {};
+  return std::span<const JournalEntry>(entries_).subspan(static_cast<std::size_t>(first));
+}
+
+int128 Journal::balance(Book book, AssetId asset) const {
+  const auto it = balances_.find({book, asset});
+  return it == balances_.end() ? 0 : it->second;
+}
+
+std::vector<Book> Journal::books() const {
+  std::vector<Book> out;
+  for (const auto& [k, v] : balances_) {
+    if (out.empty() || out.back() != k.book) out.push_back(k.book);
+  }
+  return out;  // map order is (book, asset), so books come out ascending and grouped
+}
+
+std::vector<AssetId> Journal::assets() const {
+  std::set<AssetId> s;
+  for (const auto& [k, v] : balances_) s.insert(k.asset);
+  return {s.begin(), s.end()};
+}
+
+void Journal::check_balanced() const {
+  const Holdings recomputed = net_flows(entries_);
+  for (const auto& [k, v] : balances_) {
+    const auto it = recomputed.find(k);
+    const int128 expect = it == recomputed.end() ? 0 : it->second;
+    if (v != expect) {
+      throw ConservationError("journal balance of " + pair_name(k) + " is " + to_string(v) +
+                              " but the entries sum to " + to_string(expect));
+    }
+  }
+  for (const auto& [k, v] : recomputed) {
+    if (!balances_.contains(k)) {
+      throw ConservationError("journal has no running balance for " + pair_name(k) +
+                              " although entries move " + to_string(v));
+    }
+  }
+  std::map<AssetId, int128> per_asset;
+  for (const auto& [k, v] : balances_) {
+    per_asset[k.asset] = checked_add(per_asset[k.asset], v, "ledger asset total");
+  }
+  for (const auto& [a, sum] : per_asset) {
+    if (sum != 0) {
+      throw ConservationError("journal balances of asset " + std::to_string(a) + " sum to " +
+                              to_string(sum) + ", not 0");
+    }
+  }
+}
+
+std::size_t verify_step(const Holdings& before, const Holdings& after,
+                        std::span<const JournalEntry> step,
+                        std::span<const BookKind> complete_kinds) {
+  const Holdings flows = net_flows(step);
+  std::set<BookAsset> tracked;
+  for (const auto& [k, v] : before) tracked.insert(k);
+  for (const auto& [k, v] : after) tracked.insert(k);
+  for (const auto& [k, v] : flows) {
+    if (std::find(complete_kinds.begin(), complete_kinds.end(), k.book.kind) !=
+        complete_kinds.end()) {
+      tracked.insert(k);
+    }
+  }
+  auto get = [](const Holdings& h, const BookAsset& k) -> int128 {
+    const auto it = h.find(k);
+    return it == h.end() ? 0 : it->second;
+  };
+  for (const BookAsset& k : tracked) {
+    const int128 b = get(before, k);
+    const int128 a = get(after, k);
+    const int128 expected = get(flows, k);
+    const int128 actual = checked_sub(a, b, "conservation check");
+    if (actual != expected) {
+      throw ConservationError("conservation violated at " + pair_name(k) + ": journal moves " +
+                              to_string(expected) + " but the measured change is " +
+                              to_string(actual) + " (before " + to_string(b) + ", after " +
+                              to_string(a) + ", difference " +
+                              to_string(checked_sub(actual, expected, "conservation check")) + ")");
+    }
+  }
+  return tracked.size();
+}
+
+}  // namespace backstop
