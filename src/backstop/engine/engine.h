@@ -65,6 +65,15 @@ class Engine {
   // 64-bit XXH3 of a canonical serialization of the whole state (params, markets, accounts, time).
   [[nodiscard]] uint64_t state_hash() const;
 
+  // For the resolution layer only (liquidation and loss waterfall, resolution/): the state to
+  // change directly. Every change made through it is a journaled, conservation-checked step of
+  // that layer; calling this invalidates the valuation cache, so call it again before each change
+  // that follows a cache() read.
+  [[nodiscard]] State& resolution_state() {
+    cache_valid_ = false;
+    return state_;
+  }
+
  private:
   State state_;
   mutable MarginCache cache_;

@@ -44,42 +44,18 @@ Outcome Mutation::apply(const Funding& e, Timestamp /*t*/) {
 }
 
 Outcome Mutation::trade_leg(AccountId id, MarketId m, Quantity delta, Price price) {
-  const PerpParams& p = s_.perp_params[m];
-  const AssetParams& q = s_.asset_params[p.quote];
   MarginAccount& a = touch(id);
   if (a.mode == MarginMode::Isolated && *a.isolated_market != m) {
     return {Reject::WrongMarket,
             fmt::format("isolated sub-account {} trades only {}", s_.account_name(id),
                         s_.perp_params[*a.isolated_market].symbol)};
   }
-  PerpState& st = s_.perps[m];
-  PerpPosition& pos = a.position_mut(m);
-  // Settle funding accrued since the last settlement: longs pay (index_now - snapshot) * size,
-  // rounded up (the account pays more / receives less).
-  const int64_t dfund = checked_sub(st.funding_index.raw(), pos.funding_snapshot.raw(), "funding");
-  pos.quote -= to_quote(static_cast<int128>(pos.size.raw()), dfund, p.base_decimals, q.decimals,
-                        Rounding::Up);
-  pos.funding_snapshot = st.funding_index;
+  settle_funding(s_, a, m);
   // Maintenance excess before the fill (after funding), for the reduce-only rule below.
   const Value excess_before = maint_excess(build_margin_cache(s_), a);
-
-  const Quantity old_size = pos.size;
+  const Quantity old_size = a.position_mut(m).size;
   const Quantity new_size = old_size + delta;
-  // Cost of the fill, rounded against the account: a buyer pays ceil, a seller receives floor.
-  pos.quote -= to_quote(static_cast<int128>(delta.raw()), price.raw(), p.base_decimals, q.decimals,
-                        Rounding::Up);
-  pos.size = new_size;
-
-  const auto long_part = [](Quantity x) { return x.is_positive() ? x : Quantity{}; };
-  const auto short_part = [](Quantity x) { return x.is_negative() ? -x : Quantity{}; };
-  st.long_oi += long_part(new_size) - long_part(old_size);
-  st.short_oi += short_part(new_size) - short_part(old_size);
-  if (new_size.is_zero()) {
-    // Flat: realise PnL into the quote-asset balance (a loss beyond it becomes a borrow).
-    adjust_balance(a.balance_mut(p.quote), s_.assets[p.quote], pos.quote);
-    pos.quote = Quantity{};
-  }
-  a.compact();
+  apply_fill(s_, a, m, delta, price);
   const bool increases = new_size.abs() > old_size.abs() ||
                          (old_size.is_positive() && new_size.is_negative()) ||
                          (old_size.is_negative() && new_size.is_positive());

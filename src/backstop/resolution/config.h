@@ -1,0 +1,67 @@
+// File: resolution/config.h
+// What a venue does with an account below maintenance and with the loss it may leave: liquidation
+// policy parameters, liquidator behaviour, liquidity models, and the loss waterfall's resources.
+// Plain data (set by a scenario file or a venue preset); owned by the Resolver, which updates the
+// fund, tranche and liquidity state in it as it runs. Not thread-safe.
+//
+// Units: insurance fund, tranche and liquidator capital in native quanta of their asset; the
+// liquidity model of an asset sells that asset for US dollars (Pair{decimals, 6}: the quote is
+// micro-dollars, i.e. Value raw units); the liquidity model of a perp market trades its base for
+// its quote asset (Pair{base_decimals, quote decimals}).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "backstop/liquidation/close_factor.h"
+#include "backstop/liquidation/split.h"
+#include "backstop/liquidity/liquidity.h"
+#include "backstop/model/ids.h"
+#include "backstop/waterfall/adl.h"
+#include "backstop/waterfall/plan.h"
+
+namespace backstop {
+
+struct LiquidatorBehaviour {
+  bool present = true;     // absent: nobody liquidates (accounts stay below maintenance)
+  int64_t latency_s = 0;   // acts only on accounts unsafe for at least this long
+  // Capital per debt asset for lending liquidations (native quanta, consumed as it repays); an
+  // asset not listed is unlimited.
+  std::map<AssetId, Quantity> capital;
+  // Declines a lending liquidation whose collateral, sold through the asset's liquidity model,
+  // would fetch less than the debt it repays.
+  bool require_profit = true;
+};
+
+enum class PerpLiquidation : uint8_t {
+  PartialToBuffer,  // close the least that restores maintenance plus a buffer (Drift, Mango, dYdX)
+  Full,             // close every position (Binance/BitMEX-style takeover at once)
+};
+
+struct ResolutionConfig {
+  bool enabled = false;
+  // Lending: Aave v3.3 close factor, dust and deficit rules (liquidation/close_factor.h); the
+  // bonus is the collateral asset's liquidation_bonus.
+  liquidation::AaveCloseFactorParams close_factor{};
+  Ratio protocol_fee{};      // share of the bonus collateral that goes to the treasury
+  bool toxic_guard = false;  // refuse a fixed-bonus liquidation when LTV >= 1 / (1 + bonus)
+  // Perps.
+  PerpLiquidation perp = PerpLiquidation::PartialToBuffer;
+  Ratio perp_fee = Ratio::from_raw(10'000'000);               // of closed notional (1%)
+  Ratio perp_fee_to_insurance = Ratio::from_raw(500'000'000);  // rest to the liquidator
+  Ratio buffer = Ratio::from_raw(20'000'000);  // exit: excess >= buffer x remaining notional
+  // Loss waterfall, per deficit asset.
+  std::vector<Layer> waterfall{default_layer_order().begin(), default_layer_order().end()};
+  std::map<AssetId, InsuranceFund> insurance;
+  std::map<AssetId, StakedTranche> tranche;
+  AdlRanking adl = AdlRanking::PnlLeverage;
+  // Liquidity.
+  std::map<AssetId, LiquidityModel> asset_liquidity;
+  std::map<MarketId, LiquidityModel> market_liquidity;
+  int64_t impact_half_life_s = 0;  // price impact decays with this half-life (0: never)
+  liquidation::TickCaps caps{};
+  LiquidatorBehaviour liquidator{};
+};
+
+}  // namespace backstop

@@ -1,0 +1,185 @@
+#include "backstop/resolution/resolver.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "backstop/engine/balance_ops.h"
+
+namespace backstop {
+namespace {
+
+std::vector<AccountId> touched_by(const EventBody& b) {
+  std::vector<AccountId> out;
+  std::visit(
+      [&](const auto& ev) {
+        using T = std::decay_t<decltype(ev)>;
+        if constexpr (std::is_same_v<T, Deposit> || std::is_same_v<T, Withdraw> ||
+                      std::is_same_v<T, Borrow> || std::is_same_v<T, Repay>) {
+          out.push_back(ev.account);
+        } else if constexpr (std::is_same_v<T, Trade>) {
+          out.push_back(ev.account);
+          if (ev.counterparty) out.push_back(*ev.counterparty);
+        }
+      },
+      b);
+  return out;
+}
+
+bool moves_everyone(const EventBody& b) {
+  return std::holds_alternative<Funding>(b) || std::holds_alternative<SetParam>(b);
+}
+
+}  // namespace
+
+Resolver::Resolver(Engine& engine, ResolutionConfig cfg)
+    : engine_(engine),
+      cfg_(std::move(cfg)),
+      monitor_(engine.state(), engine.cache()),
+      budget_(cfg_.caps) {}
+
+Outcome Resolver::apply(const Event& e) {
+  const Timestamp before = engine_.state().now;
+  const Outcome out = engine_.apply(e);
+  if (!out.ok() || !cfg_.enabled) return out;
+  if (cfg_.impact_half_life_s > 0 && e.time > before) {
+    for (auto& [id, m] : cfg_.asset_liquidity) m.recover(e.time - before, cfg_.impact_half_life_s);
+    for (auto& [id, m] : cfg_.market_liquidity) m.recover(e.time - before, cfg_.impact_half_life_s);
+  }
+  resolve(e.time, touched_by(e.body), moves_everyone(e.body));
+  return out;
+}
+
+void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool full) {
+  if (t != budget_time_) {
+    budget_.new_tick();
+    budget_time_ = t;
+    for (auto& [a, f] : cfg_.insurance) f = start_fund_step(f);
+  }
+  monitor_.sync(engine_.state(), engine_.cache(), touched, full);
+  // Liquidations change accounts (and, through the waterfall, other accounts); re-sync and go
+  // again until a round changes nothing. Each round liquidates every eligible account at most
+  // once, so the loop is bounded.
+  for (int round = 0; round < 16; ++round) {
+    for (auto it = unsafe_since_.begin(); it != unsafe_since_.end();) {
+      it = monitor_.unsafe().contains(it->first) ? std::next(it) : unsafe_since_.erase(it);
+    }
+    for (AccountId id : monitor_.unsafe()) unsafe_since_.emplace(id, t);
+    if (!cfg_.liquidator.present) return;
+    bool progress = false;
+    const std::vector<AccountId> todo(monitor_.unsafe().begin(), monitor_.unsafe().end());
+    for (AccountId id : todo) {
+      if (t - unsafe_since_.at(id) < cfg_.liquidator.latency_s) continue;
+      const AccountRisk r = engine_.risk(id);
+      if (!r.liquidatable) continue;  // above maintenance after all, or prices not usable
+      const MarginAccount& a = engine_.state().accounts[id];
+      bool did = false;
+      if (!a.positions.empty()) {
+        did = liquidate_perps(id, t);
+      } else {
+        did = liquidate_lending(id, t);
+      }
+      progress = progress || did;
+    }
+    monitor_.sync(engine_.state(), engine_.cache(), touched_, false);
+    touched_.clear();
+    if (!progress) break;
+  }
+}
+
+Quantity Resolver::adjust(AccountId id, AssetId asset, Quantity delta) {
+  State& s = engine_.resolution_state();
+  MarginAccount& a = s.accounts.at(id);
+  AssetState& st = s.assets.at(asset);
+  TokenBalance& b = a.balance_mut(asset);
+  const Quantity before = signed_amount(b, st);
+  adjust_balance(b, st, delta);
+  const Quantity after = signed_amount(b, st);
+  a.compact();
+  touched_.push_back(id);
+  return after - before;
+}
+
+void Resolver::dust_legs(JournalEntry& e, AccountId id, AssetId asset, Quantity actual,
+                         Quantity intended) {
+  const Quantity dust = actual - intended;
+  if (dust.is_zero()) return;
+  // A scaled balance loses at most ceil(index) quanta to rounding, in the venue's favour.
+  const AssetState& st = engine_.state().assets.at(asset);
+  const int128 bound =
+      div_round(std::max(st.supply_index.raw(), st.borrow_index.raw()), kIndexOne, Rounding::Up) +
+      1;
+  if (dust.abs().raw() > bound) {
+    throw ConservationError(fmt::format(
+        "account {} asset {}: balance changed by {} instead of {} (rounding beyond {} quanta)",
+        engine_.state().account_name(id), engine_.state().asset_params[asset].symbol,
+        actual.raw(), intended.raw(), static_cast<int64_t>(bound)));
+  }
+  const Book dust_book{BookKind::RoundingDust, 0};
+  if (dust.is_negative()) {
+    e.legs.push_back(Leg{Book::account(id), dust_book, asset, -dust});
+  } else {
+    e.legs.push_back(Leg{dust_book, Book::account(id), asset, dust});
+  }
+}
+
+void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> account,
+                      std::vector<std::pair<std::string, std::string>> fields) {
+  records_.push_back(ResolutionRecord{t, kind, account, std::move(fields)});
+}
+
+std::string Resolver::asset_amount(AssetId a, Quantity q) const {
+  return format(q, engine_.state().asset_params.at(a).decimals);
+}
+
+Value Resolver::usd(AssetId a, Quantity q, Rounding r) const {
+  const State& s = engine_.state();
+  return value_of(q, s.asset_params.at(a).decimals, s.assets.at(a).price, r);
+}
+
+// ---- conservation --------------------------------------------------------------------------
+
+ResolutionStep::ResolutionStep(Resolver& r, std::vector<AccountId> accounts)
+    : r_(r), accounts_(std::move(accounts)), before_(measure_venue()), mark_(r.journal_.size()) {
+  std::sort(accounts_.begin(), accounts_.end());
+  accounts_.erase(std::unique(accounts_.begin(), accounts_.end()), accounts_.end());
+  for (AccountId id : accounts_) measure_into(before_, id);
+}
+
+void ResolutionStep::add_account(AccountId id) {
+  if (std::find(accounts_.begin(), accounts_.end(), id) != accounts_.end()) return;
+  accounts_.push_back(id);
+  measure_into(before_, id);
+}
+
+void ResolutionStep::measure_into(Holdings& h, AccountId id) const {
+  const State& s = r_.engine_.state();
+  const MarginAccount& a = s.accounts.at(id);
+  const Book book = Book::account(id);
+  for (const TokenBalance& b : a.balances) {
+    h[BookAsset{book, b.asset}] += signed_amount(b, s.assets[b.asset]).raw();
+  }
+  for (const PerpPosition& p : a.positions) {
+    h[BookAsset{book, s.perp_params[p.market].quote}] += p.quote.raw();
+  }
+}
+
+Holdings ResolutionStep::measure_venue() const {
+  Holdings h;
+  for (const auto& [asset, f] : r_.cfg_.insurance) {
+    h[BookAsset{Book::insurance_fund(0), asset}] = f.balance.raw();
+  }
+  for (const auto& [asset, t] : r_.cfg_.tranche) {
+    h[BookAsset{Book{BookKind::StakedTranche, 0}, asset}] = t.staked.raw();
+  }
+  for (const auto& [asset, q] : r_.treasury_) h[BookAsset{Book::treasury(0), asset}] = q.raw();
+  return h;
+}
+
+void ResolutionStep::finish() {
+  Holdings after = measure_venue();
+  for (AccountId id : accounts_) measure_into(after, id);
+  verify_step(before_, after, r_.journal_.entries_since(mark_));
+}
+
+}  // namespace backstop

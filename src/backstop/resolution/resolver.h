@@ -1,0 +1,120 @@
+// File: resolution/resolver.h
+// The resolution layer: after every accepted event it finds the accounts below maintenance (the
+// incremental monitor), liquidates them by the configured policy against the liquidity models,
+// and sends any loss through the waterfall (insurance fund, staked tranche, mutualization, ADL,
+// recapitalisation debt). Every transfer is a balanced journal entry, and after every liquidation
+// and waterfall step a conservation check compares what the journal says moved with what changed
+// in the state; a mismatch throws ConservationError (fatal, never absorbed).
+//
+// Order is deterministic: accounts are resolved by id; an account with perp positions is
+// liquidated on its perps first, then on its loans. Prices that are not usable (stale, zero)
+// never trigger a liquidation. Owns its monitor, journal and books; drives the Engine it is given
+// (single writer, not thread-safe).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "backstop/engine/engine.h"
+#include "backstop/ledger/bad_debt.h"
+#include "backstop/ledger/journal.h"
+#include "backstop/monitor/monitor.h"
+#include "backstop/resolution/config.h"
+#include "backstop/resolution/record.h"
+
+namespace backstop {
+
+struct ResolutionTotals {
+  int64_t liquidations = 0;
+  int64_t declined = 0;      // liquidator declined (no profit, no capital) or blocked (guard)
+  int64_t adl_fills = 0;
+  Value liquidated_value{};  // debt repaid + notional closed, USD
+  Value bad_debt{};          // written off, USD at the time
+};
+
+class Resolver {
+ public:
+  Resolver(Engine& engine, ResolutionConfig cfg);
+
+  // Applies the event; when it is accepted (and resolution is enabled) resolves every account it
+  // left below maintenance. Returns the event's outcome.
+  Outcome apply(const Event& e);
+
+  [[nodiscard]] const Engine& engine() const { return engine_; }
+  [[nodiscard]] const ResolutionConfig& config() const { return cfg_; }
+  [[nodiscard]] const std::vector<ResolutionRecord>& records() const { return records_; }
+  [[nodiscard]] const Journal& journal() const { return journal_; }
+  [[nodiscard]] const BadDebtLedger& bad_debt() const { return bad_debt_; }
+  [[nodiscard]] const std::map<AssetId, Quantity>& treasury() const { return treasury_; }
+  [[nodiscard]] const MarginMonitor& monitor() const { return monitor_; }
+  [[nodiscard]] const ResolutionTotals& totals() const { return totals_; }
+
+ private:
+  friend class ResolutionStep;
+
+  void resolve(Timestamp t, const std::vector<AccountId>& touched, bool full);
+  bool liquidate_lending(AccountId id, Timestamp t);  // lending.cc
+  bool liquidate_perps(AccountId id, Timestamp t);    // perps.cc
+  // Writes off what an account with nothing left still owes and runs each loss through the
+  // waterfall (waterfall_exec.cc).
+  void write_off(AccountId id, Timestamp t, std::optional<MarketId> market);
+  void run_waterfall(AssetId asset, Quantity amount, std::optional<MarketId> market,
+                     AccountId from, Timestamp t);
+  void socialize_over_positions(AssetId asset, MarketId market, Quantity amount, Timestamp t);
+  // perps.cc: settles funding and fills `delta` of the account's position at `price` against
+  // `counterparty` (journaling funding, the fill's cost and the realisation dust into `e`).
+  // Returns the fill's cost to the account (> 0: paid).
+  Quantity fill_position(JournalEntry& e, AccountId id, MarketId m, Quantity delta, Price price,
+                         Book counterparty);
+  [[nodiscard]] Quantity close_size(AccountId id, MarketId m) const;
+  [[nodiscard]] bool exit_holds(AccountId id) const;
+  // Closes `remaining` (signed like the position) of a position the market could not absorb
+  // against ranked opposite positions at the account's bankruptcy price.
+  void deleverage(AccountId id, MarketId m, Quantity remaining, Timestamp t);
+
+  // Adds `delta` to the account's balance of `asset` and returns what it really changed by
+  // (scaled balances round in the venue's favour; the difference is journaled as dust).
+  Quantity adjust(AccountId id, AssetId asset, Quantity delta);
+  // Journals `actual - intended` of an adjust() as rounding dust (|dust| is bounded by the
+  // asset's index; more is a ConservationError).
+  void dust_legs(JournalEntry& e, AccountId id, AssetId asset, Quantity actual, Quantity intended);
+  void record(Timestamp t, const char* kind, std::optional<AccountId> account,
+              std::vector<std::pair<std::string, std::string>> fields);
+  [[nodiscard]] std::string asset_amount(AssetId a, Quantity q) const;
+  [[nodiscard]] Value usd(AssetId a, Quantity q, Rounding r) const;
+
+  Engine& engine_;
+  ResolutionConfig cfg_;
+  MarginMonitor monitor_;
+  Journal journal_;
+  BadDebtLedger bad_debt_;
+  std::map<AssetId, Quantity> treasury_;
+  std::map<AccountId, Timestamp> unsafe_since_;
+  liquidation::TickBudget budget_;
+  Timestamp budget_time_ = -1;
+  std::vector<ResolutionRecord> records_;
+  ResolutionTotals totals_;
+  std::vector<AccountId> touched_;  // accounts changed since the monitor's last sync
+};
+
+// Measures the tracked books (the given accounts, insurance funds, treasury, tranches) before a
+// step and, in finish(), after it, and proves the difference equals the journal's legs for the
+// step (ledger/journal.h verify_step). Accounts can be added until the first change.
+class ResolutionStep {
+ public:
+  ResolutionStep(Resolver& r, std::vector<AccountId> accounts);
+  void add_account(AccountId id);  // measured now, before the caller changes it
+  void finish();                   // throws ConservationError on any mismatch
+
+ private:
+  void measure_into(Holdings& h, AccountId id) const;
+  [[nodiscard]] Holdings measure_venue() const;
+
+  Resolver& r_;
+  std::vector<AccountId> accounts_;
+  Holdings before_;
+  std::size_t mark_ = 0;
+};
+
+}  // namespace backstop

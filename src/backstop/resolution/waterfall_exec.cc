@@ -1,0 +1,182 @@
+// Bad debt and the loss waterfall: write-off of what an account with nothing left still owes
+// (deficit booking), then insurance fund -> staked tranche -> mutualization -> recapitalisation
+// debt, in the configured order (waterfall/plan.h decides the amounts; this file moves them).
+#include <fmt/format.h>
+
+#include "backstop/engine/balance_ops.h"
+#include "backstop/resolution/resolver.h"
+#include "backstop/waterfall/apportion.h"
+#include "backstop/waterfall/mutualize.h"
+
+namespace backstop {
+namespace {
+
+const Book kSuppliers{BookKind::Suppliers, 0};
+const Book kRecap{BookKind::Recap, 0};
+const Book kTranche{BookKind::StakedTranche, 0};
+
+EntryKind entry_kind(Layer l, bool perp) {
+  switch (l) {
+    case Layer::InsuranceFund:
+      return EntryKind::InsurancePayout;
+    case Layer::StakedTranche:
+      return EntryKind::StakeSlash;
+    case Layer::Mutualization:
+      return perp ? EntryKind::OpenInterestSocialization : EntryKind::SupplierHaircut;
+    case Layer::Adl:
+      return EntryKind::AdlFill;
+    case Layer::RecapDebt:
+      return EntryKind::RecapDebt;
+  }
+  return EntryKind::DeficitCover;
+}
+
+}  // namespace
+
+void Resolver::write_off(AccountId id, Timestamp t, std::optional<MarketId> market) {
+  std::vector<std::pair<AssetId, Quantity>> losses;
+  {
+    ResolutionStep step(*this, {id});
+    JournalEntry e{0, t, EntryKind::BadDebt, id, {}};
+    const MarginAccount& a = engine_.state().accounts.at(id);
+    std::vector<std::pair<AssetId, Quantity>> owed;
+    for (const TokenBalance& b : a.balances) {
+      const Quantity q = signed_amount(b, engine_.state().assets[b.asset]);
+      if (q.is_negative()) owed.emplace_back(b.asset, -q);
+    }
+    for (const auto& [asset, q] : owed) {
+      const Quantity got = adjust(id, asset, q);
+      e.legs.push_back(Leg{Book::deficit(asset), Book::account(id), asset, q});
+      dust_legs(e, id, asset, got, q);
+      const Value v = usd(asset, q, Rounding::Up);
+      bad_debt_.book(t, asset, id, q, v);
+      totals_.bad_debt += v;
+      losses.emplace_back(asset, q);
+      record(t, "bad_debt", id,
+             {{"asset", engine_.state().asset_params[asset].symbol},
+              {"amount", asset_amount(asset, q)},
+              {"value", format(v)},
+              {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset))}});
+    }
+    if (e.legs.empty()) return;
+    journal_.post(std::move(e));
+    step.finish();
+  }
+  for (const auto& [asset, q] : losses) run_waterfall(asset, q, market, id, t);
+}
+
+void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<MarketId> market,
+                             AccountId from, Timestamp t) {
+  const State& s = engine_.state();
+  WaterfallResources res;
+  if (auto it = cfg_.insurance.find(asset); it != cfg_.insurance.end()) res.fund = it->second;
+  if (auto it = cfg_.tranche.find(asset); it != cfg_.tranche.end()) res.stake = it->second;
+  // Mutualization: a lending loss falls on the asset's suppliers, a perp loss on the market's
+  // open interest; either needs someone to fall on.
+  if (market) {
+    const PerpState& ps = s.perps.at(*market);
+    res.mutualization_limit =
+        (ps.long_oi + ps.short_oi).is_positive() ? std::nullopt : std::optional(Quantity{});
+  } else {
+    res.mutualization_limit = total_supply(s.assets.at(asset));
+  }
+  res.adl_limit = Quantity{};  // ADL closes positions before the loss is realised (perps.cc)
+  const Value value = usd(asset, amount, Rounding::Up);
+  const WaterfallPlan plan =
+      plan_waterfall(Deficit{amount, value, market}, res, std::span<const Layer>(cfg_.waterfall));
+  for (const WaterfallStep& ws : plan.steps) {
+    if (ws.layer == Layer::Mutualization && market) {
+      socialize_over_positions(asset, *market, ws.amount, t);
+    } else {
+      ResolutionStep step(*this, {});
+      JournalEntry e{0, t, entry_kind(ws.layer, market.has_value()), from, {}};
+      Book source = kRecap;
+      switch (ws.layer) {
+        case Layer::InsuranceFund:
+          source = Book::insurance_fund(0);
+          cfg_.insurance[asset] = pay_from_fund(cfg_.insurance[asset], market, ws.amount);
+          break;
+        case Layer::StakedTranche:
+          source = kTranche;
+          cfg_.tranche[asset] = slash(cfg_.tranche[asset], ws.amount);
+          break;
+        case Layer::Mutualization: {
+          source = kSuppliers;
+          AssetState& st = engine_.resolution_state().assets.at(asset);
+          const auto cut = supplier_haircut(st.supply_index, st.total_supply_scaled, ws.amount);
+          if (!cut) throw ConservationError("supplier haircut without suppliers");
+          st.supply_index = cut->new_index;
+          // The index is rounded down: suppliers lose at least the loss; the excess is dust.
+          if (cut->absorbed > ws.amount) {
+            e.legs.push_back(
+                Leg{kSuppliers, Book{BookKind::RoundingDust, 0}, asset, cut->absorbed - ws.amount});
+          }
+          break;
+        }
+        case Layer::Adl:
+        case Layer::RecapDebt:
+          source = kRecap;
+          break;
+      }
+      e.legs.push_back(Leg{source, Book::deficit(asset), asset, ws.amount});
+      journal_.post(std::move(e));
+      step.finish();
+      bad_debt_.cover(t, asset, source, ws.amount, ws.value);
+    }
+    record(t, "waterfall", from,
+           {{"layer", layer_name(ws.layer)},
+            {"asset", s.asset_params.at(asset).symbol},
+            {"amount", asset_amount(asset, ws.amount)},
+            {"value", format(ws.value)},
+            {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset))}});
+  }
+  if (plan.left.is_positive()) {
+    record(t, "waterfall", from,
+           {{"layer", "uncovered"},
+            {"asset", s.asset_params.at(asset).symbol},
+            {"amount", asset_amount(asset, plan.left)},
+            {"value", format(plan.left_value)},
+            {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset))}});
+  }
+}
+
+// Drift/Mango-style socialization, realised at once: every open position in the market pays a
+// share of the loss proportional to |size| (exact largest-remainder split, ties by account id),
+// taken from its quote.
+void Resolver::socialize_over_positions(AssetId asset, MarketId market, Quantity amount,
+                                        Timestamp t) {
+  const State& s = engine_.state();
+  std::vector<AccountId> ids;
+  std::vector<int128> weights;
+  std::vector<uint32_t> keys;
+  for (AccountId id = 0; id < s.accounts.size(); ++id) {
+    const PerpPosition* p = s.accounts[id].position(market);
+    if (p == nullptr || p->size.is_zero()) continue;
+    ids.push_back(id);
+    weights.push_back(p->size.abs().raw());
+    keys.push_back(id);
+  }
+  const std::vector<int64_t> shares = apportion(amount.raw(), weights, keys);
+  ResolutionStep step(*this, ids);
+  JournalEntry e{0, t, EntryKind::OpenInterestSocialization, std::nullopt, {}};
+  State& w = engine_.resolution_state();
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (shares[i] == 0) continue;
+    const Quantity q = Quantity::from_raw(shares[i]);
+    w.accounts[ids[i]].position_mut(market).quote -= q;
+    touched_.push_back(ids[i]);
+    e.legs.push_back(Leg{Book::account(ids[i]), Book::deficit(asset), asset, q});
+    record(t, "socialization", ids[i],
+           {{"market", s.perp_params[market].symbol},
+            {"asset", s.asset_params[asset].symbol},
+            {"amount", asset_amount(asset, q)}});
+  }
+  if (!e.legs.empty()) {
+    journal_.post(std::move(e));
+    bad_debt_.cover(t, asset, Book{BookKind::OpenInterest, market}, amount,
+                    usd(asset, amount, Rounding::Down));
+  }
+  step.finish();
+}
+
+}  // namespace backstop
