@@ -8,6 +8,6 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j"$(nproc)" --target backstop
 mkdir -p out
 shopt -s nullglob
-files=(examples/*.toml examples/presets/*.toml)
+files=(examples/*.toml examples/presets/*.toml examples/liquidation/*.toml)
 ./build/release/backstop run "${files[@]}" --out out
 echo "reports written to out/"

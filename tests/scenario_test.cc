@@ -273,8 +273,12 @@ TEST(ScenarioMetrics, BuildersMatchTheCatalog) {
   for (std::size_t i = 0; i < ds.size(); ++i) EXPECT_EQ(dv[i].name, ds[i].name);
   const auto vv = venue_values(VenueAggregate{}, {});
   const auto vs = metric_specs(MetricScope::Venue);
-  ASSERT_EQ(vv.size() + 2, vs.size());  // + applied_events, rejected_events
+  // + applied_events, rejected_events and the resolution counters (runner.h)
+  ASSERT_EQ(vv.size() + 7, vs.size());
   for (std::size_t i = 0; i < vv.size(); ++i) EXPECT_EQ(vv[i].name, vs[i].name);
+  for (std::size_t i = vv.size() + 2; i < vs.size(); ++i) {
+    EXPECT_TRUE(resolution_venue_value(nullptr, vs[i].name).has_value()) << vs[i].name;
+  }
 }
 
 // Hand derivation: alice holds 10 WETH (weight_maint 0.825) and borrows 20,000 USDC.

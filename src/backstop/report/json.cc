@@ -148,6 +148,69 @@ ordered_json expectation_json(const Expectation& e, const ExpectationResult& r) 
 
 }  // namespace
 
+// The resolution layer's results (docs/json-output.md, "resolution").
+ordered_json resolution_json(const Resolver& res) {
+  const State& s = res.engine().state();
+  auto sym = [&](AssetId a) { return s.asset_params.at(a).symbol; };
+  auto qty = [&](AssetId a, Quantity q) { return format(q, s.asset_params.at(a).decimals); };
+  ordered_json j = ordered_json::object();
+  const ResolutionTotals& t = res.totals();
+  j["totals"] = {{"liquidations", t.liquidations},
+                 {"declined_liquidations", t.declined},
+                 {"adl_fills", t.adl_fills},
+                 {"liquidated_value", format(t.liquidated_value)},
+                 {"bad_debt", format(t.bad_debt)}};
+  ordered_json log = ordered_json::array();
+  for (const ResolutionRecord& rec : res.records()) {
+    ordered_json x = {{"time", rec.time},
+                      {"kind", rec.kind},
+                      {"account", rec.account ? ordered_json(s.account_name(*rec.account))
+                                              : ordered_json(nullptr)}};
+    for (const auto& [k, v] : rec.fields) x[k] = v;
+    log.push_back(std::move(x));
+  }
+  j["log"] = std::move(log);
+  ordered_json funds = ordered_json::array();
+  for (const auto& [a, f] : res.config().insurance) {
+    funds.push_back({{"asset", sym(a)},
+                     {"balance", qty(a, f.balance)},
+                     {"min_balance", qty(a, f.min_balance)}});
+  }
+  j["insurance_funds"] = std::move(funds);
+  ordered_json tranches = ordered_json::array();
+  for (const auto& [a, tr] : res.config().tranche) {
+    tranches.push_back({{"asset", sym(a)}, {"staked", qty(a, tr.staked)}});
+  }
+  j["tranches"] = std::move(tranches);
+  ordered_json treasury = ordered_json::array();
+  for (const auto& [a, q] : res.treasury()) treasury.push_back({{"asset", sym(a)}, {"balance", qty(a, q)}});
+  j["treasury"] = std::move(treasury);
+  ordered_json deficits = ordered_json::array();
+  for (AssetId a : res.bad_debt().assets()) {
+    const DeficitTotals d = res.bad_debt().totals(a);
+    deficits.push_back({{"asset", sym(a)},
+                        {"accrued", qty(a, d.accrued)},
+                        {"covered", qty(a, d.covered)},
+                        {"outstanding", qty(a, d.outstanding)},
+                        {"accrued_value", format(d.accrued_value)},
+                        {"covered_value", format(d.covered_value)}});
+  }
+  j["deficits"] = std::move(deficits);
+  ordered_json series = ordered_json::array();
+  for (const DeficitPoint& p : res.bad_debt().history()) {
+    series.push_back({{"time", p.time},
+                      {"asset", sym(p.asset)},
+                      {"event", p.kind == DeficitPoint::Kind::Booked ? "booked" : "covered"},
+                      {"amount", qty(p.asset, p.qty)},
+                      {"accrued", qty(p.asset, p.accrued)},
+                      {"covered", qty(p.asset, p.covered)},
+                      {"outstanding", qty(p.asset, p.outstanding)}});
+  }
+  j["bad_debt_series"] = std::move(series);
+  j["journal_entries"] = res.journal().size();
+  return j;
+}
+
 ordered_json run_to_json(const RunResult& r) {
   const Engine& engine = *r.engine;
   const State& s = engine.state();
@@ -203,6 +266,7 @@ ordered_json run_to_json(const RunResult& r) {
   ordered_json vj = ordered_json::object();
   put(vj, venue_values(venue, risks));
   j["venue"] = std::move(vj);
+  if (r.resolver) j["resolution"] = resolution_json(*r.resolver);
 
   ordered_json expectations = ordered_json::array();
   for (std::size_t i = 0; i < r.expectations.size(); ++i) {

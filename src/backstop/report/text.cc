@@ -229,6 +229,33 @@ void expectations_section(std::string& out, const RunResult& r) {
   }
 }
 
+void resolution_section(std::string& out, const RunResult& r) {
+  if (!r.resolver) return;
+  const Resolver& res = *r.resolver;
+  const State& s = res.engine().state();
+  const ResolutionTotals& t = res.totals();
+  out += fmt::format(
+      "\nResolution: {} liquidations ({} declined), {} ADL fills, liquidated ${}, bad debt ${}\n",
+      t.liquidations, t.declined, t.adl_fills, format(t.liquidated_value), format(t.bad_debt));
+  for (const ResolutionRecord& rec : res.records()) {
+    std::string line = fmt::format("  t={} {}", rec.time, rec.kind);
+    if (rec.account) line += " " + s.account_name(*rec.account);
+    for (const auto& [k, v] : rec.fields) line += fmt::format(" {}={}", k, v);
+    out += line + "\n";
+  }
+  for (const auto& [a, f] : res.config().insurance) {
+    out += fmt::format("  insurance fund {}: {}\n", s.asset_params[a].symbol,
+                       format(f.balance, s.asset_params[a].decimals));
+  }
+  for (AssetId a : res.bad_debt().assets()) {
+    const DeficitTotals d = res.bad_debt().totals(a);
+    const int dec = s.asset_params[a].decimals;
+    out += fmt::format("  deficit {}: accrued {} covered {} outstanding {}\n",
+                       s.asset_params[a].symbol, format(d.accrued, dec), format(d.covered, dec),
+                       format(d.outstanding, dec));
+  }
+}
+
 }  // namespace
 
 std::string run_to_text(const RunResult& r) {
@@ -249,6 +276,7 @@ std::string run_to_text(const RunResult& r) {
   rebalance_section(out, engine, risks);
   aggregates_section(out, s, aggregate(s, engine.cache()), risks);
   rejections_section(out, r);
+  resolution_section(out, r);
   expectations_section(out, r);
   return out;
 }

@@ -127,6 +127,12 @@ constexpr std::array kVenue = {
     // Not in the "venue" object: they come from the run's event counters.
     MetricSpec{"applied_events", T::Count},
     MetricSpec{"rejected_events", T::Count},
+    // From the resolution layer (zero without [resolution]).
+    MetricSpec{"liquidations", T::Count},
+    MetricSpec{"declined_liquidations", T::Count},
+    MetricSpec{"adl_fills", T::Count},
+    MetricSpec{"liquidated_value", T::UsdValue},
+    MetricSpec{"bad_debt", T::UsdValue},
 };
 
 constexpr std::array kAsset = {
@@ -143,6 +149,11 @@ constexpr std::array kAsset = {
     MetricSpec{"debt_ceiling_utilization", T::RatioValue},
     MetricSpec{"isolation_debt", T::UsdValue},
     MetricSpec{"isolation_ceiling_utilization", T::RatioValue},
+    // From the resolution layer (zero without [resolution]).
+    MetricSpec{"insurance_fund", T::QuantityValue},
+    MetricSpec{"deficit", T::QuantityValue},
+    MetricSpec{"bad_debt_accrued", T::QuantityValue},
+    MetricSpec{"treasury", T::QuantityValue},
 };
 
 constexpr std::array kMarket = {

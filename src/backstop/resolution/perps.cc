@@ -23,6 +23,20 @@ int128 quote_holding(const State& s, const MarginAccount& a, AssetId q) {
   return h;
 }
 
+const char* adl_ranking_name(AdlRanking r) {
+  switch (r) {
+    case AdlRanking::PnlLeverage:
+      return "pnl_leverage";
+    case AdlRanking::Hyperliquid:
+      return "hyperliquid";
+    case AdlRanking::ProRata:
+      return "pro_rata";
+    case AdlRanking::RiskAwareProRata:
+      return "risk_aware_pro_rata";
+  }
+  return "?";
+}
+
 }  // namespace
 
 Quantity Resolver::fill_position(JournalEntry& e, AccountId id, MarketId m, Quantity delta,
@@ -270,7 +284,7 @@ void Resolver::deleverage(AccountId id, MarketId m, Quantity remaining, Timestam
               {"against", engine_.state().account_name(id)},
               {"size", format(f.size, pp.base_decimals)},
               {"price", format(bankruptcy)},
-              {"ranking", std::to_string(static_cast<int>(cfg_.adl))}});
+              {"ranking", adl_ranking_name(cfg_.adl)}});
     }
     journal_.post(std::move(e));
     step.finish();

@@ -41,6 +41,7 @@ void parse_markets(Builder& b, const toml::node* node);
 void parse_accounts(Builder& b, const toml::node* node);
 void parse_events(Builder& b, const toml::node* node);
 void parse_expects(Builder& b, const toml::node* node);
+void parse_resolution(Builder& b, const toml::node* node);
 
 // Calls `fn(table, "name[i]")` for every table of an array of tables ([[name]]); reports a
 // non-array or a non-table element.

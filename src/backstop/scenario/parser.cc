@@ -69,7 +69,8 @@ ParseResult parse_scenario(std::string_view text, const std::string& file) {
   Builder b(d, s);
   const Fields f(
       d, root, "",
-      {"version", "name", "description", "venue", "asset", "market", "account", "event", "expect"});
+      {"version", "name", "description", "venue", "asset", "market", "account", "event", "expect",
+       "resolution"});
   const toml::node* version = f.find("version");
   if (version == nullptr) {
     d.error(1, 1, "version", "missing required field: start the file with 'version = 1'");
@@ -97,6 +98,7 @@ ParseResult parse_scenario(std::string_view text, const std::string& file) {
   scenario_detail::parse_venue(b, f.find("venue"));
   scenario_detail::parse_assets(b, f.find("asset"));
   scenario_detail::parse_markets(b, f.find("market"));
+  scenario_detail::parse_resolution(b, f.find("resolution"));
   scenario_detail::parse_accounts(b, f.find("account"));
   scenario_detail::parse_events(b, f.find("event"));
   scenario_detail::parse_expects(b, f.find("expect"));

@@ -43,18 +43,58 @@ int128 rescale(int64_t raw, int from, int to) {
 
 }  // namespace
 
+std::optional<MetricValue> resolution_venue_value(const Resolver* r, std::string_view metric) {
+  const ResolutionTotals t = r != nullptr ? r->totals() : ResolutionTotals{};
+  if (metric == "liquidations") return MetricValue::count(static_cast<uint64_t>(t.liquidations));
+  if (metric == "declined_liquidations") return MetricValue::count(static_cast<uint64_t>(t.declined));
+  if (metric == "adl_fills") return MetricValue::count(static_cast<uint64_t>(t.adl_fills));
+  if (metric == "liquidated_value") return MetricValue::usd(t.liquidated_value);
+  if (metric == "bad_debt") return MetricValue::usd(t.bad_debt);
+  return std::nullopt;
+}
+
+std::optional<MetricValue> resolution_asset_value(const Resolver* r, const State& s, AssetId a,
+                                                  std::string_view metric) {
+  const int dec = s.asset_params.at(a).decimals;
+  if (metric == "insurance_fund") {
+    Quantity q{};
+    if (r != nullptr) {
+      if (auto it = r->config().insurance.find(a); it != r->config().insurance.end()) q = it->second.balance;
+    }
+    return MetricValue::quantity(q, dec);
+  }
+  if (metric == "deficit") {
+    return MetricValue::quantity(r != nullptr ? r->bad_debt().outstanding(a) : Quantity{}, dec);
+  }
+  if (metric == "bad_debt_accrued") {
+    return MetricValue::quantity(r != nullptr ? r->bad_debt().totals(a).accrued : Quantity{}, dec);
+  }
+  if (metric == "treasury") {
+    Quantity q{};
+    if (r != nullptr) {
+      if (auto it = r->treasury().find(a); it != r->treasury().end()) q = it->second;
+    }
+    return MetricValue::quantity(q, dec);
+  }
+  return std::nullopt;
+}
+
 MetricValue metric_value(const Engine& engine, const Expectation& e, std::size_t applied,
-                         std::size_t rejected) {
+                         std::size_t rejected, const Resolver* resolver) {
   const State& s = engine.state();
   switch (e.scope) {
     case MetricScope::Venue: {
       if (e.metric == "applied_events") return MetricValue::count(applied);
       if (e.metric == "rejected_events") return MetricValue::count(rejected);
+      if (std::optional<MetricValue> v = resolution_venue_value(resolver, e.metric)) return *v;
       const std::vector<AccountRisk> risks = all_risks(engine);
       return pick(venue_values(aggregate(s, engine.cache()), risks), e);
     }
     case MetricScope::Asset: {
       const VenueAggregate v = aggregate(s, engine.cache());
+      if (std::optional<MetricValue> rv = resolution_asset_value(resolver, s, e.symbol_id, e.metric)) {
+        return *rv;
+      }
       for (const AssetAggregate& a : v.assets) {
         if (a.asset == e.symbol_id) return pick(asset_values(s, a), e);
       }
@@ -122,6 +162,7 @@ RunResult run_scenario(Scenario s) {
   r.results.resize(r.expectations.size());
   r.events_total = s.events.size();
   r.engine = std::make_unique<Engine>(std::move(s.initial));
+  if (s.resolution) r.resolver = std::make_unique<Resolver>(*r.engine, std::move(*s.resolution));
 
   // Expectations in checking order: by time (none = after the last event), then file order.
   std::vector<std::size_t> order(r.expectations.size());
@@ -139,7 +180,8 @@ RunResult run_scenario(Scenario s) {
       if (event_time != nullptr && (!e.t || *e.t >= *event_time)) break;
       ExpectationResult& res = r.results[order[next]];
       res.evaluated_at = r.engine->state().now;
-      res.actual = metric_value(*r.engine, e, r.events_applied, r.rejections.size());
+      res.actual = metric_value(*r.engine, e, r.events_applied, r.rejections.size(),
+                                r.resolver.get());
       res.passed = check_expectation(e, res.actual);
       ++next;
     }
@@ -148,7 +190,7 @@ RunResult run_scenario(Scenario s) {
   for (std::size_t i = 0; i < s.events.size(); ++i) {
     const Event& ev = s.events[i];
     check_before(&ev.time);
-    const Outcome out = r.engine->apply(ev);
+    const Outcome out = r.resolver ? r.resolver->apply(ev) : r.engine->apply(ev);
     if (out.ok()) {
       ++r.events_applied;
     } else {

@@ -12,6 +12,7 @@
 
 #include "backstop/engine/engine.h"
 #include "backstop/report/values.h"
+#include "backstop/resolution/resolver.h"
 #include "backstop/scenario/scenario.h"
 
 namespace backstop {
@@ -39,6 +40,7 @@ struct RunResult {
   std::vector<Expectation> expectations;
   std::vector<ExpectationResult> results;  // parallel to expectations
   std::unique_ptr<Engine> engine;          // the final state
+  std::unique_ptr<Resolver> resolver;      // set when the scenario has [resolution]
   std::size_t events_total = 0;
   std::size_t events_applied = 0;
   std::vector<Rejection> rejections;
@@ -51,7 +53,16 @@ struct RunResult {
 // The current value of an expectation's metric (null when the subject does not exist, e.g. a
 // driver the account no longer has). `applied` / `rejected` feed the venue event counters.
 [[nodiscard]] MetricValue metric_value(const Engine& engine, const Expectation& e,
-                                       std::size_t applied, std::size_t rejected);
+                                       std::size_t applied, std::size_t rejected,
+                                       const Resolver* resolver = nullptr);
+// Resolution metrics (zero without a resolver): venue liquidations, declined_liquidations,
+// adl_fills, liquidated_value, bad_debt; asset insurance_fund, deficit, bad_debt_accrued,
+// treasury. std::nullopt for any other name.
+[[nodiscard]] std::optional<MetricValue> resolution_venue_value(const Resolver* r,
+                                                                std::string_view metric);
+[[nodiscard]] std::optional<MetricValue> resolution_asset_value(const Resolver* r, const State& s,
+                                                                AssetId a,
+                                                                std::string_view metric);
 // Whether `actual` satisfies `e`.
 [[nodiscard]] bool check_expectation(const Expectation& e, const MetricValue& actual);
 

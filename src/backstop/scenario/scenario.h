@@ -17,6 +17,7 @@
 #include "backstop/engine/event.h"
 #include "backstop/model/state.h"
 #include "backstop/report/values.h"
+#include "backstop/resolution/config.h"
 
 namespace backstop {
 
@@ -57,6 +58,8 @@ struct Scenario {
   State initial;
   std::vector<Event> events;  // [[account]] deposits first (t = 0), then [[event]]s in file order
   std::vector<Expectation> expectations;  // file order
+  // [resolution]: liquidation and loss waterfall; none = metrics only, nobody is liquidated.
+  std::optional<ResolutionConfig> resolution;
 };
 
 struct ParseResult {
