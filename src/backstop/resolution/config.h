@@ -39,8 +39,23 @@ enum class PerpLiquidation : uint8_t {
   Full,             // close every position (Binance/BitMEX-style takeover at once)
 };
 
+enum class LendingLiquidation : uint8_t {
+  CloseFactor,    // a liquidator repays part of the debt for collateral plus a bonus (Aave, Morpho)
+  Absorb,         // the protocol's reserves take the whole account; the excess of the collateral
+                  // at its liquidation factor (1 - bonus) over the debt is credited back (Comet)
+  VaultTakeover,  // a backstop vault / stability pool takes the whole account (Liquity SP)
+};
+
 struct ResolutionConfig {
   bool enabled = false;
+  LendingLiquidation lending = LendingLiquidation::CloseFactor;
+  // The account that takes accounts over (Absorb, VaultTakeover, perp_backstop): the protocol's
+  // reserves, a stability pool, a liquidator vault such as Hyperliquid's HLP. Its P&L is its own.
+  std::optional<AccountId> vault;
+  // Hyperliquid backstop liquidation: when an account's equity is below this fraction of its
+  // maintenance requirement (2/3), the vault takes over its positions and margin instead of
+  // the book; none = never.
+  std::optional<Ratio> perp_backstop;
   // Lending: Aave v3.3 close factor, dust and deficit rules (liquidation/close_factor.h); the
   // bonus is the collateral asset's liquidation_bonus.
   liquidation::AaveCloseFactorParams close_factor{};

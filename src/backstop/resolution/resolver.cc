@@ -74,8 +74,17 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
       if (!r.liquidatable) continue;  // above maintenance after all, or prices not usable
       const MarginAccount& a = engine_.state().accounts[id];
       bool did = false;
+      const bool can_take = cfg_.vault.has_value() && *cfg_.vault != id;
       if (!a.positions.empty()) {
-        did = liquidate_perps(id, t);
+        // The margin requirement proper: our maint_requirement also counts a net perp loss
+        // (it is debt), which Hyperliquid's "maintenance margin" does not.
+        const Value loss = r.unrealized_pnl.is_negative() ? -r.unrealized_pnl : Value{};
+        const bool backstop = can_take && cfg_.perp_backstop &&
+                              apply_ratio(r.maint_requirement - loss, *cfg_.perp_backstop,
+                                          Rounding::Down) > r.equity;
+        did = backstop ? take_over(id, t, false) : liquidate_perps(id, t);
+      } else if (cfg_.lending != LendingLiquidation::CloseFactor && can_take) {
+        did = take_over(id, t, cfg_.lending == LendingLiquidation::Absorb);
       } else {
         did = liquidate_lending(id, t);
       }

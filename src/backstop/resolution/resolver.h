@@ -56,6 +56,9 @@ class Resolver {
   void resolve(Timestamp t, const std::vector<AccountId>& touched, bool full);
   bool liquidate_lending(AccountId id, Timestamp t);  // lending.cc
   bool liquidate_perps(AccountId id, Timestamp t);    // perps.cc
+  // takeover.cc: the vault takes every position and balance of the account (Absorb also credits
+  // the account the excess of its collateral at the liquidation factor over its debt).
+  bool take_over(AccountId id, Timestamp t, bool absorb);
   // Writes off what an account with nothing left still owes and runs each loss through the
   // waterfall (waterfall_exec.cc).
   void write_off(AccountId id, Timestamp t, std::optional<MarketId> market);

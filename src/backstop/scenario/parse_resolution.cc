@@ -2,6 +2,7 @@
 // waterfall's resources (docs/scenario-format.md, "Resolution").
 #include <fmt/format.h>
 
+#include "backstop/presets/resolution.h"
 #include "backstop/scenario/parse_internal.h"
 
 namespace backstop::scenario_detail {
@@ -243,9 +244,33 @@ void parse_resolution(Builder& b, const toml::node* node) {
                   "close_factor_min_base", "min_leftover", "close_factor_of_total_debt",
                   "waterfall", "adl_ranking", "impact_half_life_s", "max_liquidations_per_tick",
                   "max_notional_per_tick", "max_insurance_loss_per_tick", "liquidator",
-                  "insurance", "tranche", "liquidity"});
-  ResolutionConfig c = b.out.resolution.value_or(ResolutionConfig{});
+                  "insurance", "tranche", "liquidity", "lending_policy", "vault",
+                  "perp_backstop"});
+  ResolutionConfig c =
+      b.preset != nullptr ? preset_resolution(b.preset->name) : ResolutionConfig{};
   c.enabled = f.boolean("enabled").value_or(true);
+  if (auto v = f.str("lending_policy")) {
+    if (*v == "close_factor") {
+      c.lending = LendingLiquidation::CloseFactor;
+    } else if (*v == "absorb") {
+      c.lending = LendingLiquidation::Absorb;
+    } else if (*v == "vault_takeover") {
+      c.lending = LendingLiquidation::VaultTakeover;
+    } else {
+      f.error("lending_policy", "expected \"close_factor\", \"absorb\" or \"vault_takeover\"");
+    }
+  }
+  if (f.has("vault")) {
+    if (auto v = account_ref(b, f, "vault", true)) c.vault = *v;
+  }
+  if (auto v = decimal_or_none(f, "perp_backstop", kRatioDecimals, 0, kOne, "in [0, 1]")) {
+    c.perp_backstop = *v ? std::optional<Ratio>(Ratio::from_raw(**v)) : std::nullopt;
+  }
+  if ((c.lending != LendingLiquidation::CloseFactor || c.perp_backstop) && !c.vault) {
+    f.error(f.has("lending_policy") ? "lending_policy" : "vault",
+            "absorb, vault_takeover and perp_backstop need a vault: name the account that takes "
+            "accounts over (vault = \"...\")");
+  }
   if (auto v = f.str("perp_policy")) {
     if (*v == "partial_to_buffer") {
       c.perp = PerpLiquidation::PartialToBuffer;

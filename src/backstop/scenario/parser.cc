@@ -98,8 +98,8 @@ ParseResult parse_scenario(std::string_view text, const std::string& file) {
   scenario_detail::parse_venue(b, f.find("venue"));
   scenario_detail::parse_assets(b, f.find("asset"));
   scenario_detail::parse_markets(b, f.find("market"));
-  scenario_detail::parse_resolution(b, f.find("resolution"));
   scenario_detail::parse_accounts(b, f.find("account"));
+  scenario_detail::parse_resolution(b, f.find("resolution"));
   scenario_detail::parse_events(b, f.find("event"));
   scenario_detail::parse_expects(b, f.find("expect"));
 

@@ -1,0 +1,84 @@
+// Resolution defaults per venue. Sources: ../shared/reference/lending-protocols.md (§1.4-1.5 Aave,
+// §2 Compound v3, §3 Maker, §4 Liquity, §5 Morpho) and perp-venues.md (a.1 dYdX, a.2 Drift, a.3
+// Mango, a.4 Hyperliquid, a.6 Binance). Approximations are listed in docs/presets.md.
+#include "backstop/presets/resolution.h"
+
+namespace backstop {
+namespace {
+
+Ratio r(int64_t ppb) { return Ratio::from_raw(ppb); }
+constexpr int64_t kPct = 10'000'000;  // 1 % in Ratio raw units
+
+std::vector<Layer> layers(std::initializer_list<Layer> l) { return {l}; }
+
+}  // namespace
+
+ResolutionConfig preset_resolution(std::string_view preset) {
+  ResolutionConfig c;
+  c.enabled = true;
+  if (preset == "aave-v3") {
+    // v3.3 close factor and dust rule (defaults), protocol fee 10 % of the bonus; a deficit is
+    // covered by the Umbrella stake of the reserve (staked tranche); what it cannot cover stays
+    // outstanding in the deficit ledger (§1.5).
+    c.protocol_fee = r(10 * kPct);
+    c.waterfall = layers({Layer::StakedTranche});
+  } else if (preset == "compound-v3") {
+    // absorb: reserves (the vault account) take the account; excess credited at LF (§2).
+    c.lending = LendingLiquidation::Absorb;
+    c.waterfall = layers({Layer::InsuranceFund});
+  } else if (preset == "maker") {
+    // Auctions are not modelled at the engine level (liquidation/auction.h has the math): a
+    // whole-vault liquidation at the penalty, surplus buffer first, then debt auctions (flop).
+    c.close_factor.default_close_factor = ratio_one();
+    c.close_factor.close_factor_hf_threshold = std::nullopt;
+    c.close_factor.min_base_max_close_factor_threshold = Value{};
+    c.close_factor.min_leftover_base = std::nullopt;
+    c.waterfall = layers({Layer::InsuranceFund, Layer::RecapDebt});
+  } else if (preset == "liquity") {
+    // The stability pool (the vault account) absorbs the whole trove (§4.1).
+    c.lending = LendingLiquidation::VaultTakeover;
+    c.waterfall = layers({Layer::Mutualization});
+  } else if (preset == "morpho-blue") {
+    // No close factor, no dust rule; bad debt is socialised to the market's suppliers at once.
+    c.close_factor.default_close_factor = ratio_one();
+    c.close_factor.close_factor_hf_threshold = std::nullopt;
+    c.close_factor.min_base_max_close_factor_threshold = Value{};
+    c.close_factor.min_leftover_base = std::nullopt;
+    c.waterfall = layers({Layer::Mutualization});
+  } else if (preset == "dydx-v4") {
+    // Fills pay the insurance fund up to 1.5 % (MaxLiquidationFeePpm); the fund pays shortfalls;
+    // deleveraging takes what the book cannot; 50 liquidations per block.
+    c.perp = PerpLiquidation::PartialToBuffer;
+    c.perp_fee = r(15 * kPct / 10);
+    c.perp_fee_to_insurance = ratio_one();
+    c.buffer = Ratio{};
+    c.adl = AdlRanking::ProRata;
+    c.caps.max_liquidations = 50;
+    c.waterfall = layers({Layer::InsuranceFund, Layer::RecapDebt});
+  } else if (preset == "drift-v2") {
+    // Liquidation buffer 2 %, liquidator fee and IF fee; IF then socialisation over OI.
+    c.perp = PerpLiquidation::PartialToBuffer;
+    c.buffer = r(2 * kPct);
+    c.waterfall = layers({Layer::InsuranceFund, Layer::Mutualization});
+  } else if (preset == "mango-v4") {
+    c.perp = PerpLiquidation::PartialToBuffer;
+    c.waterfall = layers({Layer::InsuranceFund, Layer::Mutualization});
+  } else if (preset == "hyperliquid") {
+    // Book first; the HLP vault takes over below 2/3 of MM; ADL ranks by mark/entry x
+    // notional/equity.
+    // Book liquidations charge no fee (the trader keeps what is left).
+    c.perp = PerpLiquidation::Full;
+    c.perp_fee = Ratio{};
+    c.perp_backstop = r(666'666'667);
+    c.adl = AdlRanking::Hyperliquid;
+    c.waterfall = layers({Layer::InsuranceFund, Layer::RecapDebt});
+  } else if (preset == "binance-um") {
+    c.perp = PerpLiquidation::Full;
+    c.perp_fee_to_insurance = ratio_one();
+    c.adl = AdlRanking::PnlLeverage;
+    c.waterfall = layers({Layer::InsuranceFund, Layer::RecapDebt});
+  }
+  return c;
+}
+
+}  // namespace backstop

@@ -1,0 +1,123 @@
+// Whole-account takeover: a backstop vault (Hyperliquid HLP backstop liquidation, Liquity's
+// stability pool) or the protocol's reserves (Compound v3 absorb) take every position and balance
+// of a liquidatable account. Positions move at their cost basis (the vault inherits their PnL and
+// keeps the margin: HLP "does not return the maintenance margin"); balances move as they are.
+// Absorb (../shared/reference/lending-protocols.md §2, absorbInternal) then credits the account
+// max(0, sum collateral value x liquidation factor - debt), liquidation factor = 1 - bonus, in its
+// largest debt asset.
+#include <fmt/format.h>
+
+#include "backstop/engine/balance_ops.h"
+#include "backstop/resolution/resolver.h"
+
+namespace backstop {
+
+bool Resolver::take_over(AccountId id, Timestamp t, bool absorb) {
+  const AccountId vault = *cfg_.vault;
+  const State& s0 = engine_.state();
+  const MarginAccount& victim0 = s0.accounts.at(id);
+  if (s0.accounts.at(vault).mode == MarginMode::Isolated) return false;
+  // Absorb: the credit, in the account's largest debt asset (Comet's base asset).
+  Value coll_at_lf{};
+  Value debt_value{};
+  std::optional<AssetId> base;
+  Value base_v{};
+  for (const TokenBalance& b : victim0.balances) {
+    const Quantity q = signed_amount(b, s0.assets[b.asset]);
+    if (q.is_positive()) {
+      const Value v = usd(b.asset, q, Rounding::Down);
+      coll_at_lf += apply_ratio(v, ratio_one() - s0.asset_params[b.asset].liquidation_bonus,
+                                Rounding::Down);
+    } else if (q.is_negative()) {
+      const Value v = usd(b.asset, -q, Rounding::Up);
+      debt_value += v;
+      if (!base || v > base_v) {
+        base = b.asset;
+        base_v = v;
+      }
+    }
+  }
+  const Value notional = engine_.risk(id).perp_notional;
+  ResolutionStep step(*this, {id, vault});
+  JournalEntry e{0, t, EntryKind::Absorb, id, {}};
+  State& s = engine_.resolution_state();
+  const Book from = Book::account(id);
+  const Book to = Book::account(vault);
+  // Positions: settle funding on both sides, then move size and quote.
+  const std::vector<PerpPosition> positions(victim0.positions.begin(), victim0.positions.end());
+  for (const PerpPosition& p0 : positions) {
+    const MarketId m = p0.market;
+    const AssetId q = s.perp_params[m].quote;
+    const Book pool{BookKind::OpenInterest, m};
+    for (const AccountId who : {id, vault}) {
+      const Quantity paid = settle_funding(s, s.accounts[who], m);
+      if (paid.is_positive()) e.legs.push_back(Leg{Book::account(who), pool, q, paid});
+      if (paid.is_negative()) e.legs.push_back(Leg{pool, Book::account(who), q, -paid});
+    }
+    PerpPosition& src = s.accounts[id].position_mut(m);
+    const Quantity size = src.size;
+    const Quantity quote = src.quote;
+    PerpPosition& dst = s.accounts[vault].position_mut(m);
+    PerpState& ps = s.perps[m];
+    const auto long_part = [](Quantity x) { return x.is_positive() ? x : Quantity{}; };
+    const auto short_part = [](Quantity x) { return x.is_negative() ? -x : Quantity{}; };
+    const Quantity before = dst.size;
+    dst.size += size;
+    dst.quote += quote;
+    ps.long_oi += long_part(dst.size) - long_part(before) - long_part(size);
+    ps.short_oi += short_part(dst.size) - short_part(before) - short_part(size);
+    if (quote.is_positive()) e.legs.push_back(Leg{from, to, q, quote});
+    if (quote.is_negative()) e.legs.push_back(Leg{to, from, q, -quote});
+    PerpPosition& gone = s.accounts[id].position_mut(m);
+    gone.size = Quantity{};
+    gone.quote = Quantity{};
+  }
+  s.accounts[id].compact();
+  s.accounts[vault].compact();
+  // Balances.
+  std::vector<std::pair<AssetId, Quantity>> moves;
+  for (const TokenBalance& b : s.accounts[id].balances) {
+    const Quantity q = signed_amount(b, s.assets[b.asset]);
+    if (!q.is_zero()) moves.emplace_back(b.asset, q);
+  }
+  for (const auto& [a, q] : moves) {
+    const Quantity out = adjust(id, a, -q);
+    dust_legs(e, id, a, out, -q);
+    const Quantity in = adjust(vault, a, q);
+    dust_legs(e, vault, a, in, q);
+    if (q.is_positive()) e.legs.push_back(Leg{from, to, a, q});
+    if (q.is_negative()) e.legs.push_back(Leg{to, from, a, -q});
+  }
+  Quantity credit{};
+  if (absorb && base && coll_at_lf > debt_value) {
+    const AssetState& bs = engine_.state().assets[*base];
+    credit = quantity_of(coll_at_lf - debt_value, engine_.state().asset_params[*base].decimals,
+                         bs.price, Rounding::Down);
+    if (credit.is_positive()) {
+      const Quantity out = adjust(vault, *base, -credit);
+      dust_legs(e, vault, *base, out, -credit);
+      const Quantity in = adjust(id, *base, credit);
+      dust_legs(e, id, *base, in, credit);
+      e.legs.push_back(Leg{to, from, *base, credit});
+    }
+  }
+  touched_.push_back(id);
+  touched_.push_back(vault);
+  if (!e.legs.empty()) journal_.post(std::move(e));
+  step.finish();
+  ++totals_.liquidations;
+  totals_.liquidated_value += debt_value + notional;
+  std::vector<std::pair<std::string, std::string>> fields{
+      {"policy", absorb ? "absorb" : "vault_takeover"},
+      {"vault", engine_.state().account_name(vault)},
+      {"debt_value", format(debt_value)},
+      {"perp_notional", format(notional)}};
+  if (absorb) {
+    fields.emplace_back("collateral_at_liquidation_factor", format(coll_at_lf));
+    fields.emplace_back("credited", base ? asset_amount(*base, credit) : "0");
+  }
+  record(t, "liquidation", id, std::move(fields));
+  return true;
+}
+
+}  // namespace backstop
