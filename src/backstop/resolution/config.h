@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "backstop/ceiling/autoline.h"
 #include "backstop/liquidation/close_factor.h"
 #include "backstop/liquidation/split.h"
 #include "backstop/liquidity/liquidity.h"
@@ -77,6 +78,10 @@ struct ResolutionConfig {
   int64_t impact_half_life_s = 0;  // price impact decays with this half-life (0: never)
   liquidation::TickCaps caps{};
   LiquidatorBehaviour liquidator{};
+  // Debt-ceiling dynamics (Maker DC-IAM): after every event the asset's borrow cap (its line, in
+  // native quanta) follows min(total borrowed + gap, max_line), raised at most once per ttl,
+  // lowered at once (ceiling/autoline.h).
+  std::map<AssetId, AutoLine> autoline;
 };
 
 }  // namespace backstop

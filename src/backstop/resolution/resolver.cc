@@ -46,8 +46,24 @@ Outcome Resolver::apply(const Event& e) {
     for (auto& [id, m] : cfg_.asset_liquidity) m.recover(e.time - before, cfg_.impact_half_life_s);
     for (auto& [id, m] : cfg_.market_liquidity) m.recover(e.time - before, cfg_.impact_half_life_s);
   }
+  step_autolines(e.time);
   resolve(e.time, touched_by(e.body), moves_everyone(e.body));
   return out;
+}
+
+void Resolver::step_autolines(Timestamp t) {
+  for (auto& [asset, line] : cfg_.autoline) {
+    const Quantity debt = total_borrow(engine_.state().assets.at(asset));
+    const AutoLineStep step = autoline_step(line, debt, t);
+    if (step.change != AutoLineChange::Raised && step.change != AutoLineChange::Lowered) continue;
+    line = step.next;
+    engine_.resolution_state().asset_params.at(asset).borrow_cap = line.line;
+    record(t, "autoline", std::nullopt,
+           {{"asset", engine_.state().asset_params[asset].symbol},
+            {"change", autoline_change_name(step.change)},
+            {"line", asset_amount(asset, line.line)},
+            {"debt", asset_amount(asset, debt)}});
+  }
 }
 
 void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool full) {

@@ -54,6 +54,7 @@ class Resolver {
   friend class ResolutionStep;
 
   void resolve(Timestamp t, const std::vector<AccountId>& touched, bool full);
+  void step_autolines(Timestamp t);
   bool liquidate_lending(AccountId id, Timestamp t);  // lending.cc
   bool liquidate_perps(AccountId id, Timestamp t);    // perps.cc
   // takeover.cc: the vault takes every position and balance of the account (Absorb also credits

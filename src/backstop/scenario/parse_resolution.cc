@@ -229,6 +229,32 @@ void parse_liquidity(Builder& b, const toml::table& t, const std::string& path,
   }
 }
 
+void parse_autoline(Builder& b, const toml::table& t, const std::string& path,
+                    ResolutionConfig& c) {
+  const Fields f(b.diag, t, path, {"asset", "max_line", "gap", "ttl", "line"});
+  const auto asset = asset_ref(b, f, "asset", true);
+  if (!asset) return;
+  if (c.autoline.contains(*asset)) {
+    f.error("asset", "a second auto-line for the same asset");
+    return;
+  }
+  const int dec = b.state().asset_params[*asset].decimals;
+  AutoLine al;
+  const auto max = f.bounded("max_line", dec, 0, kMaxRaw, ">= 0", true);
+  const auto gap = f.bounded("gap", dec, 0, kMaxRaw, ">= 0", true);
+  const auto ttl = f.integer("ttl", 0, int64_t{1} << 40, true);
+  const auto line = f.bounded("line", dec, 0, kMaxRaw, ">= 0");
+  if (!max || !gap || !ttl) return;
+  al.max_line = Quantity::from_raw(*max);
+  al.gap = Quantity::from_raw(*gap);
+  al.ttl = *ttl;
+  const std::optional<Quantity> cap = b.state().asset_params[*asset].borrow_cap;
+  al.line = line ? Quantity::from_raw(*line) : cap.value_or(Quantity{});
+  al.last_raise = b.state().now - al.ttl;  // a raise is allowed at once
+  b.state().asset_params[*asset].borrow_cap = al.line;
+  c.autoline[*asset] = al;
+}
+
 }  // namespace
 
 void parse_resolution(Builder& b, const toml::node* node) {
@@ -245,7 +271,7 @@ void parse_resolution(Builder& b, const toml::node* node) {
                   "waterfall", "adl_ranking", "impact_half_life_s", "max_liquidations_per_tick",
                   "max_notional_per_tick", "max_insurance_loss_per_tick", "liquidator",
                   "insurance", "tranche", "liquidity", "lending_policy", "vault",
-                  "perp_backstop"});
+                  "perp_backstop", "autoline"});
   ResolutionConfig c =
       b.preset != nullptr ? preset_resolution(b.preset->name) : ResolutionConfig{};
   c.enabled = f.boolean("enabled").value_or(true);
@@ -330,6 +356,8 @@ void parse_resolution(Builder& b, const toml::node* node) {
                  [&](const toml::table& x, const std::string& p) { parse_tranche(b, x, p, c); });
   for_each_table(b, f.find("liquidity"), f.field("liquidity"),
                  [&](const toml::table& x, const std::string& p) { parse_liquidity(b, x, p, c); });
+  for_each_table(b, f.find("autoline"), f.field("autoline"),
+                 [&](const toml::table& x, const std::string& p) { parse_autoline(b, x, p, c); });
   b.out.resolution = std::move(c);
 }
 
