@@ -213,7 +213,7 @@ std::vector<Price> filter_bad_prints(const std::vector<Price>& driving,
         if (j != i) buf.push_back(closes[j].raw());
       }
     }
-    if (buf.empty()) continue;
+    if (buf.size() < 2) continue;  // too little history to judge (files of 1-2 rows)
     const std::size_t mid = (buf.size() - 1) / 2;  // lower middle
     std::nth_element(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(mid), buf.end());
     const int128 m = buf[mid];
@@ -221,7 +221,7 @@ std::vector<Price> filter_bad_prints(const std::vector<Price>& driving,
     const int128 dev = d > m ? d - m : m - d;
     // |d - m| > X * m  <=>  |d - m| * 10^9 > X_raw * m  (exact)
     if (dev * kRatioOne <= static_cast<int128>(options.max_deviation.raw()) * m) continue;
-    bool confirmed = i + m_count < n;
+    bool confirmed = m_count > 0 && i + m_count < n;  // confirm = 0: never confirmed
     for (std::size_t k = 1; confirmed && k <= m_count; ++k) {
       const int128 c = closes[i + k].raw();
       const int128 to_d = c > d ? c - d : d - c;

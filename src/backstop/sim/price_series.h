@@ -55,7 +55,9 @@ enum class GapAction : uint8_t {
 // |d_i - m_i| > max_deviation * m_i the print is suspect; it is kept only if each of the next
 // `confirm` closes is strictly nearer d_i than m_i (|c - d_i| < |c - m_i|); otherwise it is
 // replaced by the previous row's accepted price (m_i for the first row) and reported.
-// A suspect print with fewer than `confirm` rows after it cannot be confirmed and is replaced.
+// A suspect print with fewer than `confirm` rows after it cannot be confirmed and is replaced;
+// with confirm = 0 every suspect print is replaced. Rows with fewer than 2 reference closes (files
+// of 1-2 rows) are not filtered.
 struct FilterOptions {
   bool enabled = true;
   int window = 15;                                    // N >= 1
