@@ -6,12 +6,11 @@
 // SE(var) = sqrt((m4 - var^2) / N); SE(corr) = (1 - rho^2)/sqrt(N)). The seeds are fixed, so the
 // tests are deterministic; a wrong drift, variance scaling, correlation or jump rate moves the
 // estimate by far more than 5 SE at these sample sizes.
-#include "backstop/sim/paths.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "backstop/sim/paths.h"
 #include "test_util.h"
 
 namespace backstop::sim {
@@ -30,7 +29,9 @@ AssetModel asset(const std::string& sym, const std::string& p0, double mu, doubl
   return a;
 }
 
-double logp(Price p) { return std::log(static_cast<double>(p.raw())); }
+double logp(Price p) {
+  return std::log(static_cast<double>(p.raw()));
+}
 
 // Log returns of asset `a` over steps [from, to) of every path.
 std::vector<double> log_returns(const std::vector<Path>& paths, std::size_t a, int from, int to) {
@@ -312,8 +313,8 @@ TEST(SimPaths, DepegJumpsAndRecoversWithHalfLife) {
   const Path p = generate_path(m, 1, 0);
   for (std::size_t t = 0; t < 5; ++t) EXPECT_EQ(p.at(t, 0), px("1"));
   EXPECT_EQ(p.at(5, 0), px("0.88"));
-  EXPECT_EQ(p.at(7, 0), px("0.94"));   // one half-life: 1 - 0.12/2
-  EXPECT_EQ(p.at(9, 0), px("0.97"));   // two: 1 - 0.12/4
+  EXPECT_EQ(p.at(7, 0), px("0.94"));                        // one half-life: 1 - 0.12/2
+  EXPECT_EQ(p.at(9, 0), px("0.97"));                        // two: 1 - 0.12/4
   EXPECT_EQ(p.at(6, 0).raw(), 1'000'000'000 - 84'852'814);  // 1 - 0.12 * 2^-0.5 = 0.915147186
   // Not recovering: stays at the level.
   m.depegs[0].recovery_probability = 0;
@@ -346,7 +347,7 @@ TEST(SimPaths, ModelToPriceBoundary) {
   EXPECT_EQ(to_model_price(117.44).raw(), 117'440'000'000);
   EXPECT_EQ(to_model_price(2.5e-9).raw(), 3);  // nearest, ties away from zero
   EXPECT_EQ(to_model_price(1.4e-9).raw(), 1);
-  EXPECT_EQ(to_model_price(0.0).raw(), 1);     // never <= 0: floored at 1e-9
+  EXPECT_EQ(to_model_price(0.0).raw(), 1);  // never <= 0: floored at 1e-9
   EXPECT_EQ(to_model_price(-5.0).raw(), 1);
   EXPECT_THROW((void)to_model_price(std::nan("")), ModelError);
   EXPECT_THROW((void)to_model_price(1e11), OverflowError);  // 1e20 raw > int64

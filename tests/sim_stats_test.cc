@@ -3,13 +3,12 @@
 //   Uniform(0, U):          VaR_a = a U,               ES_a = (1 + a) U / 2
 //   Exponential(mean b):    VaR_a = -b ln(1 - a),      ES_a = VaR_a + b
 // and the monotone bisection helper (exact answers, evaluation count, non-monotone evidence).
-#include "backstop/sim/stats.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
+#include "backstop/sim/stats.h"
 #include "test_util.h"
 
 namespace backstop::sim {
@@ -50,8 +49,8 @@ TEST(SimStats, HandDerivedOneToTen) {
 }
 
 TEST(SimStats, LevelsZeroAndOne) {
-  const LossSample s(dollars({4, -2, 10, 0}));  // a gain of $2 is a loss of -$2
-  EXPECT_EQ(s.value_at_risk(rt("0")), usd("-2"));  // k = max(1, 0) = 1: the minimum
+  const LossSample s(dollars({4, -2, 10, 0}));         // a gain of $2 is a loss of -$2
+  EXPECT_EQ(s.value_at_risk(rt("0")), usd("-2"));      // k = max(1, 0) = 1: the minimum
   EXPECT_EQ(s.expected_shortfall(rt("0")), usd("3"));  // the mean: 12 / 4
   EXPECT_EQ(s.value_at_risk(rt("1")), usd("10"));
   EXPECT_EQ(s.expected_shortfall(rt("1")), usd("10"));  // the limit a -> 1 is the maximum
@@ -94,7 +93,9 @@ LossSample grid(std::size_t n, const std::function<double(double)>& inv_cdf) {
   return LossSample(std::move(v));
 }
 
-double dollars_of(Value v) { return static_cast<double>(v.raw()) / 1e6; }
+double dollars_of(Value v) {
+  return static_cast<double>(v.raw()) / 1e6;
+}
 
 TEST(SimStats, UniformClosedForm) {
   const double u_max = 1'000'000;  // $1M
@@ -120,7 +121,8 @@ TEST(SimStats, UniformClosedForm) {
   const double se = u_max * std::sqrt(a * (1 - a) / static_cast<double>(m));
   EXPECT_NEAR(dollars_of(s.value_at_risk(rt("0.99"))), a * u_max, 5 * se);
   EXPECT_NEAR(dollars_of(s.expected_shortfall(rt("0.99"))), (1 + a) * u_max / 2, 5 * se);
-  EXPECT_NEAR(dollars_of(s.mean()), u_max / 2, 5 * u_max / std::sqrt(12.0 * static_cast<double>(m)));
+  EXPECT_NEAR(dollars_of(s.mean()), u_max / 2,
+              5 * u_max / std::sqrt(12.0 * static_cast<double>(m)));
 }
 
 TEST(SimStats, ExponentialClosedForm) {
@@ -178,7 +180,10 @@ TEST(SimStats, BisectionExactAndMonotone) {
     int64_t lo = static_cast<int64_t>(rng());
     int64_t hi = static_cast<int64_t>(rng());
     if (iter % 3 == 0) hi = lo + static_cast<int64_t>(rng() % 100);
-    if (iter == 0) { lo = INT64_MIN; hi = INT64_MAX; }
+    if (iter == 0) {
+      lo = INT64_MIN;
+      hi = INT64_MAX;
+    }
     if (lo > hi) std::swap(lo, hi);
     const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);  // hi - lo
     const uint64_t off = span == UINT64_MAX ? rng() : rng() % (span + 1);

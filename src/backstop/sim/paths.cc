@@ -28,7 +28,8 @@ void check_matrix(const std::vector<double>& m, std::size_t n, const std::string
     for (std::size_t j = 0; j < n; ++j) {
       const double v = m[i * n + j];
       const std::string at = name + "[" + std::to_string(i) + "][" + std::to_string(j) + "]";
-      if (!std::isfinite(v) || v < -1 || v > 1) throw ModelError(at + " = " + num(v) + " is not in [-1, 1]");
+      if (!std::isfinite(v) || v < -1 || v > 1)
+        throw ModelError(at + " = " + num(v) + " is not in [-1, 1]");
       if (i == j && v != 1) throw ModelError(at + " = " + num(v) + ": the diagonal must be 1");
       if (v != m[j * n + i]) throw ModelError(name + " is not symmetric at " + at);
     }
@@ -48,10 +49,10 @@ struct Prepared {
   std::vector<double> chol;           // normal regime
   std::vector<double> chol_stressed;  // after the break (empty: none)
   int break_step = 0;
-  std::vector<double> drift_step;     // (mu - lambda k) dt, per asset
-  std::vector<double> h0;             // sigma^2 dt
-  std::vector<double> omega;          // GARCH omega (per step)
-  std::vector<double> jump_mean;      // per-step Poisson mean (per asset; common: one value)
+  std::vector<double> drift_step;  // (mu - lambda k) dt, per asset
+  std::vector<double> h0;          // sigma^2 dt
+  std::vector<double> omega;       // GARCH omega (per step)
+  std::vector<double> jump_mean;   // per-step Poisson mean (per asset; common: one value)
   double common_mean = 0;
   std::vector<double> log_initial;
 };
@@ -73,7 +74,8 @@ Prepared prepare(const PathModel& m) {
   }
   p.common_mean = m.jump_scope == JumpScope::Common ? m.common_intensity * p.dt : 0;
   for (const AssetModel& a : m.assets) {
-    const double lambda = m.jump_scope == JumpScope::Common ? m.common_intensity : a.jumps.intensity;
+    const double lambda =
+        m.jump_scope == JumpScope::Common ? m.common_intensity : a.jumps.intensity;
     const double k = std::exp(a.jumps.mean_log + 0.5 * a.jumps.stdev_log * a.jumps.stdev_log) - 1;
     const double comp = m.compensate_jumps ? lambda * k : 0;
     p.drift_step.push_back((a.drift - comp) * p.dt);
@@ -144,9 +146,10 @@ Path run_path(const PathModel& m, const Prepared& p, uint64_t seed, uint64_t ind
         const DepegScenario& s = m.depegs[d];
         if (s.asset != a || !depegged[d] || t < s.start_step) continue;
         const double gap = 1 - s.level;
-        factor *= recovered[d]
-                      ? 1 - gap * std::exp2(-static_cast<double>(t - s.start_step) / s.half_life_steps)
-                      : s.level;
+        factor *=
+            recovered[d]
+                ? 1 - gap * std::exp2(-static_cast<double>(t - s.start_step) / s.half_life_steps)
+                : s.level;
       }
       out.prices.push_back(to_model_price(std::exp(log_s[a]) * factor));
     }
@@ -196,13 +199,16 @@ void validate(const PathModel& m) {
     const DepegScenario& s = m.depegs[d];
     const std::string at = "depeg " + std::to_string(d);
     if (s.asset >= n) throw ModelError(at + ": asset index out of range");
-    if (s.start_step < 1 || s.start_step > m.steps) throw ModelError(at + ": start_step must be in 1..steps");
+    if (s.start_step < 1 || s.start_step > m.steps)
+      throw ModelError(at + ": start_step must be in 1..steps");
     if (!std::isfinite(s.level) || s.level <= 0) throw ModelError(at + ": level must be > 0");
-    if (!(s.probability >= 0 && s.probability <= 1)) throw ModelError(at + ": probability must be in [0, 1]");
+    if (!(s.probability >= 0 && s.probability <= 1))
+      throw ModelError(at + ": probability must be in [0, 1]");
     if (!(s.recovery_probability >= 0 && s.recovery_probability <= 1)) {
       throw ModelError(at + ": recovery_probability must be in [0, 1]");
     }
-    if (s.recovery_probability > 0 && !(std::isfinite(s.half_life_steps) && s.half_life_steps > 0)) {
+    if (s.recovery_probability > 0 &&
+        !(std::isfinite(s.half_life_steps) && s.half_life_steps > 0)) {
       throw ModelError(at + ": half_life_steps must be > 0 when the depeg can recover");
     }
   }

@@ -48,10 +48,10 @@ struct GarchParams {
 
 struct AssetModel {
   std::string symbol;
-  Price initial;        // > 0
-  double drift = 0;     // mu: dS/S = mu dt + sigma dW (+ jumps), so E[S_t] = S_0 e^{mu t}
-  double vol = 0;       // sigma, annual, >= 0
-  JumpParams jumps;     // per-asset jumps (JumpScope::PerAsset) or this asset's size in a common one
+  Price initial;     // > 0
+  double drift = 0;  // mu: dS/S = mu dt + sigma dW (+ jumps), so E[S_t] = S_0 e^{mu t}
+  double vol = 0;    // sigma, annual, >= 0
+  JumpParams jumps;  // per-asset jumps (JumpScope::PerAsset) or this asset's size in a common one
   GarchParams garch;
 };
 
@@ -87,7 +87,7 @@ struct PathModel {
   int steps = 1;                    // >= 1
   int64_t step_seconds = 60;        // > 0
   JumpScope jump_scope = JumpScope::PerAsset;
-  double common_intensity = 0;      // per year, JumpScope::Common
+  double common_intensity = 0;  // per year, JumpScope::Common
   // Subtract intensity * (E[e^Y] - 1) from the drift so that E[S_t] = S_0 e^{mu t} with jumps.
   bool compensate_jumps = true;
   std::vector<DepegScenario> depegs;
@@ -101,9 +101,9 @@ class ModelError : public std::invalid_argument {
 
 // What happened on one path (for reports and tests).
 struct PathEvents {
-  std::vector<int64_t> jumps;          // per asset: jump count (common jumps count for every asset)
-  std::vector<bool> depegged;          // per DepegScenario
-  std::vector<bool> recovered;         // per DepegScenario (false when not depegged)
+  std::vector<int64_t> jumps;   // per asset: jump count (common jumps count for every asset)
+  std::vector<bool> depegged;   // per DepegScenario
+  std::vector<bool> recovered;  // per DepegScenario (false when not depegged)
 };
 
 // steps + 1 rows of n prices, row-major: price(step, asset) = prices[step * n + asset].

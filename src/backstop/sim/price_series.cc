@@ -60,10 +60,14 @@ std::optional<int64_t> parse_int(std::string_view s) {
 
 const char* field_name(KlineField f) {
   switch (f) {
-    case KlineField::Open: return "open";
-    case KlineField::High: return "high";
-    case KlineField::Low: return "low";
-    case KlineField::Close: return "close";
+    case KlineField::Open:
+      return "open";
+    case KlineField::High:
+      return "high";
+    case KlineField::Low:
+      return "low";
+    case KlineField::Close:
+      return "close";
   }
   return "close";
 }
@@ -71,7 +75,7 @@ const char* field_name(KlineField f) {
 struct Row {
   int line = 0;
   int64_t time_ms = 0;
-  int64_t close_time = -1;  // klines with a close_time field
+  int64_t close_time = -1;      // klines with a close_time field
   std::array<Price, 4> ohlc{};  // plain series: all four hold the price
 };
 
@@ -86,8 +90,9 @@ struct Parser {
 
   int64_t parse_time(std::string_view text, int line, const std::string& field) const {
     const std::optional<int64_t> raw = parse_int(text);
-    if (!raw) fail(line, field, "expected a non-negative integer timestamp, got '" +
-                                    std::string(text) + "'");
+    if (!raw)
+      fail(line, field,
+           "expected a non-negative integer timestamp, got '" + std::string(text) + "'");
     int64_t ms = *raw;
     const char* unit = "ms";
     if (opt.time_unit == TimeUnit::Seconds) {
@@ -139,8 +144,10 @@ std::optional<Price> parse_price(std::string_view text, std::optional<Rounding> 
   if (body.front() == '+' || body.front() == '-') body.remove_prefix(1);
   const std::string low = lower(body);
   if (low == "nan") return fail("price is NaN");
-  if (low == "inf" || low == "infinity") return fail("price is infinite ('" + std::string(text) + "')");
-  if (low.find('e') != std::string::npos && low.find_first_not_of("0123456789.e+-") == std::string::npos) {
+  if (low == "inf" || low == "infinity")
+    return fail("price is infinite ('" + std::string(text) + "')");
+  if (low.find('e') != std::string::npos &&
+      low.find_first_not_of("0123456789.e+-") == std::string::npos) {
     return fail("exponent notation is not supported ('" + std::string(text) + "')");
   }
   if (body.find('_') != std::string::npos) return fail("digit separators are not allowed");
@@ -150,11 +157,14 @@ std::optional<Price> parse_price(std::string_view text, std::optional<Rounding> 
   std::string_view head = text;
   std::string_view tail;  // fractional digits beyond the ninth
   const std::size_t dot = text.find('.');
-  if (dot != std::string_view::npos && text.size() - dot - 1 > static_cast<std::size_t>(kPriceDecimals)) {
+  if (dot != std::string_view::npos &&
+      text.size() - dot - 1 > static_cast<std::size_t>(kPriceDecimals)) {
     head = text.substr(0, dot + 1 + kPriceDecimals);
     tail = text.substr(dot + 1 + kPriceDecimals);
-    if (tail.find_first_not_of('0') == std::string_view::npos) tail = {};  // exact
-    else if (!all_digits(tail)) return fail("invalid character in '" + std::string(text) + "'");
+    if (tail.find_first_not_of('0') == std::string_view::npos)
+      tail = {};  // exact
+    else if (!all_digits(tail))
+      return fail("invalid character in '" + std::string(text) + "'");
   }
   if (!tail.empty() && !excess) {
     return fail("more than 9 decimal places in '" + std::string(text) +
@@ -169,13 +179,19 @@ std::optional<Price> parse_price(std::string_view text, std::optional<Rounding> 
     bool up = false;
     switch (*excess) {
       case Rounding::Down:
-      case Rounding::TowardZero: up = false; break;
-      case Rounding::Up: up = true; break;
+      case Rounding::TowardZero:
+        up = false;
+        break;
+      case Rounding::Up:
+        up = true;
+        break;
       case Rounding::HalfEven: {
         const char first = tail.front();
         const bool rest_zero = tail.substr(1).find_first_not_of('0') == std::string_view::npos;
-        if (first > '5' || (first == '5' && !rest_zero)) up = true;
-        else if (first == '5') up = (v % 2) != 0;  // exact tie: to even
+        if (first > '5' || (first == '5' && !rest_zero))
+          up = true;
+        else if (first == '5')
+          up = (v % 2) != 0;  // exact tie: to even
         break;
       }
     }
@@ -276,13 +292,15 @@ PriceSeries parse_price_series(std::string_view text, const std::string& source,
     first = 1;
     std::vector<std::string> names;
     for (auto h : head) names.push_back(lower(h));
-    const bool kline_header = names.size() >= 5 && names[0] == "open_time" &&
-                              names[1] == "open" && names[2] == "high" && names[3] == "low" &&
-                              names[4] == "close";
+    const bool kline_header = names.size() >= 5 && names[0] == "open_time" && names[1] == "open" &&
+                              names[2] == "high" && names[3] == "low" && names[4] == "close";
     if (fmt == PriceFormat::Auto) {
-      if (kline_header) fmt = PriceFormat::BinanceKline;
-      else if (names.size() == 2) fmt = PriceFormat::TimePrice;
-      else if (names.size() == 3 && names[0] == "symbol") fmt = PriceFormat::SymbolTimePrice;
+      if (kline_header)
+        fmt = PriceFormat::BinanceKline;
+      else if (names.size() == 2)
+        fmt = PriceFormat::TimePrice;
+      else if (names.size() == 3 && names[0] == "symbol")
+        fmt = PriceFormat::SymbolTimePrice;
       else {
         p.fail(lines[0].first, "",
                "unrecognised header '" + std::string(lines[0].second) +
@@ -291,9 +309,12 @@ PriceSeries parse_price_series(std::string_view text, const std::string& source,
       }
     }
   } else if (fmt == PriceFormat::Auto) {
-    if (head.size() >= 6) fmt = PriceFormat::BinanceKline;
-    else if (head.size() == 2) fmt = PriceFormat::TimePrice;
-    else if (head.size() == 3 && !all_digits(head[0])) fmt = PriceFormat::SymbolTimePrice;
+    if (head.size() >= 6)
+      fmt = PriceFormat::BinanceKline;
+    else if (head.size() == 2)
+      fmt = PriceFormat::TimePrice;
+    else if (head.size() == 3 && !all_digits(head[0]))
+      fmt = PriceFormat::SymbolTimePrice;
     else {
       p.fail(lines[0].first, "",
              "cannot tell the format of a file without a header from " +
@@ -301,8 +322,8 @@ PriceSeries parse_price_series(std::string_view text, const std::string& source,
     }
   }
   const std::size_t need = fmt == PriceFormat::BinanceKline ? 5
-                           : fmt == PriceFormat::TimePrice ? 2
-                                                           : 3;
+                           : fmt == PriceFormat::TimePrice  ? 2
+                                                            : 3;
   if (width < need || (fmt != PriceFormat::BinanceKline && width != need)) {
     p.fail(lines[0].first, "",
            "expected " + std::to_string(need) + " fields for this format, got " +
@@ -318,8 +339,8 @@ PriceSeries parse_price_series(std::string_view text, const std::string& source,
     const int line = lines[li].first;
     const std::vector<std::string_view> f = split_fields(lines[li].second);
     if (f.size() != width) {
-      p.fail(line, "", "expected " + std::to_string(width) + " fields, got " +
-                           std::to_string(f.size()));
+      p.fail(line, "",
+             "expected " + std::to_string(width) + " fields, got " + std::to_string(f.size()));
     }
     Row r;
     r.line = line;
@@ -335,10 +356,12 @@ PriceSeries parse_price_series(std::string_view text, const std::string& source,
       const std::size_t tcol = fmt == PriceFormat::TimePrice ? 0 : 1;
       if (fmt == PriceFormat::SymbolTimePrice) {
         if (f[0].empty()) p.fail(line, "symbol", "empty symbol");
-        if (out.symbol.empty()) out.symbol = std::string(f[0]);
+        if (out.symbol.empty())
+          out.symbol = std::string(f[0]);
         else if (out.symbol != f[0]) {
-          p.fail(line, "symbol", "symbol '" + std::string(f[0]) + "' differs from '" +
-                                     out.symbol + "' (one symbol per file)");
+          p.fail(line, "symbol",
+                 "symbol '" + std::string(f[0]) + "' differs from '" + out.symbol +
+                     "' (one symbol per file)");
         }
       }
       r.time_ms = p.parse_time(f[tcol], line, "timestamp");
@@ -390,7 +413,8 @@ PriceSeries parse_price_series(std::string_view text, const std::string& source,
   const std::vector<Price> accepted =
       filter_bad_prints(driving, closes, times, opt.filter, line_nos, &out.filtered);
   if (fmt == PriceFormat::BinanceKline) {
-    for (FilteredPrint& fp : out.filtered) fp.reason = std::string(field_name(opt.field)) + " " + fp.reason;
+    for (FilteredPrint& fp : out.filtered)
+      fp.reason = std::string(field_name(opt.field)) + " " + fp.reason;
   }
 
   out.points.reserve(rows.size());

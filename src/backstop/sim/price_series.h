@@ -60,9 +60,9 @@ enum class GapAction : uint8_t {
 // of 1-2 rows) are not filtered.
 struct FilterOptions {
   bool enabled = true;
-  int window = 15;                                    // N >= 1
+  int window = 15;                                     // N >= 1
   Ratio max_deviation = Ratio::from_raw(250'000'000);  // X = 25%, > 0
-  int confirm = 2;                                    // M >= 0
+  int confirm = 2;                                     // M >= 0
 };
 
 struct SeriesOptions {
@@ -101,7 +101,7 @@ struct FilteredPrint {
 };
 
 struct PriceSeries {
-  std::string source;  // the file name given to the parser
+  std::string source;                      // the file name given to the parser
   PriceFormat format = PriceFormat::Auto;  // as detected
   std::string symbol;                      // SymbolTimePrice files, else empty
   int64_t interval_ms = 0;                 // as used (0: none)

@@ -42,10 +42,10 @@ Value LossSample::expected_shortfall(Ratio level, Rounding r) const {
   }
   // num = 10^9 * tail + (k 10^9 - A n) L_(k);  den = (10^9 - A) n
   const int128 weight = static_cast<int128>(k) * kRatioOne - static_cast<int128>(level.raw()) * n;
-  const int128 num = checked_add(checked_mul(tail, static_cast<int128>(kRatioOne), "expected shortfall"),
-                                 checked_mul(weight, static_cast<int128>(sorted_[k - 1].raw()),
-                                             "expected shortfall"),
-                                 "expected shortfall");
+  const int128 num = checked_add(
+      checked_mul(tail, static_cast<int128>(kRatioOne), "expected shortfall"),
+      checked_mul(weight, static_cast<int128>(sorted_[k - 1].raw()), "expected shortfall"),
+      "expected shortfall");
   const int128 den = (kRatioOne - static_cast<int128>(level.raw())) * n;
   return Value::from_raw(narrow64(div_round(num, den, r), "expected shortfall"));
 }
@@ -102,16 +102,18 @@ BisectResult<int64_t> bisect_smallest_raw(int64_t lo, int64_t hi,
     int64_t b = hi;  // pred(b) true
     while (b - static_cast<int128>(a) > 1) {
       const auto mid = static_cast<int64_t>(a + (static_cast<int128>(b) - a) / 2);  // floor
-      if (eval(mid)) b = mid;
-      else a = mid;
+      if (eval(mid))
+        b = mid;
+      else
+        a = mid;
     }
     last_false = a;
     out.status = BisectStatus::Found;
     out.x = b;
   }
   for (int j = 1; j <= verify_points; ++j) {
-    const auto p = static_cast<int64_t>(
-        lo + (static_cast<int128>(hi) - lo) * j / (static_cast<int128>(verify_points) + 1));
+    const auto p = static_cast<int64_t>(lo + (static_cast<int128>(hi) - lo) * j /
+                                                 (static_cast<int128>(verify_points) + 1));
     const bool v = eval(p);
     if (out.status == BisectStatus::NoneInRange) {
       if (v) return non_monotone(p, hi);

@@ -57,7 +57,8 @@ class LossSample {
 
 // ---- Bisection -------------------------------------------------------------------------------
 
-// A signed integer, an unsigned one narrower than 64 bits or a fixed-point money type (Quantity, Price, Value, ...).
+// A signed integer, an unsigned one narrower than 64 bits or a fixed-point money type (Quantity,
+// Price, Value, ...).
 template <class T>
 concept Bisectable = (std::integral<T> && (std::is_signed_v<T> || sizeof(T) < sizeof(int64_t))) ||
                      requires(T v) {
