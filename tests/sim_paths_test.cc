@@ -90,6 +90,22 @@ TEST(SimPaths, GbmLogReturnMoments) {
   for (const Path& p : paths) EXPECT_EQ(p.at(0, 0), px("2000"));  // step 0 is exact
 }
 
+TEST(SimPaths, ItoTermAndMeanPriceOverAYear) {
+  // One step of a year, 20,000 paths: E[log S_1/S_0] = mu - sigma^2/2 = 0.1 - 0.405 = -0.305
+  // (SE 0.9 / sqrt(20,000) = 0.0064: dropping the Ito term would miss by 63 SE), and
+  // E[S_1] = S_0 e^mu (SE of the mean price from the sample).
+  PathModel m;
+  m.assets = {asset("ETH", "2000", 0.1, 0.9)};
+  m.steps = 1;
+  m.step_seconds = 31'536'000;
+  const auto paths = generate_paths(m, 21, 0, 20'000, 2);
+  expect_moments(log_returns(paths, 0, 0, 1), 0.1 - 0.405, 0.81);
+  std::vector<double> s1;
+  for (const Path& p : paths) s1.push_back(static_cast<double>(p.at(1, 0).raw()) / 1e9);
+  const Moments ms = moments(s1);
+  EXPECT_NEAR(ms.mean, 2000 * std::exp(0.1), 5 * std::sqrt(ms.var / 20'000.0));
+}
+
 TEST(SimPaths, MertonJumpMoments) {
   PathModel m;
   AssetModel a = asset("BTC", "60000", 0.2, 0.6);
