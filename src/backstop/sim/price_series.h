@@ -141,7 +141,7 @@ class SeriesError : public std::runtime_error {
                                                std::string* error);
 
 // The filter alone, on a driving series and its reference closes (same length, same order).
-// Returns the accepted series; appends every replaced print to `out` (line = first_line + i).
+// Returns the accepted series; appends every replaced print to `out` (its line from `lines`).
 [[nodiscard]] std::vector<Price> filter_bad_prints(const std::vector<Price>& driving,
                                                    const std::vector<Price>& closes,
                                                    const std::vector<int64_t>& times_ms,
