@@ -16,7 +16,7 @@ namespace backstop {
 struct ResolutionRecord {
   Timestamp time = 0;
   std::string kind;  // liquidation | liquidation_declined | toxic_guard | bad_debt |
-                     // waterfall | adl_fill | socialization
+                     // waterfall | socialization | adl_fill | adl_unfilled | autoline
   std::optional<AccountId> account;
   std::vector<std::pair<std::string, std::string>> fields;
 };
