@@ -11,7 +11,8 @@
 //             unit of the asset: raw / 10^9.
 //   Value     US dollars: raw / 10^6 (micro-dollars). Signed.
 //   Ratio     dimensionless: raw / 10^9 (weights, margin rates, health factor, utilisation, rates).
-//   Index     interest index: raw / 10^12, starts at 1.0 and only grows.
+//   Index     interest index: raw / 10^12, starts at 1.0; grows with interest and falls only
+//             when a loss is socialised to suppliers (resolution/, supplier haircut).
 //
 // Example: 2.5 ETH (decimals 9) at $3,000.25 -> Quantity{2'500'000'000}, Price{3'000'250'000'000}
 //          value_of(q, 9, p, Rounding::Down) == Value{7'500'625'000}  ($7,500.625000).
