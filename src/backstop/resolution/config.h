@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "backstop/ceiling/autoline.h"
+#include "backstop/liquidation/auction.h"
 #include "backstop/liquidation/close_factor.h"
 #include "backstop/liquidation/split.h"
 #include "backstop/liquidity/liquidity.h"
@@ -45,6 +46,17 @@ enum class LendingLiquidation : uint8_t {
   Absorb,         // the protocol's reserves take the whole account; the excess of the collateral
                   // at its liquidation factor (1 - bonus) over the debt is credited back (Comet)
   VaultTakeover,  // a backstop vault / stability pool takes the whole account (Liquity SP)
+  DutchAuction,   // Maker Liquidations 2.0: Dog.bark sends collateral and debt x chop to a
+                  // Clipper auction whose price falls over time; keepers take (auction_exec.cc)
+};
+
+// Maker Dog/Clipper parameters (liquidation/auction.h). The penalty chop is 1 + the collateral
+// asset's liquidation_bonus; the keeper is the liquidator (present, latency, capital).
+struct AuctionConfig {
+  liquidation::MakerClipParams clip{};  // buf, tail, cusp, chip, tip, curve (chost is derived)
+  Value dust{};                         // minimum vault debt (dss ilk.dust)
+  std::optional<Value> hole;            // max tab in auction per collateral asset (ilk.hole)
+  std::optional<Value> global_hole;     // max tab in auction overall (Dog.Hole)
 };
 
 struct ResolutionConfig {
@@ -57,6 +69,7 @@ struct ResolutionConfig {
   // maintenance requirement (2/3), the vault takes over its positions and margin instead of
   // the book; none = never.
   std::optional<Ratio> perp_backstop;
+  AuctionConfig auction{};
   // Lending: Aave v3.3 close factor, dust and deficit rules (liquidation/close_factor.h); the
   // bonus is the collateral asset's liquidation_bonus.
   liquidation::AaveCloseFactorParams close_factor{};

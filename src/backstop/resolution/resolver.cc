@@ -73,6 +73,7 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
     for (auto& [a, f] : cfg_.insurance) f = start_fund_step(f);
   }
   monitor_.sync(engine_.state(), engine_.cache(), touched, full);
+  run_auctions(t);
   // Liquidations change accounts (and, through the waterfall, other accounts); re-sync and go
   // again until a round changes nothing. Each round liquidates every eligible account at most
   // once, so the loop is bounded.
@@ -99,6 +100,8 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
                               apply_ratio(r.maint_requirement - loss, *cfg_.perp_backstop,
                                           Rounding::Down) > r.equity;
         did = backstop ? take_over(id, t, false) : liquidate_perps(id, t);
+      } else if (cfg_.lending == LendingLiquidation::DutchAuction) {
+        did = start_auction(id, t);
       } else if (cfg_.lending != LendingLiquidation::CloseFactor && can_take) {
         did = take_over(id, t, cfg_.lending == LendingLiquidation::Absorb);
       } else {

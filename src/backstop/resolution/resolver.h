@@ -60,6 +60,11 @@ class Resolver {
   // takeover.cc: the vault takes every position and balance of the account (Absorb also credits
   // the account the excess of its collateral at the liquidation factor over its debt).
   bool take_over(AccountId id, Timestamp t, bool absorb);
+  // auction_exec.cc: Dog.bark + Clipper.kick for an unsafe account; each event, every running
+  // auction is reset when it must be and taken by the keeper when its price is worth it.
+  bool start_auction(AccountId id, Timestamp t);
+  void run_auctions(Timestamp t);
+  void end_auction(std::size_t i, Timestamp t);
   // Writes off what an account with nothing left still owes and runs each loss through the
   // waterfall (waterfall_exec.cc).
   void write_off(AccountId id, Timestamp t, std::optional<MarketId> market);
@@ -100,6 +105,21 @@ class Resolver {
   std::vector<ResolutionRecord> records_;
   ResolutionTotals totals_;
   std::vector<AccountId> touched_;  // accounts changed since the monitor's last sync
+  struct Auction {
+    AccountId owner = 0;
+    AssetId collateral = 0;
+    AssetId debt = 0;
+    liquidation::MakerSale sale;
+    Quantity sin{};  // debt taken from the vault and not yet paid back (debt quanta)
+    Value tab{};     // tab at kick (for the limits)
+    bool running = true;
+  };
+  std::vector<Auction> auctions_;
+  std::map<AssetId, Value> dirt_;  // tab in auction per collateral asset
+  Value global_dirt_{};
+
+ public:
+  [[nodiscard]] std::size_t running_auctions() const;
 };
 
 // Measures the tracked books (the given accounts, insurance funds, treasury, tranches) before a
