@@ -69,7 +69,11 @@ State make_book(std::size_t n) {
   ps.mark = ps.oracle = Price::from_raw(kBtcMark * kPriceOne);
   s.add_market(p, ps);
   const OwnerId lp_owner = s.add_owner("lp");
-  for (std::size_t i = 0; i < n; ++i) s.add_owner("u" + std::to_string(i));
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string name = "u";  // (not "u" + ...: GCC 12 -O3 -Wrestrict false positive)
+    name += std::to_string(i);
+    s.add_owner(name);
+  }
   bench::Rng rng;
   int64_t supplied = 1'000'000'000 * kUsdcOne;  // the lp's $1B
   int64_t borrowed = 0;

@@ -83,7 +83,11 @@ Book make_book(std::mt19937_64& rng, int owners) {
     s.add_market(p, st);
   }
   std::vector<AccountId> ids;
-  for (int i = 0; i < owners; ++i) ids.push_back(s.owners[s.add_owner("u" + std::to_string(i))].accounts[0]);
+  for (int i = 0; i < owners; ++i) {
+    std::string name = "u";  // (not "u" + ...: GCC 12 -O3 -Wrestrict false positive)
+    name += std::to_string(i);
+    ids.push_back(s.owners[s.add_owner(name)].accounts[0]);
+  }
   Book b{Engine(std::move(s)), {}, {}, {}};
   Engine& e = b.engine;
   auto ok = [&](EventBody body) { return e.apply(ev(0, std::move(body))).ok(); };
