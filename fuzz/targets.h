@@ -21,4 +21,20 @@ std::size_t engine_events(const uint8_t* data, std::size_t size);  // returns ev
 // scenario that runs to completion and renders deterministically (two renders are identical).
 void scenario_text(const uint8_t* data, std::size_t size);
 
+// Bytes -> a resolution config (first byte: perp policy, toxic guard, profit rule, RecapDebt in
+// the waterfall, liquidity models, liquidator latency/absence) on a fixed venue (USDC, ETH,
+// BTC-PERP, five owners) and a stream of events (deposits, borrows, trades, price moves with
+// crashes, ticks, funding) through a Resolver. After every event the invariants of
+// fuzz/resolution_invariants.h hold (conservation, balanced journal and bad-debt ledger, fund
+// minimum, waterfall layer order, ADL within the remaining size, monitor == full rescan, no
+// liquidatable account left without a reason). Returns what the stream reached.
+struct ResolutionFuzzStats {
+  std::size_t accepted = 0;  // events the engine accepted
+  std::size_t liquidations = 0;
+  std::size_t bad_debts = 0;
+  std::size_t waterfall_steps = 0;
+  std::size_t adl_fills = 0;
+};
+ResolutionFuzzStats resolution_events(const uint8_t* data, std::size_t size);
+
 }  // namespace backstop::fuzz

@@ -61,6 +61,32 @@ TEST(FuzzSmoke, EngineEventStreams) {
   EXPECT_GT(applied, 3000u);
 }
 
+// Random byte streams through the resolution target: every config byte (policies, guard, profit
+// rule, RecapDebt, liquidity, latency, absent liquidator) and random event streams; the target
+// aborts on a broken invariant. The generator must reach liquidations, bad debt, waterfall steps
+// and ADL fills, not only quiet books.
+TEST(FuzzSmoke, ResolutionEventStreams) {
+  std::mt19937_64 rng(7);
+  backstop::fuzz::ResolutionFuzzStats sum;
+  for (int i = 0; i < 256; ++i) {
+    std::vector<uint8_t> b(200 + rng() % 1200);
+    for (auto& x : b) x = static_cast<uint8_t>(rng());
+    b[0] = static_cast<uint8_t>(i);
+    const auto st = backstop::fuzz::resolution_events(b.data(), b.size());
+    sum.accepted += st.accepted;
+    sum.liquidations += st.liquidations;
+    sum.bad_debts += st.bad_debts;
+    sum.waterfall_steps += st.waterfall_steps;
+    sum.adl_fills += st.adl_fills;
+  }
+  std::printf("resolution fuzz: accepted %zu liquidations %zu bad_debt %zu waterfall %zu adl %zu\n", sum.accepted, sum.liquidations, sum.bad_debts, sum.waterfall_steps, sum.adl_fills);
+  EXPECT_GT(sum.accepted, 5000u);
+  EXPECT_GT(sum.liquidations, 0u);
+  EXPECT_GT(sum.bad_debts, 0u);
+  EXPECT_GT(sum.waterfall_steps, 0u);
+  EXPECT_GT(sum.adl_fills, 0u);
+}
+
 // Every example, and every bad file, through the scenario fuzz entry point; then random byte
 // mutations of one example (flips, truncations, insertions), seeded.
 TEST(FuzzSmoke, ScenarioTextMutations) {

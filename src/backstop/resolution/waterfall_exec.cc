@@ -62,7 +62,12 @@ void Resolver::write_off(AccountId id, Timestamp t, std::optional<MarketId> mark
     journal_.post(std::move(e));
     step.finish();
   }
-  for (const auto& [asset, q] : losses) run_waterfall(asset, q, market, id, t);
+  // A loss is a market's loss (per-market fund cap, open-interest socialization) only in that
+  // market's quote asset; a perp account's other debts (a borrowed token) are lending losses.
+  for (const auto& [asset, q] : losses) {
+    const bool in_quote = market && engine_.state().perp_params[*market].quote == asset;
+    run_waterfall(asset, q, in_quote ? market : std::nullopt, id, t);
+  }
 }
 
 void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<MarketId> market,
@@ -78,7 +83,16 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
     res.mutualization_limit =
         (ps.long_oi + ps.short_oi).is_positive() ? std::nullopt : std::optional(Quantity{});
   } else {
-    res.mutualization_limit = total_supply(s.assets.at(asset));
+    // At most what leaves the supply index >= 1 raw unit: a haircut to index 0 would make every
+    // later balance operation on the asset divide by zero. With delta = ceil(loss * 1e12 / S)
+    // (supplier_haircut) the largest such loss is floor((index - 1) * S / 1e12).
+    const AssetState& st = s.assets.at(asset);
+    res.mutualization_limit =
+        st.supply_index.raw() > 1 && st.total_supply_scaled > 0
+            ? Quantity::from_raw(narrow64(mul_div(st.supply_index.raw() - 1, st.total_supply_scaled,
+                                                  kIndexOne, Rounding::Down),
+                                          "mutualization limit"))
+            : Quantity{};
   }
   res.adl_limit = Quantity{};  // ADL closes positions before the loss is realised (perps.cc)
   const Value value = usd(asset, amount, Rounding::Up);
