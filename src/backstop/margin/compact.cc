@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <stdexcept>
+#include <utility>
 
 #include "backstop/margin/compact_div.h"
 #include "backstop/margin/risk.h"
@@ -39,6 +40,21 @@ bool in_value_range(int64_t v) {
   return v >= -kValueLimit && v <= kValueLimit;
 }
 
+// The divisors are compile-time constants: 10^9 and 10^12 always, 10^K and the two margin steps
+// through a kernel instantiated per K (0..kMaxK; 10^18 < 2^62 is the largest InvariantDivisor).
+constexpr int kMaxK = 18;
+constexpr InvariantDivisor kRatioDiv{static_cast<uint64_t>(kRatioOne)};
+constexpr InvariantDivisor kIndexDiv{static_cast<uint64_t>(kIndexOne)};
+
+template <int K>
+struct Powers {
+  static constexpr int kA = std::min(K + kRatioDecimals, 18);
+  static constexpr InvariantDivisor pow_k{static_cast<uint64_t>(pow10_128(K))};
+  static constexpr InvariantDivisor margin_a{static_cast<uint64_t>(pow10_128(kA))};  // 10^a
+  static constexpr InvariantDivisor margin_b{
+      static_cast<uint64_t>(pow10_128(K + kRatioDecimals - kA))};  // 10^(K + 9 - a)
+};
+
 // Per market and tick.
 struct alignas(64) MarketRow {
   std::array<int128, kMaxTiers> floor{};  // floor_num; [0] unused; kInt128Max pads missing tiers
@@ -65,11 +81,6 @@ struct AssetRow {
 struct Tables {
   std::vector<MarketRow> markets;
   std::array<AssetRow, kMaxIds + 1> assets{};  // [kCompactNoQuote] is a par placeholder
-  InvariantDivisor pow_k;
-  InvariantDivisor margin_a;  // 10^a, a = min(K + 9, 18)
-  InvariantDivisor margin_b;  // 10^(K + 9 - a)
-  InvariantDivisor ratio{static_cast<uint64_t>(kRatioOne)};
-  InvariantDivisor index{static_cast<uint64_t>(kIndexOne)};
   int64_t upnl_weight = kRatioOne;
   bool upnl_one = true;
   bool upnl_ok = true;
@@ -84,9 +95,9 @@ int64_t usd(int64_t q, const AssetRow& a, bool& ok) {
 }
 
 // apply_ratio(v, w, Down) for |v| <= 2^60.
-int64_t weigh(int64_t v, int64_t w, bool one, const InvariantDivisor& ratio, bool& ok) {
+int64_t weigh(int64_t v, int64_t w, bool one, bool& ok) {
   if (one) return v;
-  return ratio.floor_div(static_cast<int128>(v) * w, ok);
+  return kRatioDiv.floor_div(static_cast<int128>(v) * w, ok);
 }
 
 Tables make_tables(const MarginCache& c) {
@@ -113,11 +124,7 @@ Tables make_tables(const MarginCache& c) {
   t.assets[kCompactNoQuote].bad = false;  // par placeholder for accounts without positions
   t.upnl_weight = c.upnl_weight_maint.raw();
   t.upnl_one = t.upnl_weight == kRatioOne;
-  if (c.pow_k <= 0 || c.pow_k >= (int128{1} << 62)) return t;  // every market stays bad
-  t.pow_k = InvariantDivisor(static_cast<uint64_t>(c.pow_k));
-  const int a = std::min(c.k + kRatioDecimals, 18);
-  t.margin_a = InvariantDivisor(static_cast<uint64_t>(pow10_128(a)));
-  t.margin_b = InvariantDivisor(static_cast<uint64_t>(pow10_128(c.k + kRatioDecimals - a)));
+  if (c.k < 0 || c.k > kMaxK) return t;  // every market stays bad
   for (std::size_t i = 0; i < t.markets.size(); ++i) {
     const MarketCache& m = c.markets[i];
     MarketRow& r = t.markets[i];
@@ -295,6 +302,7 @@ void CompactBook::update(AccountId id, const MarginAccount& a, const MarginCache
 namespace {
 
 // maint_excess of a handled account, or ok = false (the caller then runs maint_excess).
+template <int K>
 inline int64_t value_one(const Tables& t, const CompactAccount& h, const int64_t* sizes,
                          const uint8_t* markets, bool& ok) {
   // Balance: supplied_amount -> usd_of (Down) -> apply_ratio(weight_maint, Down).
@@ -303,11 +311,11 @@ inline int64_t value_one(const Tables& t, const CompactAccount& h, const int64_t
   if (h.deposit != 0) {
     ok = ok && !da.bad;
     int64_t q = h.deposit;
-    if (!da.index_one) q = t.index.floor_div(static_cast<int128>(q) * da.supply_index, ok);
+    if (!da.index_one) q = kIndexDiv.floor_div(static_cast<int128>(q) * da.supply_index, ok);
     ok = ok && in_value_range(q);
     const int64_t v = usd<Rounding::Down>(q, da, ok);
     ok = ok && in_value_range(v);
-    wc = weigh(v, da.weight, da.weight_one, t.ratio, ok);
+    wc = weigh(v, da.weight, da.weight_one, ok);
     ok = ok && in_value_range(wc);
   }
   if (h.count == 0) return wc;
@@ -337,27 +345,47 @@ inline int64_t value_one(const Tables& t, const CompactAccount& h, const int64_t
   ok = ok && bad == 0;
   const AssetRow& qa = t.assets[h.quote];
   ok = ok && !qa.bad;
-  int64_t pnl_q = t.pow_k.floor_div(static_cast<int128>(pnl), ok);
+  int64_t pnl_q = Powers<K>::pow_k.floor_div(static_cast<int128>(pnl), ok);
   ok = ok && in_value_range(pnl_q);
   pnl_q = usd<Rounding::Down>(pnl_q, qa, ok);
   ok = ok && in_value_range(pnl_q);
   // ceil(mm / 10^(K+9)) in two steps, ceil(ceil(mm / 10^a) / 10^b) with a + b = K + 9 (equal for
   // positive divisors); a = min(K + 9, 18) keeps the intermediate within 64 bits for any margin
   // below 2^63 / 10^b quote quanta. Same value as maint_excess's ceil(ceil(mm / 10^K) / 10^9).
-  const int64_t mm_a = t.margin_a.ceil_div(static_cast<int128>(mm), ok);
-  int64_t margin = t.margin_b.ceil_div(mm_a, ok);
+  const int64_t mm_a = Powers<K>::margin_a.ceil_div(static_cast<int128>(mm), ok);
+  int64_t margin = Powers<K>::margin_b.ceil_div(mm_a, ok);
   ok = ok && in_value_range(margin);
   margin = usd<Rounding::Up>(margin, qa, ok);
   ok = ok && in_value_range(margin);
   int64_t req = margin;
   if (pnl_q > 0) {
-    const int64_t wp = weigh(pnl_q, t.upnl_weight, t.upnl_one, t.ratio, ok);
+    const int64_t wp = weigh(pnl_q, t.upnl_weight, t.upnl_one, ok);
     ok = ok && in_value_range(wp);
     wc += wp;
   } else {
     req -= pnl_q;
   }
   return wc - req;
+}
+
+template <int K, class Fallback>
+void run(const Tables& t, const CompactBook& book, std::size_t first, std::span<Value> out,
+         RevalueStats& st, Fallback& fallback) {
+  const std::span<const CompactAccount> hs = book.accounts();
+  const int64_t* sizes = book.sizes().data();
+  const uint8_t* markets = book.markets().data();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const std::size_t id = first + i;
+    const CompactAccount& h = hs[id];
+    bool ok = h.slow == 0;
+    const int64_t v = value_one<K>(t, h, sizes, markets, ok);
+    if (ok) [[likely]] {
+      out[i] = Value::from_raw(v);
+      ++st.kernel;
+      continue;
+    }
+    fallback(i, id);
+  }
 }
 
 }  // namespace
@@ -383,21 +411,13 @@ RevalueStats revalue(const MarginCache& c, const CompactBook& book,
     return st;
   }
   const Tables t = make_tables(c);
-  const std::span<const CompactAccount> hs = book.accounts();
-  const int64_t* sizes = book.sizes().data();
-  const uint8_t* markets = book.markets().data();
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const std::size_t id = first + i;
-    const CompactAccount& h = hs[id];
-    bool ok = h.slow == 0;
-    const int64_t v = value_one(t, h, sizes, markets, ok);
-    if (ok) [[likely]] {
-      out[i] = Value::from_raw(v);
-      ++st.kernel;
-      continue;
-    }
-    fallback(i, id);
+  if (c.k < 0 || c.k > kMaxK) {
+    for (std::size_t i = 0; i < out.size(); ++i) fallback(i, first + i);
+    return st;
   }
+  [&]<int... Ks>(std::integer_sequence<int, Ks...>) {
+    ((c.k == Ks ? run<Ks>(t, book, first, out, st, fallback) : void()), ...);
+  }(std::make_integer_sequence<int, kMaxK + 1>{});
   return st;
 }
 

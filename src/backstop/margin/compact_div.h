@@ -20,8 +20,8 @@ namespace backstop {
 class InvariantDivisor {
  public:
   InvariantDivisor() = default;  // divides by 1
-  // 0 < d < 2^62.
-  explicit InvariantDivisor(uint64_t d) : d_(d) {
+  // 0 < d < 2^62. constexpr: a divisor known at compile time folds into immediates.
+  constexpr explicit InvariantDivisor(uint64_t d) : d_(d) {
     if (d == 0 || d >= (uint64_t{1} << 62)) throw OverflowError("invariant divisor out of range");
     shift_ = __builtin_clzll(d);
     dn_ = d << shift_;
@@ -30,7 +30,7 @@ class InvariantDivisor {
     bias_ = static_cast<uint128>(d) << 63;  // d * 2^63: makes every numerator >= 0
   }
 
-  [[nodiscard]] uint64_t divisor() const { return d_; }
+  [[nodiscard]] constexpr uint64_t divisor() const { return d_; }
 
   // floor(n / d); ok = false when it does not fit int64.
   [[nodiscard]] int64_t floor_div(int128 n, bool& ok) const {
@@ -57,10 +57,10 @@ class InvariantDivisor {
     auto qh = static_cast<uint64_t>(q >> 64);
     const auto ql = static_cast<uint64_t>(q);
     uint64_t r = nl - qh * dn_;
-    if (r > ql) {
-      --qh;
-      r += dn_;
-    }
+    // taken about half the time on money data: a mask, not a branch (as GMP does)
+    const uint64_t mask = uint64_t{0} - static_cast<uint64_t>(r > ql);
+    qh += mask;
+    r += mask & dn_;
     if (r >= dn_) [[unlikely]] {
       ++qh;
     }
