@@ -357,15 +357,13 @@ inline int64_t value_one(const Tables& t, const CompactAccount& h, const int64_t
   ok = ok && in_value_range(margin);
   margin = usd<Rounding::Up>(margin, qa, ok);
   ok = ok && in_value_range(margin);
-  int64_t req = margin;
-  if (pnl_q > 0) {
-    const int64_t wp = weigh(pnl_q, t.upnl_weight, t.upnl_one, ok);
-    ok = ok && in_value_range(wp);
-    wc += wp;
-  } else {
-    req -= pnl_q;
-  }
-  return wc - req;
+  // maint_excess: a gain is weighted collateral, a loss is requirement (nothing when 0). Written
+  // without a branch on the sign (unpredictable): the weight of 0 is exactly 0.
+  const int64_t gain = pnl_q > 0 ? pnl_q : 0;
+  const int64_t loss = pnl_q < 0 ? pnl_q : 0;
+  const int64_t wp = weigh(gain, t.upnl_weight, t.upnl_one, ok);
+  ok = ok && in_value_range(wp);
+  return (wc + wp) - (margin - loss);
 }
 
 template <int K, class Fallback>
