@@ -59,9 +59,9 @@ struct Powers {
 struct alignas(64) MarketRow {
   std::array<int128, kMaxTiers> floor{};  // floor_num; [0] unused; kInt128Max pads missing tiers
   std::array<int128, kMaxTiers> ded{};    // maint_deduction_num
-  std::array<int64_t, kMaxTiers> rate{};  // maint_rate
+  std::array<uint64_t, kMaxTiers> rate{};  // maint_rate (>= 0, else the market falls back)
   int64_t adj = 0;                        // (mark - funding_index) * scale
-  int64_t mark_num = 0;                   // mark * scale
+  uint64_t mark_abs = 0;                  // |mark * scale|
   uint64_t size_max = 0;                  // |size| bound proving every term < 2^kTermBits
   uint8_t bad = 1;                        // positions in this market fall back
 };
@@ -140,22 +140,23 @@ Tables make_tables(const MarginCache& c) {
       continue;
     }
     r.adj = static_cast<int64_t>(adj);
-    r.mark_num = static_cast<int64_t>(m.mark_num);
+    r.mark_abs = static_cast<uint64_t>(magnitude(m.mark_num));
     int rate_bits = 0;
     bool ok = true;
     r.floor.fill(kInt128Max);
     for (std::size_t ti = 0; ti < m.tiers.size(); ++ti) {
       const TierCache& tc = m.tiers[ti];
-      ok = ok && tc.deductions_fit && bit_length(magnitude(tc.maint_deduction_num)) <= kTermBits;
+      ok = ok && tc.deductions_fit && bit_length(magnitude(tc.maint_deduction_num)) <= kTermBits &&
+           tc.maint_rate >= 0;
       r.floor[ti] = tc.floor_num;
-      r.rate[ti] = tc.maint_rate;
+      r.rate[ti] = static_cast<uint64_t>(std::max<int64_t>(tc.maint_rate, 0));
       r.ded[ti] = tc.maint_deduction_num;
       rate_bits = std::max(rate_bits, bit_length(magnitude(tc.maint_rate)));
     }
     if (!ok) continue;
     // No tiers: maint_excess adds no margin; rate 0 and deduction 0 give the same 0.
     // |size| < 2^s with s + bits(adj) <= 124 and s + bits(mark_num) + bits(rate) <= 124.
-    const int mark_bits = bit_length(magnitude(r.mark_num));
+    const int mark_bits = bit_length(r.mark_abs);
     const int used = std::max(bit_length(magnitude(r.adj)), mark_bits + rate_bits);
     const int s = std::min(kTermBits - used, 63);
     if (s <= 0) continue;
@@ -333,14 +334,14 @@ inline int64_t value_one(const Tables& t, const CompactAccount& h, const int64_t
                                   : static_cast<uint64_t>(size);
     bad |= static_cast<uint8_t>(mag > m.size_max);
     pnl += static_cast<uint128>(static_cast<int128>(size) * m.adj);  // 64x64: cannot overflow
-    const int128 value = static_cast<int128>(size) * m.mark_num;      // 64x64: cannot overflow
-    const int128 n = value < 0 ? -value : value;                      // |.| < 2^126
+    // notional |size * mark * scale| = |size| * |mark_num|: one unsigned 64x64 multiply
+    const uint128 nu = static_cast<uint128>(mag) * m.mark_abs;
+    const auto n = static_cast<int128>(nu);  // < 2^126 (the bound) or mod 2^128 when bad
     std::size_t ti = 0;
     ti = n >= m.floor[1] ? 1 : ti;
     ti = n >= m.floor[2] ? 2 : ti;
     ti = n >= m.floor[3] ? 3 : ti;
-    mm += static_cast<uint128>(n) * static_cast<uint128>(static_cast<int128>(m.rate[ti])) -
-          static_cast<uint128>(m.ded[ti]);
+    mm += nu * m.rate[ti] - static_cast<uint128>(m.ded[ti]);  // 128x64: two multiplies
   }
   ok = ok && bad == 0;
   const AssetRow& qa = t.assets[h.quote];
