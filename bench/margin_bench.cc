@@ -1,6 +1,8 @@
 // Full margin revaluation throughput: compute_risk / maint_excess over every account of a synthetic
-// book, single thread, plus a single-core streaming-read bandwidth measurement in the same binary
-// so that each result can be stated against the memory-bandwidth bound of the machine it ran on.
+// book, and the compact structure-of-arrays kernel (margin/compact.h, revalue() over a CompactBook,
+// checksum equal to the maint_excess pass) on the same books, single thread, plus a single-core
+// streaming-read bandwidth measurement in the same binary so that each result can be stated
+// against the memory-bandwidth bound of the machine it ran on.
 //
 // Books (deterministic: std::mt19937_64 with a fixed seed, integer-only generation, so the first 1M
 // accounts of the 10M book are exactly the 1M book):

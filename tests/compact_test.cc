@@ -385,6 +385,40 @@ TEST(CompactKernel, PerpOnlyAccountsTakeTheKernel) {
   }
 }
 
+// The kernel is instantiated per K (0..18) with compile-time divisors 10^K, 10^min(K+9, 18) and
+// 10^(K+9-min(K+9, 18)); K = 19 (10^19 >= 2^62) is valued by maint_excess. One market with
+// base decimals b and a 6-decimal quote gives K = b + 3.
+TEST(CompactKernel, EveryExponent) {
+  for (const int base : {0, 2, 6, 9, 12, 15, 16}) {
+    std::mt19937_64 rng(static_cast<uint64_t>(base));
+    State s;
+    s.add_asset(asset("USDC", 6, "0.9", "0.95"), priced("1"));
+    s.params.upnl_weight_maint = rt("0.8");
+    s.add_market(market("X", base, 0,
+                        {{Quantity{}, rt("0.1"), rt("0.05")},
+                         {qty("10000", 6), rt("0.2"), rt("0.1")}}),
+                 marked("25.123456789", "3.5"));
+    for (int i = 0; i < 500; ++i) {
+      const OwnerId o = s.add_owner(fmt::format("u{}", i));
+      MarginAccount& a = s.accounts[s.owners[o].accounts[0]];
+      a.balances.push_back({0, static_cast<int64_t>(rng() % 100'000'000'000)});
+      // up to ~$1M of notional, entries around the mark, funding deltas of both signs
+      const int64_t size = signed_mag(rng, 16) * static_cast<int64_t>(pow10_128(base)) / 16;
+      a.positions.push_back({0, Quantity::from_raw(size), Quantity::from_raw(signed_mag(rng, 40)),
+                             Price::from_raw(px("3.5").raw() + signed_mag(rng, 30))});
+    }
+    const MarginCache c = build_margin_cache(s);
+    ASSERT_EQ(c.k, base + 3);
+    const CompactBook b(c, s.accounts);
+    const RevalueStats st = expect_same(c, b, s, "exponent");
+    if (c.k <= 18) {
+      EXPECT_EQ(st.kernel, s.accounts.size()) << "K = " << c.k;
+    } else {
+      EXPECT_EQ(st.kernel, 0U) << "K = " << c.k;
+    }
+  }
+}
+
 // A cache with another K (a market with more decimals was listed) invalidates the carries: revalue
 // falls back to maint_excess for every account (still exact); update() refuses it.
 TEST(CompactKernel, LayoutChangeFallsBackAndUpdateRefuses) {

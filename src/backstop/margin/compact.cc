@@ -83,7 +83,6 @@ struct Tables {
   std::array<AssetRow, kMaxIds + 1> assets{};  // [kCompactNoQuote] is a par placeholder
   int64_t upnl_weight = kRatioOne;
   bool upnl_one = true;
-  bool upnl_ok = true;
 };
 
 // usd_of(q, asset, r) for a quantity |q| <= 2^60.
