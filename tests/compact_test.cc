@@ -143,10 +143,10 @@ TEST(CompactKernel, HandDerivedLong) {
   State s;
   s.add_asset(asset("USDC", 6, "0.8", "0.9"), priced("1"));
   s.params.upnl_weight_maint = rt("0.5");
-  s.add_market(market("X", 8, 0,
-                      {{Quantity{}, rt("0.10"), rt("0.05")},
-                       {qty("1000", 6), rt("0.20"), rt("0.10")}}),
-               marked("110", "0.5"));
+  s.add_market(
+      market("X", 8, 0,
+             {{Quantity{}, rt("0.10"), rt("0.05")}, {qty("1000", 6), rt("0.20"), rt("0.10")}}),
+      marked("110", "0.5"));
   s.add_owner("alice");
   s.accounts[0].balances.push_back({0, dec("1000", 6)});
   s.accounts[0].positions.push_back({0, qty("10", 8), qty("-1000", 6), px("0.2")});
@@ -185,10 +185,10 @@ TEST(CompactKernel, HandDerivedRounding) {
 TEST(CompactKernel, TierBoundaryExactly) {
   State s;
   s.add_asset(asset("USDC", 6, "1", "1"), priced("1"));
-  s.add_market(market("X", 6, 0,
-                      {{Quantity{}, rt("0.05"), rt("0.025")},
-                       {qty("1000", 6), rt("0.1"), rt("0.05")}}),
-               marked("2", "0"));
+  s.add_market(
+      market("X", 6, 0,
+             {{Quantity{}, rt("0.05"), rt("0.025")}, {qty("1000", 6), rt("0.1"), rt("0.05")}}),
+      marked("2", "0"));
   for (const int64_t size : {500'000'000 - 1, 500'000'000, 500'000'000 + 1}) {
     const OwnerId o = s.add_owner(fmt::format("u{}", size));
     MarginAccount& a = s.accounts[s.owners[o].accounts[0]];
@@ -223,7 +223,8 @@ State random_venue(std::mt19937_64& rng) {
     a.supply_index = Index::from_raw(supply_index);
     return a;
   };
-  const int64_t idx = (rng() & 1) != 0 ? kIndexOne : kIndexOne + static_cast<int64_t>(rng() % 1'000'000'000'000);
+  const int64_t idx =
+      (rng() & 1) != 0 ? kIndexOne : kIndexOne + static_cast<int64_t>(rng() % 1'000'000'000'000);
   s.add_asset(asset("USDC", 6, "0.9", (rng() & 1) != 0 ? "1" : "0.95"), st("1", idx));
   s.add_asset(asset("USDT", 6, "0.9", "0.93"), st("0.999713", kIndexOne + 12'345));
   s.add_asset(asset("WETH", 9, "0.8", "0.85"), st("3012.5", kIndexOne));
@@ -237,7 +238,8 @@ State random_venue(std::mt19937_64& rng) {
     int64_t floor = 0;
     int64_t rate = 10'000'000 + static_cast<int64_t>(rng() % 50'000'000);
     for (int t = 0; t < nt; ++t) {
-      tiers.push_back({Quantity::from_raw(floor), Ratio::from_raw(2 * rate), Ratio::from_raw(rate)});
+      tiers.push_back(
+          {Quantity::from_raw(floor), Ratio::from_raw(2 * rate), Ratio::from_raw(rate)});
       floor += 1'000'000 * (1 + static_cast<int64_t>(rng() % 100'000));
       rate += static_cast<int64_t>(rng() % 100'000'000);
     }
@@ -263,7 +265,8 @@ void random_account(std::mt19937_64& rng, const State& s, MarginAccount& a) {
   const int nbal = kind == 0 ? 0 : kind == 1 ? 2 : 1;
   for (int i = 0; i < nbal; ++i) {
     const auto asset = static_cast<AssetId>(kind == 2 ? rng() % 4 : static_cast<uint64_t>(i));
-    int64_t scaled = rng() % 8 == 0 ? signed_mag(rng, 63) : static_cast<int64_t>(rng() % 10'000'000'000'000);
+    int64_t scaled =
+        rng() % 8 == 0 ? signed_mag(rng, 63) : static_cast<int64_t>(rng() % 10'000'000'000'000);
     if (kind == 3) scaled = -static_cast<int64_t>(rng() % 1'000'000'000);  // a borrow
     a.balances.push_back({asset, scaled});
   }
@@ -278,10 +281,10 @@ void random_account(std::mt19937_64& rng, const State& s, MarginAccount& a) {
     p.quote = Quantity::from_raw(shape == 2 ? signed_mag(rng, 63) : signed_mag(rng, 44));
     const int64_t fidx = s.perps[p.market].funding_index.raw();
     const uint64_t fshape = rng() % 6;
-    p.funding_snapshot = Price::from_raw(
-        fshape == 0   ? fidx                                       // zero delta
-        : fshape == 1 ? signed_mag(rng, 63)                        // anything, may overflow
-                      : fidx + signed_mag(rng, 30));               // small delta, either sign
+    p.funding_snapshot =
+        Price::from_raw(fshape == 0   ? fidx                          // zero delta
+                        : fshape == 1 ? signed_mag(rng, 63)           // anything, may overflow
+                                      : fidx + signed_mag(rng, 30));  // small delta, either sign
     a.positions.push_back(p);
   }
 }
@@ -290,19 +293,21 @@ void randomize_ticks(std::mt19937_64& rng, MarginCache& c) {
   for (MarketId m = 0; m < c.markets.size(); ++m) {
     MarketCache& mc = c.markets[m];
     const uint64_t shape = rng() % 8;
-    const int64_t mark = shape == 0 ? static_cast<int64_t>(rng() >> 1)     // huge mark
-                         : shape == 1 ? 0                                  // no price
+    const int64_t mark = shape == 0   ? static_cast<int64_t>(rng() >> 1)  // huge mark
+                         : shape == 1 ? 0                                 // no price
                                       : 1 + static_cast<int64_t>(rng() >> (4 + rng() % 40));
     try {
       override_mark_price(c, m, Price::from_raw(mark));
     } catch (const OverflowError&) {
       override_mark_price(c, m, Price::from_raw(1'000'000'000));
     }
-    mc.funding_index =
-        Price::from_raw(rng() % 4 == 0 ? signed_mag(rng, 63) : mc.funding_index.raw() + signed_mag(rng, 28));
+    mc.funding_index = Price::from_raw(
+        rng() % 4 == 0 ? signed_mag(rng, 63) : mc.funding_index.raw() + signed_mag(rng, 28));
   }
-  override_asset_price(c, 1, Price::from_raw(999'000'000 + static_cast<int64_t>(rng() % 2'000'000)));
-  c.assets[0].supply_index = Index::from_raw(c.assets[0].supply_index.raw() + static_cast<int64_t>(rng() % 1000));
+  override_asset_price(c, 1,
+                       Price::from_raw(999'000'000 + static_cast<int64_t>(rng() % 2'000'000)));
+  c.assets[0].supply_index =
+      Index::from_raw(c.assets[0].supply_index.raw() + static_cast<int64_t>(rng() % 1000));
 }
 
 TEST(CompactKernel, EqualsMaintExcessOnRandomBooks) {
@@ -363,9 +368,9 @@ TEST(CompactKernel, PerpOnlyAccountsTakeTheKernel) {
     const int npos = 1 + static_cast<int>(rng() % 4);
     for (int k = 0; k < npos; ++k) {
       const auto m = static_cast<MarketId>(k == 3 ? 5 : k);  // USDC quoted, 0 to 4 tiers
-      a.positions.push_back({m, Quantity::from_raw(signed_mag(rng, 36)),
-                             Quantity::from_raw(signed_mag(rng, 44)),
-                             Price::from_raw(s.perps[m].funding_index.raw() + signed_mag(rng, 20))});
+      a.positions.push_back(
+          {m, Quantity::from_raw(signed_mag(rng, 36)), Quantity::from_raw(signed_mag(rng, 44)),
+           Price::from_raw(s.perps[m].funding_index.raw() + signed_mag(rng, 20))});
     }
   }
   MarginCache c = build_margin_cache(s);
@@ -378,7 +383,9 @@ TEST(CompactKernel, PerpOnlyAccountsTakeTheKernel) {
     // marks move by up to +-50 %, funding indexes by up to +-2^24 either way (deltas of both signs)
     for (MarketId m = 0; m < c.markets.size(); ++m) {
       const int64_t mark = c.markets[m].mark.raw();
-      override_mark_price(c, m, Price::from_raw(mark / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(mark))));
+      override_mark_price(
+          c, m,
+          Price::from_raw(mark / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(mark))));
       c.markets[m].funding_index =
           Price::from_raw(c.markets[m].funding_index.raw() + signed_mag(rng, 24));
     }
@@ -394,10 +401,10 @@ TEST(CompactKernel, EveryExponent) {
     State s;
     s.add_asset(asset("USDC", 6, "0.9", "0.95"), priced("1"));
     s.params.upnl_weight_maint = rt("0.8");
-    s.add_market(market("X", base, 0,
-                        {{Quantity{}, rt("0.1"), rt("0.05")},
-                         {qty("10000", 6), rt("0.2"), rt("0.1")}}),
-                 marked("25.123456789", "3.5"));
+    s.add_market(
+        market("X", base, 0,
+               {{Quantity{}, rt("0.1"), rt("0.05")}, {qty("10000", 6), rt("0.2"), rt("0.1")}}),
+        marked("25.123456789", "3.5"));
     for (int i = 0; i < 500; ++i) {
       const OwnerId o = s.add_owner(fmt::format("u{}", i));
       MarginAccount& a = s.accounts[s.owners[o].accounts[0]];

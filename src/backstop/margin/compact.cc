@@ -57,13 +57,13 @@ struct Powers {
 
 // Per market and tick.
 struct alignas(64) MarketRow {
-  std::array<int128, kMaxTiers> floor{};  // floor_num; [0] unused; kInt128Max pads missing tiers
-  std::array<int128, kMaxTiers> ded{};    // maint_deduction_num
+  std::array<int128, kMaxTiers> floor{};   // floor_num; [0] unused; kInt128Max pads missing tiers
+  std::array<int128, kMaxTiers> ded{};     // maint_deduction_num
   std::array<uint64_t, kMaxTiers> rate{};  // maint_rate (>= 0, else the market falls back)
-  int64_t adj = 0;                        // (mark - funding_index) * scale
-  uint64_t mark_abs = 0;                  // |mark * scale|
-  uint64_t size_max = 0;                  // |size| bound proving every term < 2^kTermBits
-  uint8_t bad = 1;                        // positions in this market fall back
+  int64_t adj = 0;                         // (mark - funding_index) * scale
+  uint64_t mark_abs = 0;                   // |mark * scale|
+  uint64_t size_max = 0;                   // |size| bound proving every term < 2^kTermBits
+  uint8_t bad = 1;                         // positions in this market fall back
 };
 
 // Per asset and tick: usd_of, supplied_amount and the maintenance weight.
@@ -259,8 +259,8 @@ CompactBook::CompactBook(const MarginCache& c, std::span<const MarginAccount> ac
   uint32_t next = 0;
   for (std::size_t i = 0; i < accounts.size(); ++i) {
     const MarginAccount& a = accounts[i];
-    const auto n = static_cast<uint32_t>(
-        a.positions.size() <= kCompactMaxPositions ? a.positions.size() : 0);
+    const auto n =
+        static_cast<uint32_t>(a.positions.size() <= kCompactMaxPositions ? a.positions.size() : 0);
     fill(accounts_[i], a, c, next);
     capacity_[i] = static_cast<uint8_t>(n);
     next += n;
@@ -329,8 +329,8 @@ inline int64_t value_one(const Tables& t, const CompactAccount& h, const int64_t
     const int64_t size = sizes[h.first + i];
     const MarketRow& m = t.markets[markets[h.first + i]];
     bad |= m.bad;
-    const uint64_t mag = size < 0 ? uint64_t{0} - static_cast<uint64_t>(size)
-                                  : static_cast<uint64_t>(size);
+    const uint64_t mag =
+        size < 0 ? uint64_t{0} - static_cast<uint64_t>(size) : static_cast<uint64_t>(size);
     bad |= static_cast<uint8_t>(mag > m.size_max);
     pnl += static_cast<uint128>(static_cast<int128>(size) * m.adj);  // 64x64: cannot overflow
     // notional |size * mark * scale| = |size| * |mark_num|: one unsigned 64x64 multiply
@@ -415,7 +415,8 @@ RevalueStats revalue(const MarginCache& c, const CompactBook& book,
   }
   [&]<int... Ks>(std::integer_sequence<int, Ks...>) {
     ((c.k == Ks ? run<Ks>(t, book, first, out, st, fallback) : void()), ...);
-  }(std::make_integer_sequence<int, kMaxK + 1>{});
+  }
+  (std::make_integer_sequence<int, kMaxK + 1>{});
   return st;
 }
 

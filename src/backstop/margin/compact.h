@@ -40,13 +40,13 @@ namespace backstop {
 inline constexpr std::size_t kCompactMaxPositions = 4;
 
 struct alignas(16) CompactAccount {
-  int128 carry = 0;      // sum quote * 10^K + size * funding_snapshot * scale
-  int64_t deposit = 0;   // scaled deposit (> 0), 0 when the account has no balance
-  uint32_t first = 0;    // first position slot in sizes / markets
-  uint8_t count = 0;     // positions
-  uint8_t slow = 0;      // 1: not handled by the kernel, always valued by maint_excess
-  uint8_t asset = 0;     // deposit asset
-  uint8_t quote = 0;     // quote asset of every position (kCompactNoQuote when none)
+  int128 carry = 0;     // sum quote * 10^K + size * funding_snapshot * scale
+  int64_t deposit = 0;  // scaled deposit (> 0), 0 when the account has no balance
+  uint32_t first = 0;   // first position slot in sizes / markets
+  uint8_t count = 0;    // positions
+  uint8_t slow = 0;     // 1: not handled by the kernel, always valued by maint_excess
+  uint8_t asset = 0;    // deposit asset
+  uint8_t quote = 0;    // quote asset of every position (kCompactNoQuote when none)
 };
 static_assert(sizeof(CompactAccount) == 32);
 
@@ -80,8 +80,8 @@ class CompactBook {
  private:
   struct Layout {
     int k = 0;
-    std::vector<int128> scale;    // per market, as in MarketCache::scale
-    std::vector<AssetId> quote;   // per market
+    std::vector<int128> scale;   // per market, as in MarketCache::scale
+    std::vector<AssetId> quote;  // per market
   };
   void learn_markets(const MarginCache& c);
   void fill(CompactAccount& h, const MarginAccount& a, const MarginCache& c, uint32_t first);
