@@ -1,6 +1,8 @@
 // Full margin revaluation throughput: compute_risk / maint_excess over every account of a synthetic
-// book, single thread, plus a single-core streaming-read bandwidth measurement in the same binary
-// so that each result can be stated against the memory-bandwidth bound of the machine it ran on.
+// book, and the compact structure-of-arrays kernel (margin/compact.h, revalue() over a CompactBook,
+// checksum equal to the maint_excess pass) on the same books, single thread, plus a single-core
+// streaming-read bandwidth measurement in the same binary so that each result can be stated
+// against the memory-bandwidth bound of the machine it ran on.
 //
 // Books (deterministic: std::mt19937_64 with a fixed seed, integer-only generation, so the first 1M
 // accounts of the 10M book are exactly the 1M book):
@@ -41,10 +43,12 @@
 #include <ctime>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "backstop/margin/cache.h"
+#include "backstop/margin/compact.h"
 #include "backstop/margin/risk.h"
 #include "backstop/model/state.h"
 #include "book.h"
@@ -98,6 +102,11 @@ struct Fixture {
   double avg_positions = 0;
   RiskSum risk_ref;
   ExcessSum excess_ref;
+  // Compact kernel (margin/compact.h), built on first use.
+  std::unique_ptr<backstop::CompactBook> compact;
+  std::vector<backstop::Value> out;  // revalue() output, reused by every iteration
+  double compact_bytes = 0;          // per account, see BM_Compact
+  double compact_slow = 0;           // fraction of accounts the kernel does not handle
 };
 
 // Cache lines [p, p + bytes) spans.
@@ -358,6 +367,113 @@ void BM_RevalueHot(benchmark::State& st, Book kind) {
                                                         benchmark::Counter::kInvert);
 }
 
+// ------------------------------------------------------------------------------------------------
+// Compact kernel (margin/compact.h): revalue() over the CompactBook built from the same accounts,
+// then the same ExcessSum fold over its output, which must equal the maint_excess reference.
+//
+// B/acct for this case = what the pass streams: the 32-byte CompactAccount header, 9 B per
+// position slot (int64 size + uint8 market), the 8-byte Value written to `out` (and read back by
+// the fold); plus, for accounts the kernel does not handle (slow), the bytes maint_excess streams
+// for them (B/acct of the maint_excess case, per account). B/acct_used = the same without the
+// unused slots (none here).
+
+void ensure_compact(Fixture& f) {
+  if (f.compact) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  f.compact = std::make_unique<backstop::CompactBook>(f.cache, f.state.accounts);
+  f.out.assign(f.n, backstop::Value{});
+  const std::span<const backstop::CompactAccount> hs = f.compact->accounts();
+  double bytes = 0;
+  std::size_t slow = 0;
+  for (std::size_t i = 0; i < f.n; ++i) {
+    const MarginAccount& a = f.state.accounts[i];
+    bytes += sizeof(backstop::CompactAccount) + sizeof(backstop::Value);
+    bytes += static_cast<double>(hs[i].count) * (sizeof(int64_t) + sizeof(uint8_t));
+    if (hs[i].slow != 0) {
+      ++slow;
+      bytes += sizeof(MarginAccount);
+      const std::size_t bb = a.balances.size() * sizeof(backstop::TokenBalance);
+      const std::size_t pb = a.positions.size() * sizeof(backstop::PerpPosition);
+      if (!is_inline(a.balances.data(), a) && bb > 0) bytes += lines_bytes(a.balances.data(), bb);
+      if (!is_inline(a.positions.data(), a) && pb > 0) bytes += lines_bytes(a.positions.data(), pb);
+    }
+  }
+  const auto dn = static_cast<double>(f.n);
+  f.compact_bytes = bytes / dn;
+  f.compact_slow = static_cast<double>(slow) / dn;
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fprintf(stderr,
+               "[margin_bench] compact %s book in %.1f s: %zu position slots, %.1f%% of accounts "
+               "not handled by the kernel, %.1f B/acct streamed\n",
+               book_name(f.kind), secs, f.compact->position_slots(), 100.0 * f.compact_slow,
+               f.compact_bytes);
+}
+
+ExcessSum compact_pass(Fixture& f, std::size_t first, std::size_t count) {
+  const backstop::RevalueStats st =
+      backstop::revalue(f.cache, *f.compact, f.state.accounts, first,
+                        std::span<backstop::Value>(f.out.data() + first, count));
+  ExcessSum sum;
+  for (std::size_t i = first; i < first + count; ++i) {
+    sum.excess += f.out[i].raw();
+    sum.negative += f.out[i].is_negative() ? 1 : 0;
+  }
+  // maint_excess threw on these (out is 0 there): fold_excess counts them, as here
+  sum.throws = static_cast<int64_t>(st.overflowed.size());
+  return sum;
+}
+
+void BM_Compact(benchmark::State& st, Book kind) {
+  const auto n = static_cast<std::size_t>(st.range(0));
+  Fixture& f = fixture(kind, n);
+  ensure_compact(f);
+  stream_bandwidth();  // measured before timing starts
+  const double cpu0 = thread_cpu_seconds();
+  for (auto _ : st) {
+    const ExcessSum sum = compact_pass(f, 0, f.n);
+    benchmark::DoNotOptimize(sum);
+    if (!(sum == f.excess_ref)) {
+      st.SkipWithError("checksum differs from the maint_excess reference pass");
+      break;
+    }
+  }
+  const double cpu_secs = thread_cpu_seconds() - cpu0;
+  const auto dn = static_cast<double>(f.n);
+  const double per_s = dn * static_cast<double>(st.iterations()) / cpu_secs;
+  const double bound = stream_bandwidth() / f.compact_bytes;
+  st.SetItemsProcessed(static_cast<int64_t>(st.iterations()) * static_cast<int64_t>(f.n));
+  st.counters["B/acct"] = f.compact_bytes;
+  st.counters["GB/s"] = per_s * f.compact_bytes / 1e9;
+  st.counters["ns/acct"] = 1e9 / per_s;
+  st.counters["bound/s"] = bound;
+  st.counters["of_bound"] = per_s / bound;
+  st.counters["of_target"] = per_s / kTargetPerSecond;
+  st.counters["slow"] = f.compact_slow;
+  st.counters["throws"] = static_cast<double>(f.excess_ref.throws);
+}
+
+// The kernel on a 4096-account slice that stays in L1/L2 (~220 KiB with its output): compute cost
+// only. The slice's checksum is checked against maint_excess on the same accounts.
+void BM_CompactHot(benchmark::State& st, Book kind) {
+  Fixture& f = fixture(kind, static_cast<std::size_t>(st.range(0)));
+  ensure_compact(f);
+  constexpr std::size_t kHot = 4096;
+  ExcessSum ref;
+  for (std::size_t i = 0; i < kHot; ++i) fold_excess(ref, f.cache, f.state.accounts[i]);
+  for (auto _ : st) {
+    const ExcessSum sum = compact_pass(f, 0, kHot);
+    benchmark::DoNotOptimize(sum);
+    if (!(sum == ref)) {
+      st.SkipWithError("checksum differs from maint_excess");
+      break;
+    }
+  }
+  st.SetItemsProcessed(static_cast<int64_t>(st.iterations()) * static_cast<int64_t>(kHot));
+  st.counters["ns/acct"] =
+      benchmark::Counter(static_cast<double>(kHot), benchmark::Counter::kIsIterationInvariantRate |
+                                                        benchmark::Counter::kInvert);
+}
+
 constexpr int64_t k1M = 1'000'000;
 constexpr int64_t k10M = 10'000'000;
 
@@ -376,6 +492,10 @@ BENCHMARK_CAPTURE(BM_Revalue, mixed_maint_excess, Book::Mixed, Pass::Excess)
 BENCHMARK_CAPTURE(BM_RevalueHot, mixed_risk_l2, Book::Mixed)
     ->Arg(k1M)
     ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Compact, mixed_compact, Book::Mixed)
+    ->Arg(k1M)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0);
 BENCHMARK_CAPTURE(BM_Revalue, mixed_risk, Book::Mixed, Pass::Risk)
     ->Arg(k10M)
     ->Unit(benchmark::kMillisecond)
@@ -384,6 +504,10 @@ BENCHMARK_CAPTURE(BM_Revalue, mixed_maint_excess, Book::Mixed, Pass::Excess)
     ->Arg(k10M)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3);
+BENCHMARK_CAPTURE(BM_Compact, mixed_compact, Book::Mixed)
+    ->Arg(k10M)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
 
 BENCHMARK_CAPTURE(BM_Revalue, perp_only_risk, Book::PerpOnly, Pass::Risk)
     ->Arg(k1M)
@@ -393,6 +517,13 @@ BENCHMARK_CAPTURE(BM_Revalue, perp_only_maint_excess, Book::PerpOnly, Pass::Exce
     ->Arg(k1M)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(2.0);
+BENCHMARK_CAPTURE(BM_Compact, perp_only_compact, Book::PerpOnly)
+    ->Arg(k1M)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0);
+BENCHMARK_CAPTURE(BM_CompactHot, perp_only_compact_l2, Book::PerpOnly)
+    ->Arg(k1M)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_RevalueHot, perp_only_risk_l2, Book::PerpOnly)
     ->Arg(k1M)
     ->Unit(benchmark::kMicrosecond);
@@ -404,6 +535,10 @@ BENCHMARK_CAPTURE(BM_Revalue, perp_only_maint_excess, Book::PerpOnly, Pass::Exce
     ->Arg(k10M)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3);
+BENCHMARK_CAPTURE(BM_Compact, perp_only_compact, Book::PerpOnly)
+    ->Arg(k10M)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
 
 }  // namespace
 
