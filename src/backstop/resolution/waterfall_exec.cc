@@ -83,15 +83,19 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
     res.mutualization_limit =
         (ps.long_oi + ps.short_oi).is_positive() ? std::nullopt : std::optional(Quantity{});
   } else {
-    // At most what leaves the supply index >= 1 raw unit: a haircut to index 0 would make every
-    // later balance operation on the asset divide by zero. With delta = ceil(loss * 1e12 / S)
-    // (supplier_haircut) the largest such loss is floor((index - 1) * S / 1e12).
+    // At most what leaves the supply index >= kMinSupplyIndex (10^-3): suppliers lose at most
+    // 99.9 % of their deposits, and every later balance operation on the asset stays in range
+    // (a scaled balance is at most 1,000 x its amount). With delta = ceil(loss * 1e12 / S)
+    // (supplier_haircut) the largest such loss is floor((index - min) * S / 1e12); the rest of
+    // the loss goes to the next layer.
+    constexpr int64_t kMinSupplyIndex = kIndexOne / 1000;
     const AssetState& st = s.assets.at(asset);
     res.mutualization_limit =
-        st.supply_index.raw() > 1 && st.total_supply_scaled > 0
-            ? Quantity::from_raw(narrow64(mul_div(st.supply_index.raw() - 1, st.total_supply_scaled,
-                                                  kIndexOne, Rounding::Down),
-                                          "mutualization limit"))
+        st.supply_index.raw() > kMinSupplyIndex && st.total_supply_scaled > 0
+            ? Quantity::from_raw(narrow64(
+                  mul_div(st.supply_index.raw() - kMinSupplyIndex, st.total_supply_scaled,
+                          kIndexOne, Rounding::Down),
+                  "mutualization limit"))
             : Quantity{};
   }
   res.adl_limit = Quantity{};  // ADL closes positions before the loss is realised (perps.cc)
