@@ -27,12 +27,10 @@ ResolutionConfig preset_resolution(std::string_view preset) {
     c.lending = LendingLiquidation::Absorb;
     c.waterfall = layers({Layer::InsuranceFund});
   } else if (preset == "maker") {
-    // Auctions are not modelled at the engine level (liquidation/auction.h has the math): a
-    // whole-vault liquidation at the penalty, surplus buffer first, then debt auctions (flop).
-    c.close_factor.default_close_factor = ratio_one();
-    c.close_factor.close_factor_hf_threshold = std::nullopt;
-    c.close_factor.min_base_max_close_factor_threshold = Value{};
-    c.close_factor.min_leftover_base = std::nullopt;
+    // Liquidations 2.0: Dog.bark + Clipper Dutch auctions (AuctionConfig defaults, ETH-A-like);
+    // proceeds above the debt (the chop) feed the surplus buffer (insurance fund); a shortfall
+    // is paid from the surplus buffer, then by debt auctions (flop: recap debt).
+    c.lending = LendingLiquidation::DutchAuction;
     c.waterfall = layers({Layer::InsuranceFund, Layer::RecapDebt});
   } else if (preset == "liquity") {
     // The stability pool (the vault account) absorbs the whole trove (§4.1).

@@ -32,8 +32,10 @@ Price price_of_ray(const Int256& ray) {
 Book escrow(std::size_t i) {
   return Book{BookKind::Liquidator, static_cast<uint32_t>(1'000'000 + i)};
 }
+// "No limit" for hole/Hole: 10^13 DAI in rad (10^58). Maker's checked multiply (room * WAD in
+// Dog.bark) must stay below 2^254, so a larger sentinel would overflow.
 const Int256& unlimited() {
-  static const Int256 big = pow10w(70);
+  static const Int256 big = pow10w(58);
   return big;
 }
 

@@ -50,10 +50,26 @@ enum class LendingLiquidation : uint8_t {
                   // Clipper auction whose price falls over time; keepers take (auction_exec.cc)
 };
 
+[[nodiscard]] inline liquidation::MakerClipParams default_clip() {
+  liquidation::MakerClipParams p;
+  p.buf_ray = liquidation::maker_ray_from(Ratio::from_raw(1'200'000'000));
+  p.tail = 8'400;
+  p.cusp_ray = liquidation::maker_ray_from(Ratio::from_raw(400'000'000));
+  p.chip_wad = to256(1'000'000) * to256(1'000'000'000);  // 0.001 wad
+  p.tip_rad = liquidation::maker_rad_from(Value::from_raw(300'000'000));
+  p.curve.kind = liquidation::MakerCurveKind::kStairstepExponential;
+  p.curve.cut_ray = liquidation::maker_ray_from(Ratio::from_raw(990'000'000));
+  p.curve.step = 90;
+  return p;
+}
+
 // Maker Dog/Clipper parameters (liquidation/auction.h). The penalty chop is 1 + the collateral
 // asset's liquidation_bonus; the keeper is the liquidator (present, latency, capital).
 struct AuctionConfig {
-  liquidation::MakerClipParams clip{};  // buf, tail, cusp, chip, tip, curve (chost is derived)
+  // Defaults: ETH-A-like values from ../shared/reference/lending-protocols.md §3 (buf 1.2, tail
+  // 140 min, cusp 0.4, stairstep cut 0.99 every 90 s, chip 0.1 %, tip 300), flagged there as
+  // governance-set and not re-verified.
+  liquidation::MakerClipParams clip = default_clip();
   Value dust{};                         // minimum vault debt (dss ilk.dust)
   std::optional<Value> hole;            // max tab in auction per collateral asset (ilk.hole)
   std::optional<Value> global_hole;     // max tab in auction overall (Dog.Hole)
@@ -80,6 +96,9 @@ struct ResolutionConfig {
   Ratio perp_fee = Ratio::from_raw(10'000'000);               // of closed notional (1%)
   Ratio perp_fee_to_insurance = Ratio::from_raw(500'000'000);  // rest to the liquidator
   Ratio buffer = Ratio::from_raw(20'000'000);  // exit: excess >= buffer x remaining notional
+  // A liquidation fill's average price may be at most this far from the mark (dYdX's fillable
+  // price, Drift's oracle +- fee limit); what the book cannot fill within it is deleveraged.
+  Ratio max_fill_slippage = Ratio::from_raw(100'000'000);  // 10 %
   // Loss waterfall, per deficit asset.
   std::vector<Layer> waterfall{default_layer_order().begin(), default_layer_order().end()};
   std::map<AssetId, InsuranceFund> insurance;

@@ -37,6 +37,31 @@ const char* adl_ranking_name(AdlRanking r) {
   return "?";
 }
 
+// The fill of up to `x` base quanta (closing a position of sign `size`) against the model, limited
+// to the largest size whose average price stays within `limit` of the mark.
+Fill limited_fill(const LiquidityModel& m, Quantity size, Quantity x, Price mark, Ratio limit) {
+  if (size.is_positive()) {
+    const Price floor = Price::from_raw(
+        narrow64(mul_div(mark.raw(), kRatioOne - limit.raw(), kRatioOne, Rounding::Up), "limit"));
+    return m.sell(std::min(x, m.max_sell_at_average(floor)));
+  }
+  const Price cap = Price::from_raw(
+      narrow64(mul_div(mark.raw(), kRatioOne + limit.raw(), kRatioOne, Rounding::Down), "limit"));
+  // Largest size whose average buy price is <= cap (the average only rises with size).
+  int64_t lo = 0;
+  int64_t hi = x.raw();
+  auto ok = [&](int64_t q) {
+    const Fill f = m.buy(Quantity::from_raw(q));
+    return f.base.raw() == q && f.avg_price <= cap;
+  };
+  if (ok(hi)) return m.buy(x);
+  while (hi - lo > 1) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    (ok(mid) ? lo : hi) = mid;
+  }
+  return m.buy(Quantity::from_raw(lo));
+}
+
 }  // namespace
 
 Quantity Resolver::fill_position(JournalEntry& e, AccountId id, MarketId m, Quantity delta,
@@ -79,7 +104,7 @@ Quantity Resolver::close_size(AccountId id, MarketId m) const {
   auto exits = [&](Quantity x) {
     Price px = s.perps[m].mark;
     if (model != cfg_.market_liquidity.end()) {
-      const Fill f = size.is_positive() ? model->second.sell(x) : model->second.buy(x);
+      const Fill f = limited_fill(model->second, size, x, px, cfg_.max_fill_slippage);
       x = f.base;
       px = f.avg_price;
     }
@@ -140,7 +165,7 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
     std::optional<Fill> fill;
     const auto model = cfg_.market_liquidity.find(m);
     if (model != cfg_.market_liquidity.end()) {
-      fill = size.is_positive() ? model->second.sell(x) : model->second.buy(x);
+      fill = limited_fill(model->second, size, x, s.perps[m].mark, cfg_.max_fill_slippage);
       filled = fill->base;
       px = fill->avg_price;
     }

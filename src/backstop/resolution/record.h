@@ -16,7 +16,8 @@ namespace backstop {
 struct ResolutionRecord {
   Timestamp time = 0;
   std::string kind;  // liquidation | liquidation_declined | toxic_guard | bad_debt |
-                     // waterfall | socialization | adl_fill | adl_unfilled | autoline
+                     // waterfall | socialization | adl_fill | adl_unfilled | autoline |
+                     // auction_take | auction_reset
   std::optional<AccountId> account;
   std::vector<std::pair<std::string, std::string>> fields;
 };

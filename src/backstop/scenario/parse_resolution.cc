@@ -255,6 +255,45 @@ void parse_autoline(Builder& b, const toml::table& t, const std::string& path,
   c.autoline[*asset] = al;
 }
 
+// [resolution.auction]: Maker Dog/Clipper parameters.
+void parse_auction(Builder& b, const Fields& parent, ResolutionConfig& c) {
+  const toml::table* t = parent.subtable("auction");
+  if (t == nullptr) return;
+  const Fields f(b.diag, *t, parent.field("auction"),
+                 {"buf", "tail", "cusp", "chip", "tip", "curve", "tau", "cut", "step", "dust",
+                  "hole", "global_hole"});
+  AuctionConfig& a = c.auction;
+  auto ray = [](int64_t ratio_raw) { return liquidation::maker_ray_from(Ratio::from_raw(ratio_raw)); };
+  if (auto v = f.bounded("buf", kRatioDecimals, kOne, kMaxRaw, ">= 1")) a.clip.buf_ray = ray(*v);
+  if (auto v = f.integer("tail", 1, int64_t{1} << 40)) a.clip.tail = static_cast<uint64_t>(*v);
+  if (auto v = f.bounded("cusp", kRatioDecimals, 0, kOne, "in [0, 1]")) a.clip.cusp_ray = ray(*v);
+  if (auto v = f.bounded("chip", kRatioDecimals, 0, kOne, "in [0, 1]")) {
+    a.clip.chip_wad = to256(*v) * to256(1'000'000'000);
+  }
+  if (auto v = f.bounded("tip", kValueDecimals, 0, kMaxRaw, ">= 0")) {
+    a.clip.tip_rad = liquidation::maker_rad_from(Value::from_raw(*v));
+  }
+  if (auto v = f.str("curve")) {
+    if (*v == "linear") {
+      a.clip.curve.kind = liquidation::MakerCurveKind::kLinearDecrease;
+    } else if (*v == "stairstep") {
+      a.clip.curve.kind = liquidation::MakerCurveKind::kStairstepExponential;
+    } else if (*v == "exponential") {
+      a.clip.curve.kind = liquidation::MakerCurveKind::kExponential;
+    } else {
+      f.error("curve", "expected \"linear\", \"stairstep\" or \"exponential\"");
+    }
+  }
+  if (auto v = f.integer("tau", 1, int64_t{1} << 40)) a.clip.curve.tau = static_cast<uint64_t>(*v);
+  if (auto v = f.bounded("cut", kRatioDecimals, 0, kOne, "in [0, 1]")) a.clip.curve.cut_ray = ray(*v);
+  if (auto v = f.integer("step", 1, int64_t{1} << 40)) a.clip.curve.step = static_cast<uint64_t>(*v);
+  if (auto v = f.bounded("dust", kValueDecimals, 0, kMaxRaw, ">= 0")) a.dust = Value::from_raw(*v);
+  if (auto v = f.bounded("hole", kValueDecimals, 0, kMaxRaw, ">= 0")) a.hole = Value::from_raw(*v);
+  if (auto v = f.bounded("global_hole", kValueDecimals, 0, kMaxRaw, ">= 0")) {
+    a.global_hole = Value::from_raw(*v);
+  }
+}
+
 }  // namespace
 
 void parse_resolution(Builder& b, const toml::node* node) {
@@ -271,7 +310,7 @@ void parse_resolution(Builder& b, const toml::node* node) {
                   "waterfall", "adl_ranking", "impact_half_life_s", "max_liquidations_per_tick",
                   "max_notional_per_tick", "max_insurance_loss_per_tick", "liquidator",
                   "insurance", "tranche", "liquidity", "lending_policy", "vault",
-                  "perp_backstop", "autoline"});
+                  "perp_backstop", "autoline", "max_fill_slippage", "auction"});
   ResolutionConfig c =
       b.preset != nullptr ? preset_resolution(b.preset->name) : ResolutionConfig{};
   c.enabled = f.boolean("enabled").value_or(true);
@@ -282,8 +321,11 @@ void parse_resolution(Builder& b, const toml::node* node) {
       c.lending = LendingLiquidation::Absorb;
     } else if (*v == "vault_takeover") {
       c.lending = LendingLiquidation::VaultTakeover;
+    } else if (*v == "dutch_auction") {
+      c.lending = LendingLiquidation::DutchAuction;
     } else {
-      f.error("lending_policy", "expected \"close_factor\", \"absorb\" or \"vault_takeover\"");
+      f.error("lending_policy",
+              "expected \"close_factor\", \"absorb\", \"vault_takeover\" or \"dutch_auction\"");
     }
   }
   if (f.has("vault")) {
@@ -292,7 +334,10 @@ void parse_resolution(Builder& b, const toml::node* node) {
   if (auto v = decimal_or_none(f, "perp_backstop", kRatioDecimals, 0, kOne, "in [0, 1]")) {
     c.perp_backstop = *v ? std::optional<Ratio>(Ratio::from_raw(**v)) : std::nullopt;
   }
-  if ((c.lending != LendingLiquidation::CloseFactor || c.perp_backstop) && !c.vault) {
+  parse_auction(b, f, c);
+  const bool takes_over = c.lending == LendingLiquidation::Absorb ||
+                          c.lending == LendingLiquidation::VaultTakeover;
+  if ((takes_over || c.perp_backstop) && !c.vault) {
     f.error(f.has("lending_policy") ? "lending_policy" : "vault",
             "absorb, vault_takeover and perp_backstop need a vault: name the account that takes "
             "accounts over (vault = \"...\")");
@@ -312,6 +357,7 @@ void parse_resolution(Builder& b, const toml::node* node) {
   ratio("perp_fee", c.perp_fee);
   ratio("perp_fee_to_insurance", c.perp_fee_to_insurance);
   ratio("buffer", c.buffer);
+  ratio("max_fill_slippage", c.max_fill_slippage);
   ratio("protocol_fee", c.protocol_fee);
   ratio("close_factor", c.close_factor.default_close_factor);
   if (auto v = f.boolean("toxic_guard")) c.toxic_guard = *v;
