@@ -281,6 +281,13 @@ class ResolutionChecker {
         if (std::string err = waterfall_step(rp, rec); !err.empty()) return err + where;
       } else if (rec.kind == "socialization") {
         ++n_.socializations;
+      } else if (rec.kind == "socialization_failed") {
+        // A mutualization step whose open interest closed within the event: its amount went to
+        // recap debt, or stays outstanding ("uncovered").
+        const AssetId a = asset_by_symbol_.at(field(rec, "asset"));
+        const auto q = parse(field(rec, "amount"), s.asset_params[a].decimals);
+        if (!q || *q <= 0) return "bad socialization_failed record" + where;
+        if (field(rec, "layer") == "uncovered") uncovered_[a] += *q;
       } else if (rec.kind == "adl_fill") {
         ++n_.adl_fills;
         ++adl_records_;

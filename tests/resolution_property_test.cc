@@ -330,7 +330,8 @@ TEST(ResolutionProperty, NonQuoteLossOfAPerpAccountGoesToSuppliers) {
   EXPECT_EQ(field(bad[1], "amount"), "0.004");
   const auto steps = of_kind(r, "waterfall");
   ASSERT_EQ(steps.size(), 2U);
-  EXPECT_EQ(field(steps[1], "asset"), "WBTC");
+  EXPECT_EQ(field(steps[0], "asset"), "USDC");  // over the open interest
+  EXPECT_EQ(field(steps[1], "asset"), "WBTC");  // off the WBTC suppliers
   EXPECT_EQ(field(steps[1], "layer"), "mutualization");
   EXPECT_EQ(e.state().assets[1].supply_index, Index::from_raw(996'000'000'000));
   EXPECT_EQ(e.state().accounts[bob].position(0)->quote, qty("5500", 6));  // 6,000 - 500

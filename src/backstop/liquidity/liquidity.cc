@@ -72,4 +72,9 @@ std::optional<Quantity> LiquidityModel::min_sell_for_proceeds(Quantity quote) co
   return Quantity::from_raw(*short_of + 1);
 }
 
+void LiquidityModel::follow_price(Price p) {
+  if (!p.is_positive()) return;
+  if (auto* curve = std::get_if<SlippageCurve>(&m_)) curve->set_reference(p);
+}
+
 }  // namespace backstop

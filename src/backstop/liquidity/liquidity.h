@@ -40,6 +40,9 @@ class LiquidityModel {
   [[nodiscard]] Fill buy(Quantity base) const;
   // Consumes a fill computed on the current state (std::invalid_argument otherwise).
   void apply(const Fill& f);
+  // A slippage curve moves its reference to `p` (its displacement is kept); pools and ladders
+  // keep their own prices. Non-positive prices are ignored.
+  void follow_price(Price p);
   // Decays the impact of past fills toward the reference state (fill.h).
   void recover(int64_t dt_seconds, int64_t half_life_seconds);
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "backstop/engine/balance_ops.h"
 
@@ -47,8 +48,15 @@ Outcome Resolver::apply(const Event& e) {
     for (auto& [id, m] : cfg_.market_liquidity) m.recover(e.time - before, cfg_.impact_half_life_s);
   }
   step_autolines(e.time);
+  follow_prices();
   resolve(e.time, touched_by(e.body), moves_everyone(e.body));
   return out;
+}
+
+void Resolver::follow_prices() {
+  const State& s = engine_.state();
+  for (auto& [a, m] : cfg_.asset_liquidity) m.follow_price(s.assets.at(a).price);
+  for (auto& [id, m] : cfg_.market_liquidity) m.follow_price(s.perps.at(id).mark);
 }
 
 void Resolver::step_autolines(Timestamp t) {
@@ -67,6 +75,7 @@ void Resolver::step_autolines(Timestamp t) {
 }
 
 void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool full) {
+  holders_.clear();
   if (t != budget_time_) {
     budget_.new_tick();
     budget_time_ = t;
@@ -76,13 +85,17 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
   run_auctions(t);
   // Liquidations change accounts (and, through the waterfall, other accounts); re-sync and go
   // again until a round changes nothing. Each round liquidates every eligible account at most
-  // once, so the loop is bounded.
-  for (int round = 0; round < 16; ++round) {
-    for (auto it = unsafe_since_.begin(); it != unsafe_since_.end();) {
-      it = monitor_.unsafe().contains(it->first) ? std::next(it) : unsafe_since_.erase(it);
-    }
+  // once, so the loop is bounded. Losses socialised over open interest are applied when the
+  // rounds are quiet, and may start more rounds (socialisation can push accounts under).
+  // Latency clock: an account is unsafe since the first event after which it was below
+  // maintenance; it restarts only when the account is safe at the start of an event (not when a
+  // partial liquidation within this event briefly restored it).
+  for (auto it = unsafe_since_.begin(); it != unsafe_since_.end();) {
+    it = monitor_.unsafe().contains(it->first) ? std::next(it) : unsafe_since_.erase(it);
+  }
+  for (int round = 0; round < 32; ++round) {
     for (AccountId id : monitor_.unsafe()) unsafe_since_.emplace(id, t);
-    if (!cfg_.liquidator.present) return;
+    if (!cfg_.liquidator.present) break;
     bool progress = false;
     const std::vector<AccountId> todo(monitor_.unsafe().begin(), monitor_.unsafe().end());
     for (AccountId id : todo) {
@@ -111,8 +124,38 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
     }
     monitor_.sync(engine_.state(), engine_.cache(), touched_, false);
     touched_.clear();
-    if (!progress) break;
+    if (!progress) {
+      if (pending_social_.empty()) break;
+      const auto pending = std::exchange(pending_social_, {});
+      for (const auto& [key, losses] : pending) {
+        socialize_over_positions(key.first, key.second, losses, t);
+      }
+      monitor_.sync(engine_.state(), engine_.cache(), touched_, false);
+      touched_.clear();
+    }
   }
+  // Bounded rounds: anything still pending is applied now.
+  if (!pending_social_.empty()) {
+    const auto pending = std::exchange(pending_social_, {});
+    for (const auto& [key, losses] : pending) {
+      socialize_over_positions(key.first, key.second, losses, t);
+    }
+    monitor_.sync(engine_.state(), engine_.cache(), touched_, false);
+    touched_.clear();
+  }
+  holders_.clear();
+}
+
+const std::vector<AccountId>& Resolver::holders(MarketId m) {
+  auto it = holders_.find(m);
+  if (it != holders_.end()) return it->second;
+  std::vector<AccountId> ids;
+  const State& s = engine_.state();
+  for (AccountId id = 0; id < s.accounts.size(); ++id) {
+    const PerpPosition* p = s.accounts[id].position(m);
+    if (p != nullptr && !p->size.is_zero()) ids.push_back(id);
+  }
+  return holders_.emplace(m, std::move(ids)).first->second;
 }
 
 Quantity Resolver::adjust(AccountId id, AssetId asset, Quantity delta) {

@@ -55,6 +55,9 @@ class Resolver {
 
   void resolve(Timestamp t, const std::vector<AccountId>& touched, bool full);
   void step_autolines(Timestamp t);
+  // Slippage curves are anchored at the current oracle / mark (pools and ladders keep their own
+  // prices: a scenario states them).
+  void follow_prices();
   bool liquidate_lending(AccountId id, Timestamp t);  // lending.cc
   bool liquidate_perps(AccountId id, Timestamp t);    // perps.cc
   // takeover.cc: the vault takes every position and balance of the account (Absorb also credits
@@ -70,7 +73,11 @@ class Resolver {
   void write_off(AccountId id, Timestamp t, std::optional<MarketId> market);
   void run_waterfall(AssetId asset, Quantity amount, std::optional<MarketId> market,
                      AccountId from, Timestamp t);
-  void socialize_over_positions(AssetId asset, MarketId market, Quantity amount, Timestamp t);
+  // Applies the socialisations pending for (asset, market): one pass over the market's positions
+  // for the total, then one waterfall record per bankrupt account.
+  void socialize_over_positions(AssetId asset, MarketId market,
+                                const std::vector<std::pair<AccountId, Quantity>>& losses,
+                                Timestamp t);
   // perps.cc: settles funding and fills `delta` of the account's position at `price` against
   // `counterparty` (journaling funding, the fill's cost and the realisation dust into `e`).
   // Returns the fill's cost to the account (> 0: paid).
@@ -115,6 +122,14 @@ class Resolver {
     bool running = true;
   };
   std::vector<Auction> auctions_;
+  // Perp losses to socialise over open interest, applied once per market at the end of the
+  // event's resolution (one pass over the positions per market, not one per write-off).
+  // (asset, market) -> (bankrupt account, amount) in booking order.
+  std::map<std::pair<AssetId, MarketId>, std::vector<std::pair<AccountId, Quantity>>>
+      pending_social_;
+  // Accounts holding a position per market, built on first use within one event's resolution.
+  std::map<MarketId, std::vector<AccountId>> holders_;
+  const std::vector<AccountId>& holders(MarketId m);
   std::map<AssetId, Value> dirt_;  // tab in auction per collateral asset
   Value global_dirt_{};
 

@@ -3,6 +3,8 @@
 // debt, in the configured order (waterfall/plan.h decides the amounts; this file moves them).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "backstop/engine/balance_ops.h"
 #include "backstop/resolution/resolver.h"
 #include "backstop/waterfall/apportion.h"
@@ -102,10 +104,22 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
   const Value value = usd(asset, amount, Rounding::Up);
   const WaterfallPlan plan =
       plan_waterfall(Deficit{amount, value, market}, res, std::span<const Layer>(cfg_.waterfall));
+  Quantity pending_total{};
   for (const WaterfallStep& ws : plan.steps) {
     if (ws.layer == Layer::Mutualization && market) {
-      socialize_over_positions(asset, *market, ws.amount, t);
-    } else {
+      // Socialised once per market at the end of this event's resolution (resolver.cc); the
+      // step is decided (and recorded) now.
+      pending_social_[{asset, *market}].emplace_back(from, ws.amount);
+      pending_total += ws.amount;
+      record(t, "waterfall", from,
+             {{"layer", layer_name(ws.layer)},
+              {"asset", s.asset_params.at(asset).symbol},
+              {"amount", asset_amount(asset, ws.amount)},
+              {"value", format(ws.value)},
+              {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset) - pending_total)}});
+      continue;
+    }
+    {
       ResolutionStep step(*this, {});
       JournalEntry e{0, t, entry_kind(ws.layer, market.has_value()), from, {}};
       Book source = kRecap;
@@ -146,7 +160,7 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
             {"asset", s.asset_params.at(asset).symbol},
             {"amount", asset_amount(asset, ws.amount)},
             {"value", format(ws.value)},
-            {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset))}});
+            {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset) - pending_total)}});
   }
   if (plan.left.is_positive()) {
     record(t, "waterfall", from,
@@ -154,47 +168,79 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
             {"asset", s.asset_params.at(asset).symbol},
             {"amount", asset_amount(asset, plan.left)},
             {"value", format(plan.left_value)},
-            {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset))}});
+            {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset) - pending_total)}});
   }
 }
 
-// Drift/Mango-style socialization, realised at once: every open position in the market pays a
-// share of the loss proportional to |size| (exact largest-remainder split, ties by account id),
-// taken from its quote.
-void Resolver::socialize_over_positions(AssetId asset, MarketId market, Quantity amount,
-                                        Timestamp t) {
+// Drift/Mango-style socialization, realised once per market at the end of an event's resolution:
+// every open position in the market pays a share of the tick's socialised losses proportional to
+// |size| (exact largest-remainder split, ties by account id), taken from its quote. If the open
+// interest closed meanwhile, the loss goes to recap debt when that layer is configured, else it
+// stays outstanding.
+void Resolver::socialize_over_positions(
+    AssetId asset, MarketId market, const std::vector<std::pair<AccountId, Quantity>>& losses,
+    Timestamp t) {
   const State& s = engine_.state();
+  Quantity amount{};
+  for (const auto& [from, q] : losses) amount += q;
   std::vector<AccountId> ids;
   std::vector<int128> weights;
   std::vector<uint32_t> keys;
-  for (AccountId id = 0; id < s.accounts.size(); ++id) {
+  holders_.erase(market);  // positions may have changed since the list was built
+  for (AccountId id : holders(market)) {
     const PerpPosition* p = s.accounts[id].position(market);
     if (p == nullptr || p->size.is_zero()) continue;
     ids.push_back(id);
     weights.push_back(p->size.abs().raw());
     keys.push_back(id);
   }
-  const std::vector<int64_t> shares = apportion(amount.raw(), weights, keys);
-  ResolutionStep step(*this, ids);
-  JournalEntry e{0, t, EntryKind::OpenInterestSocialization, std::nullopt, {}};
-  State& w = engine_.resolution_state();
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (shares[i] == 0) continue;
-    const Quantity q = Quantity::from_raw(shares[i]);
-    w.accounts[ids[i]].position_mut(market).quote -= q;
-    touched_.push_back(ids[i]);
-    e.legs.push_back(Leg{Book::account(ids[i]), Book::deficit(asset), asset, q});
-    record(t, "socialization", ids[i],
-           {{"market", s.perp_params[market].symbol},
-            {"asset", s.asset_params[asset].symbol},
-            {"amount", asset_amount(asset, q)}});
+  const char* layer = layer_name(Layer::Mutualization);
+  if (ids.empty()) {
+    // The open interest closed during this event: recap debt takes the loss when that layer is
+    // configured (it comes after mutualization), else it stays outstanding.
+    const bool recap = std::find(cfg_.waterfall.begin(), cfg_.waterfall.end(),
+                                 Layer::RecapDebt) != cfg_.waterfall.end();
+    layer = recap ? layer_name(Layer::RecapDebt) : "uncovered";
+    if (recap) {
+      ResolutionStep step(*this, {});
+      journal_.post(JournalEntry{0, t, EntryKind::RecapDebt, std::nullopt,
+                                 {Leg{kRecap, Book::deficit(asset), asset, amount}}});
+      step.finish();
+      bad_debt_.cover(t, asset, kRecap, amount, usd(asset, amount, Rounding::Down));
+    }
+  } else {
+    const std::vector<int64_t> shares = apportion(amount.raw(), weights, keys);
+    ResolutionStep step(*this, ids);
+    JournalEntry e{0, t, EntryKind::OpenInterestSocialization, std::nullopt, {}};
+    State& w = engine_.resolution_state();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (shares[i] == 0) continue;
+      const Quantity q = Quantity::from_raw(shares[i]);
+      w.accounts[ids[i]].position_mut(market).quote -= q;
+      touched_.push_back(ids[i]);
+      e.legs.push_back(Leg{Book::account(ids[i]), Book::deficit(asset), asset, q});
+      record(t, "socialization", ids[i],
+             {{"market", s.perp_params[market].symbol},
+              {"asset", s.asset_params[asset].symbol},
+              {"amount", asset_amount(asset, q)}});
+    }
+    if (!e.legs.empty()) {
+      journal_.post(std::move(e));
+      bad_debt_.cover(t, asset, Book{BookKind::OpenInterest, market}, amount,
+                      usd(asset, amount, Rounding::Down));
+    }
+    step.finish();
   }
-  if (!e.legs.empty()) {
-    journal_.post(std::move(e));
-    bad_debt_.cover(t, asset, Book{BookKind::OpenInterest, market}, amount,
-                    usd(asset, amount, Rounding::Down));
+  if (std::string_view(layer) != layer_name(Layer::Mutualization)) {
+    for (const auto& [from, q] : losses) {
+      record(t, "socialization_failed", from,
+             {{"layer", layer},
+              {"market", s.perp_params[market].symbol},
+              {"asset", s.asset_params[asset].symbol},
+              {"amount", asset_amount(asset, q)},
+              {"reason", "no open interest left to socialise over"}});
+    }
   }
-  step.finish();
 }
 
 }  // namespace backstop
