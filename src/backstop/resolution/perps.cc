@@ -256,10 +256,29 @@ void Resolver::deleverage(AccountId id, MarketId m, Quantity remaining, Timestam
   const Price mark = s.perps[m].mark;
   // Bankruptcy price: closing `remaining` there leaves the account's equity at zero; rounded in
   // the account's favour (a seller's up, a buyer's down) so ADL never creates bad debt.
+  // dYdX (perp-venues.md a.1, GetBankruptcyPriceInQuoteQuantums): the account's equity is
+  // spread over its positions pro rata to their maintenance margin, so closing `remaining` at
+  // the bankruptcy price uses only equity * dMM / MM, not equity that backs other positions.
   const AccountRisk risk = compute_risk(c, s.accounts.at(id));
   const AssetState& qs = s.assets[q];
   if (!qs.price.is_positive()) return;
-  const Quantity eq = quantity_of(risk.equity, qd, qs.price, Rounding::Down);
+  auto perp_mm = [](const AccountRisk& r) {
+    return r.maint_requirement - (r.unrealized_pnl.is_negative() ? -r.unrealized_pnl : Value{});
+  };
+  MarginAccount trial = s.accounts.at(id);
+  {
+    PerpPosition& tp = trial.position_mut(m);
+    tp.quote -= to_quote(-remaining.raw(), mark.raw(), pp.base_decimals, qd, Rounding::Up);
+    tp.size -= remaining;
+  }
+  const Value mm_all = perp_mm(risk);
+  const Value mm_part = mm_all - perp_mm(compute_risk(c, trial));
+  Value share = risk.equity;
+  if (mm_all.is_positive() && mm_part.is_positive() && mm_part < mm_all) {
+    share = Value::from_raw(narrow64(
+        mul_div(risk.equity.raw(), mm_part.raw(), mm_all.raw(), Rounding::Down), "equity share"));
+  }
+  const Quantity eq = quantity_of(share, qd, qs.price, Rounding::Down);
   const int128 per_unit = div_round(
       checked_mul(static_cast<int128>(eq.raw()), pow10_128(pp.base_decimals + kPriceDecimals - qd),
                   "bankruptcy price"),
