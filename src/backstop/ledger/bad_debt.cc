@@ -1,5 +1,6 @@
 #include "backstop/ledger/bad_debt.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -44,7 +45,11 @@ const DeficitPoint& BadDebtLedger::book(Timestamp time, AssetId asset, AccountId
                  account,         std::nullopt, qty,           value,
                  t.accrued,       t.covered,    t.outstanding, t.accrued_value,
                  t.covered_value};
-  history_.reserve(history_.size() + 1);
+  // Room for one more first (so the push_back below cannot throw after the state changed),
+  // growing geometrically: reserve(size + 1) would reallocate and copy on every call.
+  if (history_.size() == history_.capacity()) {
+    history_.reserve(std::max<std::size_t>(16, 2 * history_.capacity()));
+  }
   totals_[asset] = t;
   by_account_[{account, asset}] = at;
   history_.push_back(p);
@@ -75,7 +80,11 @@ const DeficitPoint& BadDebtLedger::cover(Timestamp time, AssetId asset, Book sou
                  std::nullopt,    source,    qty,           value,
                  t.accrued,       t.covered, t.outstanding, t.accrued_value,
                  t.covered_value};
-  history_.reserve(history_.size() + 1);
+  // Room for one more first (so the push_back below cannot throw after the state changed),
+  // growing geometrically: reserve(size + 1) would reallocate and copy on every call.
+  if (history_.size() == history_.capacity()) {
+    history_.reserve(std::max<std::size_t>(16, 2 * history_.capacity()));
+  }
   totals_[asset] = t;
   by_source_[key] = src;
   history_.push_back(p);

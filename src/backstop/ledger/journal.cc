@@ -90,7 +90,11 @@ const JournalEntry& Journal::post(JournalEntry e) {
     staged.emplace(BookAsset{l.to, l.asset}, balance(l.to, l.asset));
   }
   accumulate(e, staged);
-  entries_.reserve(entries_.size() + 1);
+  // Room for one more first (so the push_back below cannot throw after the state changed),
+  // growing geometrically: reserve(size + 1) would reallocate and copy on every call.
+  if (entries_.size() == entries_.capacity()) {
+    entries_.reserve(std::max<std::size_t>(16, 2 * entries_.capacity()));
+  }
   e.seq = entries_.size();
   for (const auto& [k, v] : staged) balances_[k] = v;
   entries_.push_back(std::move(e));
