@@ -1,11 +1,10 @@
 #include "backstop/liquidation/absorb.h"
 
+#include "backstop/liquidation/wide_math.h"
+
 namespace backstop::liquidation {
 namespace {
 
-bool valid_decimals(int d) {
-  return d >= 0 && d <= kMaxAssetDecimals;
-}
 bool unit_interval(Ratio r) {
   return !r.is_negative() && r <= ratio_one();
 }

@@ -2,23 +2,9 @@
 
 #include <algorithm>
 
+#include "backstop/liquidation/wide_math.h"
+
 namespace backstop::liquidation {
-namespace {
-
-bool valid_decimals(int d) {
-  return d >= 0 && d <= kMaxAssetDecimals;
-}
-
-// floor(amount_from * price_from * 10^dec_to / (price_to * 10^dec_from)): an amount of one
-// reserve converted into the other at the oracle prices (Aave's base-collateral formula).
-int64_t convert(int64_t amount, int dec_from, Price price_from, int dec_to, Price price_to,
-                Rounding r) {
-  const int128 den = checked_mul(static_cast<int128>(price_to.raw()), pow10_128(dec_from), "den");
-  return narrow64(mul_mul_div(amount, price_from.raw(), pow10_128(dec_to), den, r), "convert");
-}
-
-}  // namespace
-
 AaveLiquidationResult aave_liquidation(const AaveLiquidationInput& in,
                                        const AaveCloseFactorParams& p) {
   AaveLiquidationResult out;

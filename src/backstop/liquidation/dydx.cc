@@ -7,9 +7,6 @@
 namespace backstop::liquidation {
 namespace {
 
-bool valid_decimals(int d) {
-  return d >= 0 && d <= kMaxAssetDecimals;
-}
 Value nnv(Quantity size, int decimals, Price p) {
   return value_of(size, decimals, p, Rounding::Down);
 }

@@ -2,21 +2,9 @@
 
 #include <algorithm>
 
+#include "backstop/liquidation/wide_math.h"
+
 namespace backstop::liquidation {
-namespace {
-
-bool valid_decimals(int d) {
-  return d >= 0 && d <= kMaxAssetDecimals;
-}
-// amount (dec_from, price_from) -> quanta of (dec_to, price_to).
-int64_t convert(int64_t amount, int dec_from, Price price_from, int dec_to, Price price_to,
-                Rounding r) {
-  const int128 den = checked_mul(static_cast<int128>(price_to.raw()), pow10_128(dec_from), "den");
-  return narrow64(mul_mul_div(amount, price_from.raw(), pow10_128(dec_to), den, r), "convert");
-}
-
-}  // namespace
-
 std::optional<LiquityOffset> liquity_offset(Quantity debt, Quantity coll, Quantity lusd_in_sp,
                                             const LiquityParams& p) {
   if (!debt.is_positive() || coll.is_negative() || lusd_in_sp.is_negative() ||

@@ -7,9 +7,6 @@
 namespace backstop::liquidation {
 namespace {
 
-bool valid_decimals(int d) {
-  return d >= 0 && d <= kMaxAssetDecimals;
-}
 bool non_negative(Ratio r) {
   return !r.is_negative();
 }

@@ -26,4 +26,12 @@ int64_t round_to_step(int64_t q, int64_t step, Rounding r) {
                   "round_to_step");
 }
 
+bool valid_decimals(int d) { return d >= 0 && d <= kMaxAssetDecimals; }
+
+int64_t convert(int64_t amount, int dec_from, Price price_from, int dec_to, Price price_to,
+                Rounding r) {
+  const int128 den = checked_mul(static_cast<int128>(price_to.raw()), pow10_128(dec_from), "den");
+  return narrow64(mul_mul_div(amount, price_from.raw(), pow10_128(dec_to), den, r), "convert");
+}
+
 }  // namespace backstop::liquidation

@@ -50,22 +50,9 @@ std::size_t Resolver::running_auctions() const {
 bool Resolver::start_auction(AccountId id, Timestamp t) {
   const State& s = engine_.state();
   const MarginAccount& a = s.accounts.at(id);
-  std::optional<AssetId> debt;
-  std::optional<AssetId> coll;
-  Value debt_v{};
-  Value coll_v{};
-  for (const TokenBalance& b : a.balances) {
-    const Quantity q = signed_amount(b, s.assets[b.asset]);
-    const Value v = usd(b.asset, q.abs(), Rounding::Down);
-    if (q.is_negative() && (!debt || v > debt_v)) {
-      debt = b.asset;
-      debt_v = v;
-    } else if (q.is_positive() && s.asset_params[b.asset].weight_maint.is_positive() &&
-               (!coll || v > coll_v)) {
-      coll = b.asset;
-      coll_v = v;
-    }
-  }
+  const LiquidationPair pair = pick_pair(id);
+  const std::optional<AssetId> debt = pair.debt;
+  const std::optional<AssetId> coll = pair.collateral;
   if (!debt) return false;
   if (!coll) {
     write_off(id, t, std::nullopt);

@@ -15,24 +15,9 @@ bool Resolver::liquidate_lending(AccountId id, Timestamp t) {
   const MarginCache& c = engine_.cache();
   const MarginAccount& a = s.accounts.at(id);
   const AccountRisk risk = compute_risk(c, a);
-  // The liquidator's choice, made deterministic: the largest debt and the largest collateral
-  // usable at maintenance (ties: the lower asset id).
-  std::optional<AssetId> debt;
-  std::optional<AssetId> coll;
-  Value debt_v{};
-  Value coll_v{};
-  for (const TokenBalance& b : a.balances) {
-    const Quantity q = signed_amount(b, s.assets[b.asset]);
-    const Value v = usd(b.asset, q.abs(), Rounding::Down);
-    if (q.is_negative() && (!debt || v > debt_v)) {
-      debt = b.asset;
-      debt_v = v;
-    } else if (q.is_positive() && s.asset_params[b.asset].weight_maint.is_positive() &&
-               (!coll || v > coll_v)) {
-      coll = b.asset;
-      coll_v = v;
-    }
-  }
+  const LiquidationPair pair = pick_pair(id);
+  const std::optional<AssetId> debt = pair.debt;
+  const std::optional<AssetId> coll = pair.collateral;
   if (!debt) return false;
   if (!coll) {  // nothing a liquidator could take: the debt is bad debt
     write_off(id, t, std::nullopt);

@@ -199,6 +199,26 @@ void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> ac
   records_.push_back(ResolutionRecord{t, kind, account, std::move(fields)});
 }
 
+Resolver::LiquidationPair Resolver::pick_pair(AccountId id) const {
+  const State& s = engine_.state();
+  LiquidationPair p;
+  Value debt_v{};
+  Value coll_v{};
+  for (const TokenBalance& b : s.accounts.at(id).balances) {
+    const Quantity q = signed_amount(b, s.assets[b.asset]);
+    const Value v = usd(b.asset, q.abs(), Rounding::Down);
+    if (q.is_negative() && (!p.debt || v > debt_v)) {
+      p.debt = b.asset;
+      debt_v = v;
+    } else if (q.is_positive() && s.asset_params[b.asset].weight_maint.is_positive() &&
+               (!p.collateral || v > coll_v)) {
+      p.collateral = b.asset;
+      coll_v = v;
+    }
+  }
+  return p;
+}
+
 std::string Resolver::asset_amount(AssetId a, Quantity q) const {
   return format(q, engine_.state().asset_params.at(a).decimals);
 }

@@ -95,6 +95,13 @@ class Resolver {
   // Journals `actual - intended` of an adjust() as rounding dust (|dust| is bounded by the
   // asset's index; more is a ConservationError).
   void dust_legs(JournalEntry& e, AccountId id, AssetId asset, Quantity actual, Quantity intended);
+  // The liquidator's choice, made deterministic: the account's largest debt and its largest
+  // collateral usable at maintenance, by USD value (ties: the lower asset id).
+  struct LiquidationPair {
+    std::optional<AssetId> debt;
+    std::optional<AssetId> collateral;
+  };
+  [[nodiscard]] LiquidationPair pick_pair(AccountId id) const;
   void record(Timestamp t, const char* kind, std::optional<AccountId> account,
               std::vector<std::pair<std::string, std::string>> fields);
   [[nodiscard]] std::string asset_amount(AssetId a, Quantity q) const;
