@@ -34,7 +34,9 @@ ResolutionConfig preset_resolution(std::string_view preset) {
     c.waterfall = layers({Layer::InsuranceFund, Layer::RecapDebt});
   } else if (preset == "liquity") {
     // The stability pool (the vault account) absorbs the whole trove (§4.1).
+    // What the pool cannot offset is redistributed to the other troves.
     c.lending = LendingLiquidation::VaultTakeover;
+    c.redistribute = true;
     c.waterfall = layers({Layer::Mutualization});
   } else if (preset == "morpho-blue") {
     // No close factor, no dust rule; bad debt is socialised to the market's suppliers at once.

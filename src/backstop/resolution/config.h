@@ -85,6 +85,10 @@ struct ResolutionConfig {
   // maintenance requirement (2/3), the vault takes over its positions and margin instead of
   // the book; none = never.
   std::optional<Ratio> perp_backstop;
+  // Liquity: when the stability pool (the vault) holds less of the debt asset than the trove
+  // owes, it offsets what it can and the rest of the debt and collateral is redistributed to the
+  // other holders of the collateral, pro rata to their collateral (vault_takeover only).
+  bool redistribute = false;
   AuctionConfig auction{};
   // Lending: Aave v3.3 close factor, dust and deficit rules (liquidation/close_factor.h); the
   // bonus is the collateral asset's liquidation_bonus.

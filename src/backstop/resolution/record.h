@@ -17,7 +17,7 @@ struct ResolutionRecord {
   Timestamp time = 0;
   std::string kind;  // liquidation | liquidation_declined | toxic_guard | bad_debt |
                      // waterfall | socialization | adl_fill | adl_unfilled | autoline |
-                     // auction_take | auction_reset | socialization_failed
+                     // auction_take | auction_reset | socialization_failed | redistribution
   std::optional<AccountId> account;
   std::vector<std::pair<std::string, std::string>> fields;
 };

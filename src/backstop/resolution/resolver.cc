@@ -115,6 +115,9 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
         did = backstop ? take_over(id, t, false) : liquidate_perps(id, t);
       } else if (cfg_.lending == LendingLiquidation::DutchAuction) {
         did = start_auction(id, t);
+      } else if (cfg_.lending == LendingLiquidation::VaultTakeover && can_take &&
+                 cfg_.redistribute) {
+        did = offset_and_redistribute(id, t);
       } else if (cfg_.lending != LendingLiquidation::CloseFactor && can_take) {
         did = take_over(id, t, cfg_.lending == LendingLiquidation::Absorb);
       } else {

@@ -63,6 +63,8 @@ class Resolver {
   // takeover.cc: the vault takes every position and balance of the account (Absorb also credits
   // the account the excess of its collateral at the liquidation factor over its debt).
   bool take_over(AccountId id, Timestamp t, bool absorb);
+  // Liquity: offset with the stability pool, redistribute the rest (takeover.cc).
+  bool offset_and_redistribute(AccountId id, Timestamp t);
   // auction_exec.cc: Dog.bark + Clipper.kick for an unsafe account; each event, every running
   // auction is reset when it must be and taken by the keeper when its price is worth it.
   bool start_auction(AccountId id, Timestamp t);

@@ -9,6 +9,7 @@
 
 #include "backstop/engine/balance_ops.h"
 #include "backstop/resolution/resolver.h"
+#include "backstop/waterfall/mutualize.h"
 
 namespace backstop {
 
@@ -117,6 +118,79 @@ bool Resolver::take_over(AccountId id, Timestamp t, bool absorb) {
     fields.emplace_back("credited", base ? asset_amount(*base, credit) : "0");
   }
   record(t, "liquidation", id, std::move(fields));
+  return true;
+}
+
+// Liquity v1 normal-mode liquidation (lending-protocols.md §4.1, _getOffsetAndRedistributionVals):
+// debtToOffset = min(debt, LUSD in the pool); collToSP = coll * debtToOffset / debt; the rest of
+// the debt and collateral goes to the other troves pro rata to their stake (here: their balance of
+// the collateral asset), split exactly (waterfall/mutualize.h redistribute). Gas compensation is
+// not modelled.
+bool Resolver::offset_and_redistribute(AccountId id, Timestamp t) {
+  const AccountId vault = *cfg_.vault;
+  const State& s0 = engine_.state();
+  const LiquidationPair pair = pick_pair(id);
+  if (!pair.debt || !pair.collateral) return take_over(id, t, false);
+  const AssetId debt = *pair.debt;
+  const AssetId coll = *pair.collateral;
+  const Quantity owed = -signed_amount(*s0.accounts[id].balance(debt), s0.assets[debt]);
+  const Quantity held = signed_amount(*s0.accounts[id].balance(coll), s0.assets[coll]);
+  const TokenBalance* vb = s0.accounts[vault].balance(debt);
+  const Quantity pool = vb != nullptr ? std::max(Quantity{}, signed_amount(*vb, s0.assets[debt]))
+                                      : Quantity{};
+  if (pool >= owed) return take_over(id, t, false);
+  std::vector<RedistributionRecipient> recipients;
+  for (AccountId other = 0; other < s0.accounts.size(); ++other) {
+    if (other == id || other == vault) continue;
+    const TokenBalance* b = s0.accounts[other].balance(coll);
+    if (b == nullptr || b->scaled <= 0) continue;
+    recipients.push_back(RedistributionRecipient{other, signed_amount(*b, s0.assets[coll])});
+  }
+  if (recipients.empty()) return take_over(id, t, false);
+  const Quantity offset = pool;
+  const Quantity coll_sp = Quantity::from_raw(
+      narrow64(mul_div(held.raw(), offset.raw(), owed.raw(), Rounding::Down), "collToSP"));
+  const auto shares = redistribute(owed - offset, held - coll_sp, recipients);
+  if (!shares) return take_over(id, t, false);
+  std::vector<AccountId> involved{id, vault};
+  for (const auto& r : recipients) involved.push_back(r.account);
+  ResolutionStep step(*this, involved);
+  JournalEntry e{0, t, EntryKind::BorrowerRedistribution, id, {}};
+  // Moves `q` of `asset` from account `a` to account `b` (q may be negative: the other way).
+  auto move = [&](AccountId a, AccountId b, AssetId asset, Quantity q) {
+    if (q.is_zero()) return;
+    const Quantity out = adjust(a, asset, -q);
+    dust_legs(e, a, asset, out, -q);
+    const Quantity in = adjust(b, asset, q);
+    dust_legs(e, b, asset, in, q);
+    if (q.is_positive()) e.legs.push_back(Leg{Book::account(a), Book::account(b), asset, q});
+    if (q.is_negative()) e.legs.push_back(Leg{Book::account(b), Book::account(a), asset, -q});
+  };
+  move(id, vault, coll, coll_sp);  // the pool gets collateral ...
+  move(id, vault, debt, -offset);  // ... and pays that much of the debt
+  for (const RedistributionShare& sh : *shares) {
+    move(id, sh.account, coll, sh.collateral);
+    move(id, sh.account, debt, -sh.debt);
+    if (!sh.debt.is_zero() || !sh.collateral.is_zero()) {
+      record(t, "redistribution", sh.account,
+             {{"from", engine_.state().account_name(id)},
+              {"debt_asset", engine_.state().asset_params[debt].symbol},
+              {"debt", asset_amount(debt, sh.debt)},
+              {"collateral_asset", engine_.state().asset_params[coll].symbol},
+              {"collateral", asset_amount(coll, sh.collateral)}});
+    }
+  }
+  journal_.post(std::move(e));
+  step.finish();
+  ++totals_.liquidations;
+  totals_.liquidated_value += usd(debt, owed, Rounding::Up);
+  record(t, "liquidation", id,
+         {{"policy", "stability_pool"},
+          {"vault", engine_.state().account_name(vault)},
+          {"debt_offset", asset_amount(debt, offset)},
+          {"collateral_to_pool", asset_amount(coll, coll_sp)},
+          {"debt_redistributed", asset_amount(debt, owed - offset)},
+          {"collateral_redistributed", asset_amount(coll, held - coll_sp)}});
   return true;
 }
 

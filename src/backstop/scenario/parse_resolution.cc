@@ -308,9 +308,9 @@ void parse_resolution(Builder& b, const toml::node* node) {
                   "protocol_fee", "toxic_guard", "close_factor", "close_factor_hf_threshold",
                   "close_factor_min_base", "min_leftover", "close_factor_of_total_debt",
                   "waterfall", "adl_ranking", "impact_half_life_s", "max_liquidations_per_tick",
-                  "max_notional_per_tick", "max_insurance_loss_per_tick", "liquidator",
+                  "max_notional_per_tick", "liquidator",
                   "insurance", "tranche", "liquidity", "lending_policy", "vault",
-                  "perp_backstop", "autoline", "max_fill_slippage", "auction"});
+                  "perp_backstop", "autoline", "max_fill_slippage", "auction", "redistribute"});
   ResolutionConfig c =
       b.preset != nullptr ? preset_resolution(b.preset->name) : ResolutionConfig{};
   c.enabled = f.boolean("enabled").value_or(true);
@@ -361,6 +361,7 @@ void parse_resolution(Builder& b, const toml::node* node) {
   ratio("protocol_fee", c.protocol_fee);
   ratio("close_factor", c.close_factor.default_close_factor);
   if (auto v = f.boolean("toxic_guard")) c.toxic_guard = *v;
+  if (auto v = f.boolean("redistribute")) c.redistribute = *v;
   if (auto v = decimal_or_none(f, "close_factor_hf_threshold", kRatioDecimals, 0, kMaxRaw, ">= 0")) {
     c.close_factor.close_factor_hf_threshold =
         *v ? std::optional<Ratio>(Ratio::from_raw(**v)) : std::nullopt;
@@ -391,9 +392,6 @@ void parse_resolution(Builder& b, const toml::node* node) {
   if (auto v = f.integer("max_liquidations_per_tick", 1, int64_t{1} << 40)) c.caps.max_liquidations = *v;
   if (auto v = f.bounded("max_notional_per_tick", kValueDecimals, 0, kMaxRaw, ">= 0")) {
     c.caps.max_notional = Value::from_raw(*v);
-  }
-  if (auto v = f.bounded("max_insurance_loss_per_tick", kValueDecimals, 0, kMaxRaw, ">= 0")) {
-    c.caps.max_insurance_loss = Value::from_raw(*v);
   }
   parse_liquidator(b, f, c);
   for_each_table(b, f.find("insurance"), f.field("insurance"),
