@@ -409,8 +409,10 @@ TEST(CompactKernel, EveryExponent) {
       const OwnerId o = s.add_owner(fmt::format("u{}", i));
       MarginAccount& a = s.accounts[s.owners[o].accounts[0]];
       a.balances.push_back({0, static_cast<int64_t>(rng() % 100'000'000'000)});
-      // up to ~$1M of notional, entries around the mark, funding deltas of both signs
-      const int64_t size = signed_mag(rng, 16) * static_cast<int64_t>(pow10_128(base)) / 16;
+      // up to 64 whole units (~$220 of notional), entries around the mark, funding deltas of
+      // both signs; computed in int128 (10^16 quanta per unit would overflow int64 products)
+      const auto size = static_cast<int64_t>(static_cast<int128>(signed_mag(rng, 16)) *
+                                             pow10_128(base) / 1024);
       a.positions.push_back({0, Quantity::from_raw(size), Quantity::from_raw(signed_mag(rng, 40)),
                              Price::from_raw(px("3.5").raw() + signed_mag(rng, 30))});
     }

@@ -363,7 +363,11 @@ inline int64_t value_one(const Tables& t, const CompactAccount& h, const int64_t
   const int64_t loss = pnl_q < 0 ? pnl_q : 0;
   const int64_t wp = weigh(gain, t.upnl_weight, t.upnl_one, ok);
   ok = ok && in_value_range(wp);
-  return (wc + wp) - (margin - loss);
+  // (wc + wp) - (margin - loss) in wrapping unsigned arithmetic: when ok is false the inputs may be
+  // anything (the caller discards the result), and signed overflow would be undefined; when ok is
+  // true every term is within +-2^60, so the wrapped value is the exact one.
+  return static_cast<int64_t>(static_cast<uint64_t>(wc) + static_cast<uint64_t>(wp) -
+                              static_cast<uint64_t>(margin) + static_cast<uint64_t>(loss));
 }
 
 template <int K, class Fallback>
