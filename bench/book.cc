@@ -6,7 +6,9 @@
 
 namespace backstop::bench {
 
-const char* book_name(Book b) { return b == Book::Mixed ? "mixed" : "perp_only"; }
+const char* book_name(Book b) {
+  return b == Book::Mixed ? "mixed" : "perp_only";
+}
 
 namespace {
 
@@ -242,6 +244,5 @@ void fill_account(Rng& rng, Book kind, MarginAccount& a) {
     for (MarketId m : markets) a.positions.push_back(make_position(rng, m, per_market));
   }
 }
-
 
 }  // namespace backstop::bench

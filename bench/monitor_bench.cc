@@ -70,10 +70,9 @@ struct Fixture {
 MarginCache with_mark_bp(const MarginCache& base, int64_t down_bp) {
   MarginCache c = base;
   const int64_t mark = base.markets[kTickMarket].mark.raw();
-  backstop::override_mark_price(
-      c, kTickMarket,
-      Price::from_raw(static_cast<int64_t>(backstop::mul_div(mark, 10'000 - down_bp, 10'000,
-                                                             backstop::Rounding::Down))));
+  backstop::override_mark_price(c, kTickMarket,
+                                Price::from_raw(static_cast<int64_t>(backstop::mul_div(
+                                    mark, 10'000 - down_bp, 10'000, backstop::Rounding::Down))));
   return c;
 }
 
@@ -119,11 +118,12 @@ std::unique_ptr<Fixture> build(std::size_t n) {
   const double t0 = cpu_now();
   f->monitor = std::make_unique<MarginMonitor>(s, f->base);
   f->build_seconds = cpu_now() - t0;
-  std::fprintf(stderr,
-               "[monitor_bench] %zu accounts (%zu redrawn below maintenance), tick BTC-PERP -%lld bp "
-               "-> %zu unsafe; monitor built in %.1f s CPU, %zu band edges\n",
-               n, redrawn, static_cast<long long>(lo), f->expected.size(), f->build_seconds,
-               f->monitor->edges());
+  std::fprintf(
+      stderr,
+      "[monitor_bench] %zu accounts (%zu redrawn below maintenance), tick BTC-PERP -%lld bp "
+      "-> %zu unsafe; monitor built in %.1f s CPU, %zu band edges\n",
+      n, redrawn, static_cast<long long>(lo), f->expected.size(), f->build_seconds,
+      f->monitor->edges());
   return f;
 }
 
@@ -183,9 +183,25 @@ void BM_MonitorTick(benchmark::State& st) {
   if (f.rescan_seconds > 0) st.counters["ratio"] = f.rescan_seconds / per_tick;
 }
 
-BENCHMARK(BM_FullRescan)->Name("monitor/full_rescan")->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(5);
-BENCHMARK(BM_MonitorTick)->Name("monitor/tick")->Arg(1'000'000)->Unit(benchmark::kMicrosecond)->Iterations(200);
-BENCHMARK(BM_FullRescan)->Name("monitor/full_rescan")->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(3);
-BENCHMARK(BM_MonitorTick)->Name("monitor/tick")->Arg(10'000'000)->Unit(benchmark::kMicrosecond)->Iterations(100);
+BENCHMARK(BM_FullRescan)
+    ->Name("monitor/full_rescan")
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
+BENCHMARK(BM_MonitorTick)
+    ->Name("monitor/tick")
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(200);
+BENCHMARK(BM_FullRescan)
+    ->Name("monitor/full_rescan")
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
+BENCHMARK(BM_MonitorTick)
+    ->Name("monitor/tick")
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(100);
 
 }  // namespace

@@ -36,7 +36,9 @@ constexpr int64_t kBtcOne = 100'000'000;
 constexpr int64_t kBtcMark = 60'000;
 constexpr int64_t kCrashBp = 2'500;
 
-Ratio ratio(int64_t milli) { return Ratio::from_raw(milli * 1'000'000); }
+Ratio ratio(int64_t milli) {
+  return Ratio::from_raw(milli * 1'000'000);
+}
 
 // Balances are set directly at index 1 (scaled == native quanta) with the asset totals and open
 // interest kept consistent, so the book of 100k accounts builds in milliseconds.
@@ -125,14 +127,20 @@ ResolutionConfig config() {
   c.protocol_fee = ratio(100);
   c.waterfall = {Layer::InsuranceFund, Layer::StakedTranche, Layer::Mutualization,
                  Layer::RecapDebt};
-  c.insurance[0] = InsuranceFund{Quantity::from_raw(1'000'000 * kUsdcOne), {}, {}, std::nullopt, {}};
-  c.tranche[0] = StakedTranche{Quantity::from_raw(5'000'000 * kUsdcOne), ratio(300), {}, std::nullopt};
+  c.insurance[0] =
+      InsuranceFund{Quantity::from_raw(1'000'000 * kUsdcOne), {}, {}, std::nullopt, {}};
+  c.tranche[0] =
+      StakedTranche{Quantity::from_raw(5'000'000 * kUsdcOne), ratio(300), {}, std::nullopt};
   return c;
 }
 
-Price crashed(Price p) { return Price::from_raw(p.raw() / 10'000 * (10'000 - kCrashBp)); }
+Price crashed(Price p) {
+  return Price::from_raw(p.raw() / 10'000 * (10'000 - kCrashBp));
+}
 
-Event crash_eth(const State& s) { return Event{1, SetAssetPrice{1, crashed(s.assets[1].price)}, "bench"}; }
+Event crash_eth(const State& s) {
+  return Event{1, SetAssetPrice{1, crashed(s.assets[1].price)}, "bench"};
+}
 Event crash_btc(const State& s) {
   return Event{1, SetMarkPrice{0, crashed(s.perps[0].mark), std::nullopt}, "bench"};
 }
@@ -180,8 +188,8 @@ void BM_ResolutionCrashTick(benchmark::State& st) {
     st.ResumeTiming();
   }
   const auto iters = static_cast<double>(st.iterations());
-  st.counters["liq/s"] = benchmark::Counter(static_cast<double>(liquidations),
-                                            benchmark::Counter::kIsRate);
+  st.counters["liq/s"] =
+      benchmark::Counter(static_cast<double>(liquidations), benchmark::Counter::kIsRate);
   st.counters["liquidations"] = static_cast<double>(liquidations) / iters;
   st.counters["accounts"] = static_cast<double>(accounts) / iters;
   st.counters["unsafe"] = static_cast<double>(unsafe);

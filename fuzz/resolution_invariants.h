@@ -55,7 +55,7 @@ struct ResolutionCounts {
   int64_t accepted = 0;
   int64_t liquidations = 0;  // liquidation records (lending and perp)
   int64_t perp_liquidations = 0;
-  int64_t declined = 0;      // liquidation_declined + toxic_guard records
+  int64_t declined = 0;  // liquidation_declined + toxic_guard records
   int64_t bad_debts = 0;
   int64_t waterfall_steps = 0;  // waterfall records other than "uncovered"
   int64_t recap_steps = 0;
@@ -63,16 +63,18 @@ struct ResolutionCounts {
   int64_t adl_fills = 0;
   int64_t adl_unfilled = 0;
   int64_t socializations = 0;
-  int64_t later_layer_steps = 0;   // waterfall steps after an exhausted fund/tranche layer
-  int64_t left_unsafe_checked = 0; // accounts the post-round property looked at
+  int64_t later_layer_steps = 0;    // waterfall steps after an exhausted fund/tranche layer
+  int64_t left_unsafe_checked = 0;  // accounts the post-round property looked at
 };
 
 class ResolutionChecker {
  public:
   explicit ResolutionChecker(Resolver& r) : r_(r) {
     const State& s = r.engine().state();
-    for (AssetId a = 0; a < s.asset_params.size(); ++a) asset_by_symbol_[s.asset_params[a].symbol] = a;
-    for (MarketId m = 0; m < s.perp_params.size(); ++m) market_by_symbol_[s.perp_params[m].symbol] = m;
+    for (AssetId a = 0; a < s.asset_params.size(); ++a)
+      asset_by_symbol_[s.asset_params[a].symbol] = a;
+    for (MarketId m = 0; m < s.perp_params.size(); ++m)
+      market_by_symbol_[s.perp_params[m].symbol] = m;
     for (AccountId id = 0; id < s.accounts.size(); ++id) account_by_name_[s.account_name(id)] = id;
     const auto& caps = r.config().caps;
     capped_ = caps.max_liquidations || caps.max_notional || caps.max_insurance_loss;
@@ -374,7 +376,8 @@ class ResolutionChecker {
       const Layer l = r_.config().waterfall[static_cast<std::size_t>(idx)];
       if (l == Layer::InsuranceFund) {
         InsuranceFund& f = rp.fund[asset];
-        if (amount > insurance_available(f, std::nullopt)) return "insurance payout beyond available";
+        if (amount > insurance_available(f, std::nullopt))
+          return "insurance payout beyond available";
         f = pay_from_fund(f, std::nullopt, amount);
       } else if (l == Layer::StakedTranche) {
         StakedTranche& t = rp.tranche[asset];
@@ -406,7 +409,8 @@ class ResolutionChecker {
           it->second.step_paid != f.step_paid) {
         return "insurance fund of asset " + std::to_string(a) + " is " +
                std::to_string(f.balance.raw()) + ", the records replay to " +
-               (it == rp.fund.end() ? std::string("none") : std::to_string(it->second.balance.raw()));
+               (it == rp.fund.end() ? std::string("none")
+                                    : std::to_string(it->second.balance.raw()));
       }
       if (f.balance < f.min_balance) {
         return "insurance fund of asset " + std::to_string(a) + " below its minimum";

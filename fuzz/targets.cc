@@ -249,20 +249,22 @@ ResolutionConfig resolution_config(uint8_t bits) {
   c.liquidator.require_profit = (bits & 4) != 0;
   c.waterfall = {Layer::InsuranceFund, Layer::StakedTranche, Layer::Mutualization};
   if ((bits & 8) != 0) c.waterfall.push_back(Layer::RecapDebt);
-  c.insurance[0] = InsuranceFund{Quantity::from_raw(5'000'000'000), Quantity::from_raw(1'000'000),
-                                 {}, std::nullopt, {}};
-  c.tranche[0] = StakedTranche{Quantity::from_raw(20'000'000'000), Ratio::from_raw(300'000'000), {},
-                               std::nullopt};
+  c.insurance[0] = InsuranceFund{
+      Quantity::from_raw(5'000'000'000), Quantity::from_raw(1'000'000), {}, std::nullopt, {}};
+  c.tranche[0] = StakedTranche{
+      Quantity::from_raw(20'000'000'000), Ratio::from_raw(300'000'000), {}, std::nullopt};
   if ((bits & 16) != 0) {
     // ETH/USD pool with $2M a side; BTC-PERP book: 0.2 BTC per level, 1% apart.
     c.asset_liquidity.emplace(
-        1, LiquidityModel(ConstantProduct(PoolParams{Pair{9, 6}, Quantity::from_raw(1'000'000'000'000),
-                                                     Quantity::from_raw(2'000'000'000'000),
-                                                     Ratio::from_raw(3'000'000)})));
+        1, LiquidityModel(ConstantProduct(
+               PoolParams{Pair{9, 6}, Quantity::from_raw(1'000'000'000'000),
+                          Quantity::from_raw(2'000'000'000'000), Ratio::from_raw(3'000'000)})));
     LadderParams lp{Pair{8, 6}, {}, {}};
     for (int64_t i = 0; i < 4; ++i) {
-      lp.bids.push_back(Level{Price::from_raw((49'750 - 500 * i) * 1'000'000'000), Quantity::from_raw(20'000'000)});
-      lp.asks.push_back(Level{Price::from_raw((50'250 + 500 * i) * 1'000'000'000), Quantity::from_raw(20'000'000)});
+      lp.bids.push_back(Level{Price::from_raw((49'750 - 500 * i) * 1'000'000'000),
+                              Quantity::from_raw(20'000'000)});
+      lp.asks.push_back(Level{Price::from_raw((50'250 + 500 * i) * 1'000'000'000),
+                              Quantity::from_raw(20'000'000)});
     }
     c.market_liquidity.emplace(0, LiquidityModel(DepthLadder(lp)));
     c.impact_half_life_s = 600;
@@ -286,7 +288,8 @@ ResolutionFuzzStats resolution_events(const uint8_t* data, std::size_t size) {
   ResolutionChecker checker(r);
   const State& s = e.state();
   constexpr AccountId kTraders = 5;
-  if (!checker.apply(Event{0, Deposit{kTraders, 0, Quantity::from_raw(1'000'000'000'000'000)}, "fuzz"})
+  if (!checker
+           .apply(Event{0, Deposit{kTraders, 0, Quantity::from_raw(1'000'000'000'000'000)}, "fuzz"})
            .empty()) {
     std::abort();
   }
@@ -309,10 +312,11 @@ ResolutionFuzzStats resolution_events(const uint8_t* data, std::size_t size) {
       case 2: {
         // Up to ~100% of the account's free collateral, so that books sit near their limits.
         const Value free = e.risk(acct).free_collateral;
-        const Value part = Value::from_raw(
-            static_cast<int64_t>(mul_div(std::max<int64_t>(free.raw(), 1), units + 1, 65'536, Rounding::Down)));
+        const Value part = Value::from_raw(static_cast<int64_t>(
+            mul_div(std::max<int64_t>(free.raw(), 1), units + 1, 65'536, Rounding::Down)));
         body = Borrow{acct, asset,
-                      quantity_of(part, s.asset_params[asset].decimals, s.assets[asset].price, Rounding::Down)};
+                      quantity_of(part, s.asset_params[asset].decimals, s.assets[asset].price,
+                                  Rounding::Down)};
         break;
       }
       case 3:
@@ -357,11 +361,10 @@ ResolutionFuzzStats resolution_events(const uint8_t* data, std::size_t size) {
     }
   }
   const ResolutionCounts& c = checker.counts();
-  return ResolutionFuzzStats{static_cast<std::size_t>(c.accepted),
-                             static_cast<std::size_t>(c.liquidations),
-                             static_cast<std::size_t>(c.bad_debts),
-                             static_cast<std::size_t>(c.waterfall_steps),
-                             static_cast<std::size_t>(c.adl_fills)};
+  return ResolutionFuzzStats{
+      static_cast<std::size_t>(c.accepted), static_cast<std::size_t>(c.liquidations),
+      static_cast<std::size_t>(c.bad_debts), static_cast<std::size_t>(c.waterfall_steps),
+      static_cast<std::size_t>(c.adl_fills)};
 }
 
 }  // namespace backstop::fuzz

@@ -411,8 +411,8 @@ TEST(CompactKernel, EveryExponent) {
       a.balances.push_back({0, static_cast<int64_t>(rng() % 100'000'000'000)});
       // up to 64 whole units (~$220 of notional), entries around the mark, funding deltas of
       // both signs; computed in int128 (10^16 quanta per unit would overflow int64 products)
-      const auto size = static_cast<int64_t>(static_cast<int128>(signed_mag(rng, 16)) *
-                                             pow10_128(base) / 1024);
+      const auto size =
+          static_cast<int64_t>(static_cast<int128>(signed_mag(rng, 16)) * pow10_128(base) / 1024);
       a.positions.push_back({0, Quantity::from_raw(size), Quantity::from_raw(signed_mag(rng, 40)),
                              Price::from_raw(px("3.5").raw() + signed_mag(rng, 30))});
     }

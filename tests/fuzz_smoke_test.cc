@@ -79,7 +79,8 @@ TEST(FuzzSmoke, ResolutionEventStreams) {
     sum.waterfall_steps += st.waterfall_steps;
     sum.adl_fills += st.adl_fills;
   }
-  std::printf("resolution fuzz: accepted %zu liquidations %zu bad_debt %zu waterfall %zu adl %zu\n", sum.accepted, sum.liquidations, sum.bad_debts, sum.waterfall_steps, sum.adl_fills);
+  std::printf("resolution fuzz: accepted %zu liquidations %zu bad_debt %zu waterfall %zu adl %zu\n",
+              sum.accepted, sum.liquidations, sum.bad_debts, sum.waterfall_steps, sum.adl_fills);
   EXPECT_GT(sum.accepted, 5000u);
   EXPECT_GT(sum.liquidations, 0u);
   EXPECT_GT(sum.bad_debts, 0u);

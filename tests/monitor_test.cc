@@ -35,7 +35,8 @@ RandomVenue make_venue(std::mt19937_64& rng, int owners) {
   s.add_asset(usdc, priced("1"));
   s.add_asset(weth, priced("2000"));
   s.add_asset(wbtc, priced("60000"));
-  for (const auto& [sym, dec, mark] : {std::tuple{"BTC-PERP", 8, "60000"}, {"ETH-PERP", 9, "2000"}}) {
+  for (const auto& [sym, dec, mark] :
+       {std::tuple{"BTC-PERP", 8, "60000"}, {"ETH-PERP", 9, "2000"}}) {
     PerpParams p;
     p.symbol = sym;
     p.base_decimals = dec;
@@ -57,8 +58,10 @@ RandomVenue make_venue(std::mt19937_64& rng, int owners) {
   std::uniform_int_distribution<int> pick(0, 9);
   for (AccountId a : ids) {
     apply(Deposit{a, 0, Quantity::from_raw(static_cast<int64_t>(rng() % 50'000'000'000))});
-    if (pick(rng) < 5) apply(Deposit{a, 1, Quantity::from_raw(static_cast<int64_t>(rng() % 20'000'000'000))});
-    if (pick(rng) < 3) apply(Deposit{a, 2, Quantity::from_raw(static_cast<int64_t>(rng() % 50'000'000))});
+    if (pick(rng) < 5)
+      apply(Deposit{a, 1, Quantity::from_raw(static_cast<int64_t>(rng() % 20'000'000'000))});
+    if (pick(rng) < 3)
+      apply(Deposit{a, 2, Quantity::from_raw(static_cast<int64_t>(rng() % 50'000'000))});
   }
   for (AccountId a : ids) {
     const int kind = pick(rng);
@@ -66,7 +69,9 @@ RandomVenue make_venue(std::mt19937_64& rng, int owners) {
       const auto asset_id = static_cast<AssetId>(rng() % 3);
       const int64_t unit = asset_id == 0 ? 1'000'000 : asset_id == 1 ? 1'000'000'000 : 100'000'000;
       const int64_t whole = asset_id == 0 ? 40'000 : asset_id == 1 ? 20 : 1;
-      apply(Borrow{a, asset_id, Quantity::from_raw(static_cast<int64_t>(rng() % static_cast<uint64_t>(whole * unit)) + 1)});
+      apply(Borrow{a, asset_id,
+                   Quantity::from_raw(
+                       static_cast<int64_t>(rng() % static_cast<uint64_t>(whole * unit)) + 1)});
     }
     if (kind >= 3) {
       const auto m = static_cast<MarketId>(rng() % 2);
@@ -117,20 +122,28 @@ TEST(Monitor, EqualsFullRescanOnRandomPricePaths) {
         (void)e.apply(ev(t, SetAssetPrice{a, moved(rng, e.state().assets[a].price, max_bp)}));
       } else if (kind < 15) {
         const auto m = static_cast<MarketId>(rng() % 2);
-        (void)e.apply(ev(t, SetMarkPrice{m, moved(rng, e.state().perps[m].mark, 400), std::nullopt}));
+        (void)e.apply(
+            ev(t, SetMarkPrice{m, moved(rng, e.state().perps[m].mark, 400), std::nullopt}));
       } else if (kind < 16) {
         (void)e.apply(ev(t, Tick{}));  // interest only
       } else if (kind < 17) {
         const auto m = static_cast<MarketId>(rng() % 2);
-        (void)e.apply(ev(t, Funding{m, std::nullopt, Ratio::from_raw(static_cast<int64_t>(rng() % 2'000'001) - 1'000'000)}));
+        (void)e.apply(
+            ev(t, Funding{m, std::nullopt,
+                          Ratio::from_raw(static_cast<int64_t>(rng() % 2'000'001) - 1'000'000)}));
         full = true;
       } else {
         const AccountId a = v.accounts[rng() % v.accounts.size()];
         if (kind < 19) {
-          (void)e.apply(ev(t, Deposit{a, 0, Quantity::from_raw(static_cast<int64_t>(rng() % 1'000'000'000) + 1)}));
+          (void)e.apply(ev(
+              t,
+              Deposit{a, 0, Quantity::from_raw(static_cast<int64_t>(rng() % 1'000'000'000) + 1)}));
         } else {
           const auto m = static_cast<MarketId>(rng() % 2);
-          (void)e.apply(ev(t, Trade{a, m, Quantity::from_raw(static_cast<int64_t>(rng() % 10'000'000) - 5'000'000), e.state().perps[m].mark, std::nullopt}));
+          (void)e.apply(ev(
+              t,
+              Trade{a, m, Quantity::from_raw(static_cast<int64_t>(rng() % 10'000'000) - 5'000'000),
+                    e.state().perps[m].mark, std::nullopt}));
         }
         touched.push_back(a);
       }
@@ -140,8 +153,10 @@ TEST(Monitor, EqualsFullRescanOnRandomPricePaths) {
       // The reported changes are exactly the set difference.
       std::vector<AccountId> up;
       std::vector<AccountId> down;
-      std::set_difference(truth.begin(), truth.end(), prev.begin(), prev.end(), std::back_inserter(up));
-      std::set_difference(prev.begin(), prev.end(), truth.begin(), truth.end(), std::back_inserter(down));
+      std::set_difference(truth.begin(), truth.end(), prev.begin(), prev.end(),
+                          std::back_inserter(up));
+      std::set_difference(prev.begin(), prev.end(), truth.begin(), truth.end(),
+                          std::back_inserter(down));
       ASSERT_EQ(ch.became_unsafe, up);
       ASSERT_EQ(ch.became_safe, down);
       for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
@@ -175,12 +190,14 @@ TEST(Monitor, BandIsSoundUnderIndependentMoves) {
         const int64_t v0 = d.value;
         // Index sources of a non-fragile band may move by kIndexAllowance (relative); everything
         // else by its width.
-        const int64_t w = l.is_index(d.source) && !b.fragile
-                              ? static_cast<int64_t>(mul_div(v0, kIndexAllowance, kRatioOne, Rounding::Down))
-                              : d.width;
+        const int64_t w =
+            l.is_index(d.source) && !b.fragile
+                ? static_cast<int64_t>(mul_div(v0, kIndexAllowance, kRatioOne, Rounding::Down))
+                : d.width;
         // extremes are the worst case for a multilinear term; mix them with interior points
-        const int64_t dv = trial % 2 == 0 ? (rng() % 2 ? w : -w)
-                                          : static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * w + 1)) - w;
+        const int64_t dv = trial % 2 == 0
+                               ? (rng() % 2 ? w : -w)
+                               : static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * w + 1)) - w;
         const int64_t nv = v0 + dv;
         const SourceId src = d.source;
         if (src < l.assets) {
@@ -223,7 +240,8 @@ TEST(Monitor, BandOfASimpleBorrower) {
   const OwnerId lender = s.add_owner("bob");
   Engine e(std::move(s));
   const AccountId a = e.state().owners[o].accounts[0];
-  ASSERT_TRUE(e.apply(ev(0, Deposit{e.state().owners[lender].accounts[0], 0, qty("100000", 6)})).ok());
+  ASSERT_TRUE(
+      e.apply(ev(0, Deposit{e.state().owners[lender].accounts[0], 0, qty("100000", 6)})).ok());
   ASSERT_TRUE(e.apply(ev(0, Deposit{a, 1, qty("10", 9)})).ok());
   ASSERT_TRUE(e.apply(ev(0, Borrow{a, 0, qty("16000", 6)})).ok());
   const SourceLayout l = source_layout(e.cache());

@@ -32,7 +32,9 @@ constexpr AssetId kWbtc = 2;
 int64_t uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {
   return lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo + 1));
 }
-bool chance(std::mt19937_64& rng, int percent) { return uniform(rng, 0, 99) < percent; }
+bool chance(std::mt19937_64& rng, int percent) {
+  return uniform(rng, 0, 99) < percent;
+}
 
 // p * (10,000 + bp) / 10,000, at least one raw unit (prices stay positive).
 Price moved_bp(Price p, int64_t bp) {
@@ -95,16 +97,21 @@ Book make_book(std::mt19937_64& rng, int owners) {
     const int64_t kind = uniform(rng, 0, 9);
     if (kind < 2) {
       (void)ok(Deposit{a, kUsdc, Quantity::from_raw(uniform(rng, 200'000, 2'000'000) * 1'000'000)});
-      if (chance(rng, 50)) (void)ok(Deposit{a, kWeth, Quantity::from_raw(uniform(rng, 10, 500) * 1'000'000'000)});
+      if (chance(rng, 50))
+        (void)ok(Deposit{a, kWeth, Quantity::from_raw(uniform(rng, 10, 500) * 1'000'000'000)});
       b.makers.push_back(a);
     } else if (kind < 6) {
-      if (chance(rng, 60)) (void)ok(Deposit{a, kWeth, Quantity::from_raw(uniform(rng, 1'000, 100'000) * 1'000'000)});
-      if (chance(rng, 40)) (void)ok(Deposit{a, kWbtc, Quantity::from_raw(uniform(rng, 1'000, 300'000) * 1'000)});
-      if (chance(rng, 20)) (void)ok(Deposit{a, kUsdc, Quantity::from_raw(uniform(rng, 1'000, 100'000) * 1'000'000)});
+      if (chance(rng, 60))
+        (void)ok(Deposit{a, kWeth, Quantity::from_raw(uniform(rng, 1'000, 100'000) * 1'000'000)});
+      if (chance(rng, 40))
+        (void)ok(Deposit{a, kWbtc, Quantity::from_raw(uniform(rng, 1'000, 300'000) * 1'000)});
+      if (chance(rng, 20))
+        (void)ok(Deposit{a, kUsdc, Quantity::from_raw(uniform(rng, 1'000, 100'000) * 1'000'000)});
       b.borrowers.push_back(a);
     } else {
       (void)ok(Deposit{a, kUsdc, Quantity::from_raw(uniform(rng, 500, 50'000) * 1'000'000)});
-      if (chance(rng, 25)) (void)ok(Deposit{a, kWeth, Quantity::from_raw(uniform(rng, 100, 10'000) * 1'000'000)});
+      if (chance(rng, 25))
+        (void)ok(Deposit{a, kWeth, Quantity::from_raw(uniform(rng, 100, 10'000) * 1'000'000)});
       b.traders.push_back(a);
     }
   }
@@ -127,15 +134,17 @@ Book make_book(std::mt19937_64& rng, int owners) {
     for (int k = 0; k < positions; ++k) {
       const auto m = static_cast<MarketId>(uniform(rng, 0, 1));
       const bool with_maker = !b.makers.empty() && (b.traders.size() < 2 || chance(rng, 60));
-      AccountId cp = with_maker ? b.makers[rng() % b.makers.size()] : b.traders[rng() % b.traders.size()];
+      AccountId cp =
+          with_maker ? b.makers[rng() % b.makers.size()] : b.traders[rng() % b.traders.size()];
       if (cp == a) continue;
       const bool longs = chance(rng, 50);
       int64_t pct = uniform(rng, 30, 100);
       for (int tries = 0; tries < 6 && pct > 0; ++tries, pct = pct * 7 / 10) {
         const Value free = e.risk(a).free_collateral;
         if (!free.is_positive()) break;
-        const Quantity q = quantity_of(scaled(free, pct * 19), e.state().perp_params[m].base_decimals,
-                                       e.state().perps[m].mark, Rounding::Down);
+        const Quantity q =
+            quantity_of(scaled(free, pct * 19), e.state().perp_params[m].base_decimals,
+                        e.state().perps[m].mark, Rounding::Down);
         if (!q.is_positive()) break;
         const Price p = e.state().perps[m].mark;
         if (ok(Trade{a, m, longs ? q : -q, p, cp})) break;
@@ -151,13 +160,14 @@ LiquidityModel random_model(std::mt19937_64& rng, Pair pair, Price ref, int64_t 
   const int64_t base_one = static_cast<int64_t>(pow10_128(pair.base_decimals));
   switch (uniform(rng, 0, 2)) {
     case 0:
-      return SlippageCurve(SlippageParams{pair, ref, Quantity::from_raw(usd_depth * 1'000'000),
-                                          Ratio::from_raw(uniform(rng, 200, 1'000) * 1'000'000),
-                                          chance(rng, 50) ? ImpactShape::Linear : ImpactShape::Sqrt});
+      return SlippageCurve(
+          SlippageParams{pair, ref, Quantity::from_raw(usd_depth * 1'000'000),
+                         Ratio::from_raw(uniform(rng, 200, 1'000) * 1'000'000),
+                         chance(rng, 50) ? ImpactShape::Linear : ImpactShape::Sqrt});
     case 1: {
       // base reserve worth usd_depth at ref
-      const Quantity base = quantity_of(Value::from_raw(usd_depth * 1'000'000), pair.base_decimals, ref,
-                                        Rounding::Down);
+      const Quantity base = quantity_of(Value::from_raw(usd_depth * 1'000'000), pair.base_decimals,
+                                        ref, Rounding::Down);
       return ConstantProduct(PoolParams{pair, base, Quantity::from_raw(usd_depth * 1'000'000),
                                         Ratio::from_raw(3'000'000)});
     }
@@ -165,8 +175,8 @@ LiquidityModel random_model(std::mt19937_64& rng, Pair pair, Price ref, int64_t 
       LadderParams lp{pair, {}, {}};
       const int levels = static_cast<int>(uniform(rng, 1, 6));
       for (int i = 0; i < levels; ++i) {
-        const Quantity q = quantity_of(Value::from_raw(usd_depth * 1'000'000 / levels), pair.base_decimals,
-                                       ref, Rounding::Down);
+        const Quantity q = quantity_of(Value::from_raw(usd_depth * 1'000'000 / levels),
+                                       pair.base_decimals, ref, Rounding::Down);
         const Quantity lvl = Quantity::from_raw(std::max<int64_t>(q.raw(), base_one / 1000 + 1));
         lp.bids.push_back(Level{moved_bp(ref, -50 - 100 * i), lvl});
         lp.asks.push_back(Level{moved_bp(ref, 50 + 100 * i), lvl});
@@ -191,38 +201,47 @@ ResolutionConfig random_config(std::mt19937_64& rng, const Engine& e) {
   std::shuffle(layers.begin(), layers.end(), rng);
   // A prefix-heavy order: usually the fund first, sometimes layers dropped.
   if (chance(rng, 60)) {
-    std::stable_partition(layers.begin(), layers.end(), [](Layer l) { return l == Layer::InsuranceFund; });
+    std::stable_partition(layers.begin(), layers.end(),
+                          [](Layer l) { return l == Layer::InsuranceFund; });
   }
-  while (!layers.empty() && chance(rng, 25)) layers.erase(layers.begin() + static_cast<std::ptrdiff_t>(rng() % layers.size()));
+  while (!layers.empty() && chance(rng, 25))
+    layers.erase(layers.begin() + static_cast<std::ptrdiff_t>(rng() % layers.size()));
   c.waterfall = layers;
   if (chance(rng, 85)) {
     InsuranceFund f;
     f.balance = Quantity::from_raw(uniform(rng, 0, 100'000) * 1'000'000);
-    f.min_balance = Quantity::from_raw(uniform(rng, 0, 3) == 0 ? 0 : uniform(rng, 1, 5'000'000'000));
+    f.min_balance =
+        Quantity::from_raw(uniform(rng, 0, 3) == 0 ? 0 : uniform(rng, 1, 5'000'000'000));
     f.min_balance = std::min(f.min_balance, f.balance);
     if (chance(rng, 25)) f.step_cap = Quantity::from_raw(uniform(rng, 1, 20'000) * 1'000'000);
     c.insurance[kUsdc] = f;
   }
-  if (chance(rng, 30)) c.insurance[kWeth] = InsuranceFund{Quantity::from_raw(uniform(rng, 0, 20) * 1'000'000'000), {}, {}, std::nullopt, {}};
+  if (chance(rng, 30))
+    c.insurance[kWeth] = InsuranceFund{
+        Quantity::from_raw(uniform(rng, 0, 20) * 1'000'000'000), {}, {}, std::nullopt, {}};
   if (chance(rng, 60)) {
     c.tranche[kUsdc] = StakedTranche{Quantity::from_raw(uniform(rng, 0, 200'000) * 1'000'000),
-                                     Ratio::from_raw(uniform(rng, 1, 10) * 50'000'000), {}, std::nullopt};
+                                     Ratio::from_raw(uniform(rng, 1, 10) * 50'000'000),
+                                     {},
+                                     std::nullopt};
   }
   c.adl = static_cast<AdlRanking>(uniform(rng, 0, 3));
   const State& s = e.state();
   if (chance(rng, 60)) {
     for (AssetId a : {kWeth, kWbtc}) {
       if (chance(rng, 70)) {
-        c.asset_liquidity.emplace(a, random_model(rng, Pair{s.asset_params[a].decimals, 6}, s.assets[a].price,
-                                                  uniform(rng, 20'000, 5'000'000)));
+        c.asset_liquidity.emplace(
+            a, random_model(rng, Pair{s.asset_params[a].decimals, 6}, s.assets[a].price,
+                            uniform(rng, 20'000, 5'000'000)));
       }
     }
   }
   if (chance(rng, 70)) {
     for (MarketId m = 0; m < s.perps.size(); ++m) {
       if (chance(rng, 70)) {
-        c.market_liquidity.emplace(m, random_model(rng, Pair{s.perp_params[m].base_decimals, 6},
-                                                   s.perps[m].mark, uniform(rng, 50'000, 5'000'000)));
+        c.market_liquidity.emplace(
+            m, random_model(rng, Pair{s.perp_params[m].base_decimals, 6}, s.perps[m].mark,
+                            uniform(rng, 50'000, 5'000'000)));
       }
     }
   }
@@ -231,8 +250,10 @@ ResolutionConfig random_config(std::mt19937_64& rng, const Engine& e) {
   c.liquidator.present = chance(rng, 92);
   c.liquidator.latency_s = chance(rng, 60) ? 0 : uniform(rng, 1, 900);
   c.liquidator.require_profit = chance(rng, 60);
-  if (chance(rng, 30)) c.liquidator.capital[kUsdc] = Quantity::from_raw(uniform(rng, 0, 300'000) * 1'000'000);
-  if (chance(rng, 15)) c.liquidator.capital[kWeth] = Quantity::from_raw(uniform(rng, 0, 50) * 1'000'000'000);
+  if (chance(rng, 30))
+    c.liquidator.capital[kUsdc] = Quantity::from_raw(uniform(rng, 0, 300'000) * 1'000'000);
+  if (chance(rng, 15))
+    c.liquidator.capital[kWeth] = Quantity::from_raw(uniform(rng, 0, 50) * 1'000'000'000);
   return c;
 }
 
@@ -251,7 +272,8 @@ Event random_event(std::mt19937_64& rng, const Book& b, Timestamp t) {
     const AssetId a = chance(rng, 55) ? kWeth : kWbtc;
     return ev(t, SetAssetPrice{a, moved_bp(s.assets[a].price, step_bp())});
   }
-  if (kind < 33) return ev(t, SetAssetPrice{kUsdc, moved_bp(s.assets[kUsdc].price, uniform(rng, -300, 100))});
+  if (kind < 33)
+    return ev(t, SetAssetPrice{kUsdc, moved_bp(s.assets[kUsdc].price, uniform(rng, -300, 100))});
   if (kind < 70) {
     const auto m = static_cast<MarketId>(uniform(rng, 0, 1));
     return ev(t, SetMarkPrice{m, moved_bp(s.perps[m].mark, step_bp()), std::nullopt});
@@ -262,8 +284,10 @@ Event random_event(std::mt19937_64& rng, const Book& b, Timestamp t) {
                          Ratio::from_raw(uniform(rng, -2'000'000, 2'000'000))});
   }
   const AccountId a = static_cast<AccountId>(rng() % s.accounts.size());
-  if (kind < 88) return ev(t, Deposit{a, kUsdc, Quantity::from_raw(uniform(rng, 1, 20'000) * 1'000'000)});
-  if (kind < 92) return ev(t, Borrow{a, kUsdc, Quantity::from_raw(uniform(rng, 1, 20'000) * 1'000'000)});
+  if (kind < 88)
+    return ev(t, Deposit{a, kUsdc, Quantity::from_raw(uniform(rng, 1, 20'000) * 1'000'000)});
+  if (kind < 92)
+    return ev(t, Borrow{a, kUsdc, Quantity::from_raw(uniform(rng, 1, 20'000) * 1'000'000)});
   const auto m = static_cast<MarketId>(uniform(rng, 0, 1));
   const AccountId cp = b.makers.empty() ? a : b.makers[rng() % b.makers.size()];
   const Quantity q = quantity_of(Value::from_raw(uniform(rng, -50'000, 50'000) * 1'000'000),
@@ -431,11 +455,13 @@ TEST(ResolutionProperty, InvariantsHoldOnRandomBooksAndPricePaths) {
           const auto& rec = r.records()[k];
           std::string f;
           for (const auto& [a, v] : rec.fields) f += " " + a + "=" + v;
-          std::printf("REC %s acct=%d%s\n", rec.kind.c_str(), rec.account ? static_cast<int>(*rec.account) : -1, f.c_str());
+          std::printf("REC %s acct=%d%s\n", rec.kind.c_str(),
+                      rec.account ? static_cast<int>(*rec.account) : -1, f.c_str());
         }
         for (std::size_t k = jmark; k < r.journal().size(); ++k) {
           const auto& je = r.journal().entries()[k];
-          std::printf("JE kind=%d subject=%d legs=%zu\n", static_cast<int>(je.kind), je.subject ? static_cast<int>(*je.subject) : -1, je.legs.size());
+          std::printf("JE kind=%d subject=%d legs=%zu\n", static_cast<int>(je.kind),
+                      je.subject ? static_cast<int>(*je.subject) : -1, je.legs.size());
         }
       }
       ASSERT_EQ(err, "") << "seed " << seed << " event " << i << " at t=" << t << " ("
@@ -457,16 +483,17 @@ TEST(ResolutionProperty, InvariantsHoldOnRandomBooksAndPricePaths) {
   EXPECT_GT(sum.socializations, 0);
   EXPECT_GT(sum.adl_fills, 0);
   EXPECT_GT(sum.left_unsafe_checked, 0);
-  std::printf("events %lld accepted %lld liquidations %lld (perp %lld) declined %lld bad_debt %lld "
-              "waterfall %lld (past an exhausted layer %lld, recap %lld) uncovered %lld "
-              "socialization %lld adl %lld unfilled %lld left-unsafe checked %lld\n",
-              static_cast<long long>(sum.events), static_cast<long long>(sum.accepted),
-              static_cast<long long>(sum.liquidations), static_cast<long long>(sum.perp_liquidations),
-              static_cast<long long>(sum.declined), static_cast<long long>(sum.bad_debts),
-              static_cast<long long>(sum.waterfall_steps), static_cast<long long>(sum.later_layer_steps),
-              static_cast<long long>(sum.recap_steps), static_cast<long long>(sum.uncovered),
-              static_cast<long long>(sum.socializations), static_cast<long long>(sum.adl_fills),
-              static_cast<long long>(sum.adl_unfilled), static_cast<long long>(sum.left_unsafe_checked));
+  std::printf(
+      "events %lld accepted %lld liquidations %lld (perp %lld) declined %lld bad_debt %lld "
+      "waterfall %lld (past an exhausted layer %lld, recap %lld) uncovered %lld "
+      "socialization %lld adl %lld unfilled %lld left-unsafe checked %lld\n",
+      static_cast<long long>(sum.events), static_cast<long long>(sum.accepted),
+      static_cast<long long>(sum.liquidations), static_cast<long long>(sum.perp_liquidations),
+      static_cast<long long>(sum.declined), static_cast<long long>(sum.bad_debts),
+      static_cast<long long>(sum.waterfall_steps), static_cast<long long>(sum.later_layer_steps),
+      static_cast<long long>(sum.recap_steps), static_cast<long long>(sum.uncovered),
+      static_cast<long long>(sum.socializations), static_cast<long long>(sum.adl_fills),
+      static_cast<long long>(sum.adl_unfilled), static_cast<long long>(sum.left_unsafe_checked));
 }
 
 }  // namespace

@@ -1,9 +1,8 @@
 // Resolution layer (resolution/resolver.h): liquidations, bad debt and the waterfall on small
 // venues whose numbers are derived by hand from the published formulas.
-#include "backstop/resolution/resolver.h"
-
 #include <gtest/gtest.h>
 
+#include "backstop/resolution/resolver.h"
 #include "test_util.h"
 
 namespace backstop {
@@ -173,7 +172,8 @@ TEST(Resolution, UnprofitableLiquidationIsDeclined) {
   ResolutionConfig cfg = enabled();
   // WETH/USD pool with 10 WETH and $17,000: selling 4.63 WETH moves the price ~32%.
   cfg.asset_liquidity.emplace(
-      1, LiquidityModel(ConstantProduct(PoolParams{Pair{9, 6}, qty("10", 9), qty("17000", 6), {}})));
+      1,
+      LiquidityModel(ConstantProduct(PoolParams{Pair{9, 6}, qty("10", 9), qty("17000", 6), {}})));
   Resolver r(v.engine, cfg);
   ASSERT_TRUE(r.apply(ev(10, SetAssetPrice{1, px("1700")})).ok());
   EXPECT_TRUE(of_kind(r, "liquidation").empty());

@@ -26,7 +26,9 @@ int64_t round_to_step(int64_t q, int64_t step, Rounding r) {
                   "round_to_step");
 }
 
-bool valid_decimals(int d) { return d >= 0 && d <= kMaxAssetDecimals; }
+bool valid_decimals(int d) {
+  return d >= 0 && d <= kMaxAssetDecimals;
+}
 
 int64_t convert(int64_t amount, int dec_from, Price price_from, int dec_to, Price price_to,
                 Rounding r) {

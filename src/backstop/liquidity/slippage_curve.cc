@@ -12,7 +12,7 @@ namespace {
 using liq::Big;
 
 const Big kV = liq::pow10(27);  // W = B * V: proceeds are evaluated in units of 1 / W quote
-const Big kRatio = kRatioOne;  // Ratio scale
+const Big kRatio = kRatioOne;   // Ratio scale
 const Big kRatio2 = kRatio * kRatio;
 
 struct Ctx {

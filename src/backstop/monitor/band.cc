@@ -8,8 +8,12 @@
 namespace backstop {
 namespace {
 
-int128 at_least_one(int64_t r) { return std::max<int64_t>(r, kRatioOne); }
-int128 abs128(int128 v) { return v < 0 ? -v : v; }
+int128 at_least_one(int64_t r) {
+  return std::max<int64_t>(r, kRatioOne);
+}
+int128 abs128(int128 v) {
+  return v < 0 ? -v : v;
+}
 
 // Micro-dollars of `q` native quanta at the asset's price, rounded up (0 for a non-positive price).
 int128 usd_up(int128 q, const AssetCache& ac) {
@@ -31,7 +35,9 @@ int64_t max_maint_rate(const MarketCache& m) {
 }
 
 // x * num / den, rounded up.
-int128 scale_up(int128 x, int64_t num, int64_t den) { return mul_div(x, num, den, Rounding::Up); }
+int128 scale_up(int128 x, int64_t num, int64_t den) {
+  return mul_div(x, num, den, Rounding::Up);
+}
 
 // Budget weight of a source with sensitivity c: ~sqrt(c) (a power of two within a factor 2 of it,
 // from the bit length of c); 1 for c = 0.
@@ -39,8 +45,8 @@ int128 budget_weight(int128 c) {
   if (c <= 0) return 1;
   const auto u = static_cast<uint128>(c);
   const auto hi = static_cast<uint64_t>(u >> 64);
-  const int bits = hi != 0 ? 128 - std::countl_zero(hi)
-                           : 64 - std::countl_zero(static_cast<uint64_t>(u));
+  const int bits =
+      hi != 0 ? 128 - std::countl_zero(hi) : 64 - std::countl_zero(static_cast<uint64_t>(u));
   return int128{1} << (bits / 2);
 }
 
@@ -81,9 +87,8 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     const Quantity q = deposit ? supplied_amount(tb.scaled, ac.supply_index)
                                : borrowed_amount(tb.scaled, ac.borrow_index);
     const int64_t coef = deposit ? ac.weight_maint.raw() : ac.borrow_weight_maint.raw();
-    const int128 t = scale_up(scale_up(usd_up(q.raw(), ac), static_cast<int64_t>(at_least_one(coef)),
-                                       kRatioOne),
-                              21, 20);
+    const int128 t = scale_up(
+        scale_up(usd_up(q.raw(), ac), static_cast<int64_t>(at_least_one(coef)), kRatioOne), 21, 20);
     add_sensitivity(b, l.price(tb.asset), t);
     add_sensitivity(b, deposit ? l.supply_index(tb.asset) : l.borrow_index(tb.asset), t);
     s = checked_add(s, unit_usd(ac) + 3, "band slack");
@@ -103,9 +108,9 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     const int128 n_r = scale_up(n, kRatioOne + max_maint_rate(m), kRatioOne);
     const int128 dfund = static_cast<int128>(m.funding_index.raw()) - p.funding_snapshot.raw();
     const int128 f = mul_mul_div(size, abs128(dfund), m.scale, c.pow_k, Rounding::Up);
-    const int128 x = checked_add(checked_add(scale_up(n_r, 11, 10), abs128(p.quote.raw()),
-                                             "band exposure"),
-                                 f, "band exposure");
+    const int128 x =
+        checked_add(checked_add(scale_up(n_r, 11, 10), abs128(p.quote.raw()), "band exposure"), f,
+                    "band exposure");
     auto it = std::find_if(groups.begin(), groups.end(),
                            [&](const auto& g) { return g.first == m.quote; });
     if (it == groups.end()) {
@@ -113,8 +118,7 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     } else {
       it->second = checked_add(it->second, x, "band exposure");
     }
-    add_sensitivity(b, l.mark(p.market),
-                    scale_up(scale_up(usd_up(n_r, qc), w, kRatioOne), 11, 10));
+    add_sensitivity(b, l.mark(p.market), scale_up(scale_up(usd_up(n_r, qc), w, kRatioOne), 11, 10));
   }
   for (const auto& [quote, x] : groups) {
     const AssetCache& qc = c.assets[quote];

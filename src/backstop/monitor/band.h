@@ -60,10 +60,10 @@ struct Driver {
 };
 
 struct Band {
-  Value excess{};    // maint_excess(c, a), exact
-  int128 slack = 0;  // S, micro-dollars, rounded up
-  int128 room = 0;   // |E| - 2S - 1 (may be <= 0)
-  bool fragile = false;  // index sources carry edges (see above)
+  Value excess{};                                     // maint_excess(c, a), exact
+  int128 slack = 0;                                   // S, micro-dollars, rounded up
+  int128 room = 0;                                    // |E| - 2S - 1 (may be <= 0)
+  bool fragile = false;                               // index sources carry edges (see above)
   boost::container::small_vector<Driver, 8> drivers;  // sorted by source, unique
 };
 

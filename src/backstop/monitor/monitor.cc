@@ -53,7 +53,9 @@ void MarginMonitor::Ladder::for_each(F f) {
   for (auto& b : b_) f(b);
 }
 
-MarginMonitor::MarginMonitor(const State& s, const MarginCache& c) { rebuild(s, c); }
+MarginMonitor::MarginMonitor(const State& s, const MarginCache& c) {
+  rebuild(s, c);
+}
 
 void MarginMonitor::rebuild(const State& s, const MarginCache& c) {
   ++stats_.full_scans;

@@ -12,9 +12,9 @@
 // proportional to the number of edges it crossed, not to the size of the book.
 //
 // Interest indexes are handled by epochs: every band absorbs a relative index move of
-// kIndexAllowance; when any index leaves kIndexEpochMove of its value at the epoch start the monitor
-// rescans everything and starts a new epoch. "Fragile" accounts (room too small for the allowance)
-// index their interest indexes with edges, like prices.
+// kIndexAllowance; when any index leaves kIndexEpochMove of its value at the epoch start the
+// monitor rescans everything and starts a new epoch. "Fragile" accounts (room too small for the
+// allowance) index their interest indexes with edges, like prices.
 //
 // Not covered by bands, so the caller must say so: accounts an event changed directly (`touched`),
 // and events that move every account at once (funding, parameter changes: `full`).
@@ -34,10 +34,10 @@
 namespace backstop {
 
 struct MonitorStats {
-  uint64_t evaluations = 0;   // exact re-evaluations (compute_band calls)
-  uint64_t edges_crossed = 0; // band edges crossed, including stale ones
-  uint64_t stale_crossed = 0; // edges of bands already replaced
-  uint64_t full_scans = 0;    // construction, `full` syncs and index epochs
+  uint64_t evaluations = 0;    // exact re-evaluations (compute_band calls)
+  uint64_t edges_crossed = 0;  // band edges crossed, including stale ones
+  uint64_t stale_crossed = 0;  // edges of bands already replaced
+  uint64_t full_scans = 0;     // construction, `full` syncs and index epochs
   uint64_t compactions = 0;
 };
 

@@ -6,10 +6,14 @@
 namespace backstop {
 namespace {
 
-Ratio r(int64_t ppb) { return Ratio::from_raw(ppb); }
+Ratio r(int64_t ppb) {
+  return Ratio::from_raw(ppb);
+}
 constexpr int64_t kPct = 10'000'000;  // 1 % in Ratio raw units
 
-std::vector<Layer> layers(std::initializer_list<Layer> l) { return {l}; }
+std::vector<Layer> layers(std::initializer_list<Layer> l) {
+  return {l};
+}
 
 }  // namespace
 

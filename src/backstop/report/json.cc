@@ -183,7 +183,8 @@ ordered_json resolution_json(const Resolver& res) {
   }
   j["tranches"] = std::move(tranches);
   ordered_json treasury = ordered_json::array();
-  for (const auto& [a, q] : res.treasury()) treasury.push_back({{"asset", sym(a)}, {"balance", qty(a, q)}});
+  for (const auto& [a, q] : res.treasury())
+    treasury.push_back({{"asset", sym(a)}, {"balance", qty(a, q)}});
   j["treasury"] = std::move(treasury);
   ordered_json deficits = ordered_json::array();
   for (AssetId a : res.bad_debt().assets()) {

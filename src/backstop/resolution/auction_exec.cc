@@ -66,7 +66,8 @@ bool Resolver::start_auction(AccountId id, Timestamp t) {
   const Quantity ink = signed_amount(*a.balance(*coll), s.assets[*coll]);
   const Quantity owed = -signed_amount(*a.balance(*debt), s.assets[*debt]);
   // Maker's view: collateral price in debt units (feed), spot = feed / mat = feed * weight_maint.
-  const Price feed = Price::from_raw(narrow64(mul_div(pc.raw(), kPriceOne, pd.raw(), Rounding::Down), "feed"));
+  const Price feed =
+      Price::from_raw(narrow64(mul_div(pc.raw(), kPriceOne, pd.raw(), Rounding::Down), "feed"));
   const Price spot = Price::from_raw(
       narrow64(mul_div(feed.raw(), cp.weight_maint.raw(), kRatioOne, Rounding::Down), "spot"));
   const Int256 chop = to256(kRatioOne + cp.liquidation_bonus.raw()) * pow10w(9);
@@ -79,10 +80,10 @@ bool Resolver::start_auction(AccountId id, Timestamp t) {
   ilk.chop_wad = chop;
   ilk.hole_rad = cfg_.auction.hole ? liquidation::maker_rad_from(*cfg_.auction.hole) : unlimited();
   ilk.dirt_rad = liquidation::maker_rad_from(dirt_[*coll]);
-  liquidation::MakerDogGlobal dog{
-      cfg_.auction.global_hole ? liquidation::maker_rad_from(*cfg_.auction.global_hole)
-                               : unlimited(),
-      liquidation::maker_rad_from(global_dirt_)};
+  liquidation::MakerDogGlobal dog{cfg_.auction.global_hole
+                                      ? liquidation::maker_rad_from(*cfg_.auction.global_hole)
+                                      : unlimited(),
+                                  liquidation::maker_rad_from(global_dirt_)};
   const liquidation::MakerBarkResult bark = liquidation::maker_bark(urn, ilk, dog);
   if (!bark.ok()) {
     ++totals_.declined;
@@ -94,10 +95,12 @@ bool Resolver::start_auction(AccountId id, Timestamp t) {
   }
   liquidation::MakerClipParams clip = cfg_.auction.clip;
   clip.chost_rad = liquidation::maker_chost(ilk.dust_rad, chop);
-  const liquidation::MakerKickResult kick = liquidation::maker_kick(
-      bark.tab_rad, bark.dink_wad, liquidation::maker_ray_from(feed), static_cast<uint64_t>(t), clip);
+  const liquidation::MakerKickResult kick =
+      liquidation::maker_kick(bark.tab_rad, bark.dink_wad, liquidation::maker_ray_from(feed),
+                              static_cast<uint64_t>(t), clip);
   if (!kick.ok()) return false;
-  const Quantity lot = liquidation::maker_quantity_from_wad(bark.dink_wad, cp.decimals, Rounding::Down);
+  const Quantity lot =
+      liquidation::maker_quantity_from_wad(bark.dink_wad, cp.decimals, Rounding::Down);
   const Quantity due = quanta_of_rad(bark.due_rad, dp.decimals, Rounding::Down);
   const Value tab = liquidation::maker_value_from_rad(bark.tab_rad, Rounding::Up);
   const std::size_t index = auctions_.size();
@@ -111,7 +114,8 @@ bool Resolver::start_auction(AccountId id, Timestamp t) {
   e.legs.push_back(Leg{escrow(index), Book::account(id), *debt, due});
   dust_legs(e, id, *debt, cleared, due);
   const Quantity coin = quanta_of_rad(kick.coin_rad, dp.decimals, Rounding::Down);
-  if (coin.is_positive()) e.legs.push_back(Leg{Book{BookKind::Recap, 0}, Book::liquidator(0), *debt, coin});
+  if (coin.is_positive())
+    e.legs.push_back(Leg{Book{BookKind::Recap, 0}, Book::liquidator(0), *debt, coin});
   journal_.post(std::move(e));
   step.finish();
   dirt_[*coll] += tab;
@@ -145,19 +149,24 @@ void Resolver::run_auctions(Timestamp t) {
     const Price feed =
         Price::from_raw(narrow64(mul_div(pc.raw(), kPriceOne, pd.raw(), Rounding::Down), "feed"));
     liquidation::MakerClipParams clip = cfg_.auction.clip;
-    clip.chost_rad = liquidation::maker_chost(
-        liquidation::maker_rad_from(cfg_.auction.dust),
-        to256(kRatioOne + cp.liquidation_bonus.raw()) * pow10w(9));
+    clip.chost_rad =
+        liquidation::maker_chost(liquidation::maker_rad_from(cfg_.auction.dust),
+                                 to256(kRatioOne + cp.liquidation_bonus.raw()) * pow10w(9));
     const auto now = static_cast<uint64_t>(t);
     liquidation::MakerStatus st = liquidation::maker_status(au.sale, now, clip);
     if (st.needs_redo) {
-      const auto redo = liquidation::maker_redo(au.sale, liquidation::maker_ray_from(feed), now, clip);
+      const auto redo =
+          liquidation::maker_redo(au.sale, liquidation::maker_ray_from(feed), now, clip);
       if (!redo.ok()) continue;
       au.sale = redo.sale;
       const Quantity coin = quanta_of_rad(redo.coin_rad, dp.decimals, Rounding::Down);
       if (coin.is_positive()) {
-        journal_.post(JournalEntry{0, t, EntryKind::KeeperIncentive, au.owner,
-                                   {Leg{Book{BookKind::Recap, 0}, Book::liquidator(0), au.debt, coin}}});
+        journal_.post(
+            JournalEntry{0,
+                         t,
+                         EntryKind::KeeperIncentive,
+                         au.owner,
+                         {Leg{Book{BookKind::Recap, 0}, Book::liquidator(0), au.debt, coin}}});
       }
       record(t, "auction_reset", au.owner,
              {{"auction", std::to_string(i)},
@@ -167,11 +176,12 @@ void Resolver::run_auctions(Timestamp t) {
     }
     if (!cfg_.liquidator.present) continue;
     // The keeper buys the whole lot when it fetches at least its auction cost.
-    const Quantity lot = liquidation::maker_quantity_from_wad(au.sale.lot_wad, cp.decimals, Rounding::Down);
+    const Quantity lot =
+        liquidation::maker_quantity_from_wad(au.sale.lot_wad, cp.decimals, Rounding::Down);
     const Price price = price_of_ray(st.price_ray);  // debt units per collateral unit
-    const Value cost = value_of(
-        to_quote(lot.raw(), price.raw(), cp.decimals, dp.decimals, Rounding::Up), dp.decimals,
-        pd, Rounding::Up);
+    const Value cost =
+        value_of(to_quote(lot.raw(), price.raw(), cp.decimals, dp.decimals, Rounding::Up),
+                 dp.decimals, pd, Rounding::Up);
     Value proceeds = usd(au.collateral, lot, Rounding::Down);
     std::optional<Fill> sale;
     auto model = cfg_.asset_liquidity.find(au.collateral);
@@ -182,14 +192,16 @@ void Resolver::run_auctions(Timestamp t) {
     if (proceeds < cost) continue;
     const auto take = liquidation::maker_take(au.sale, au.sale.lot_wad, st.price_ray, now, clip);
     if (!take.ok()) continue;
-    const Quantity slice = liquidation::maker_quantity_from_wad(take.slice_wad, cp.decimals, Rounding::Down);
+    const Quantity slice =
+        liquidation::maker_quantity_from_wad(take.slice_wad, cp.decimals, Rounding::Down);
     const Quantity owe = quanta_of_rad(take.owe_rad, dp.decimals, Rounding::Up);
     const Quantity cover = std::min(owe, au.sin);
     const Quantity surplus = owe - cover;
     ResolutionStep step(*this, {au.owner});
     JournalEntry e{0, t, EntryKind::AuctionTake, au.owner, {}};
     e.legs.push_back(Leg{Book::liquidator(0), escrow(i), au.debt, owe});
-    if (slice.is_positive()) e.legs.push_back(Leg{escrow(i), Book::liquidator(0), au.collateral, slice});
+    if (slice.is_positive())
+      e.legs.push_back(Leg{escrow(i), Book::liquidator(0), au.collateral, slice});
     if (surplus.is_positive()) {
       e.legs.push_back(Leg{escrow(i), Book::insurance_fund(0), au.debt, surplus});
       cfg_.insurance[au.debt] = credit_fee(cfg_.insurance[au.debt], surplus);
@@ -206,7 +218,8 @@ void Resolver::run_auctions(Timestamp t) {
     journal_.post(std::move(e));
     step.finish();
     if (sale) model->second.apply(*sale);
-    const Value released = liquidation::maker_value_from_rad(take.dirt_released_rad, Rounding::Down);
+    const Value released =
+        liquidation::maker_value_from_rad(take.dirt_released_rad, Rounding::Down);
     dirt_[au.collateral] = std::max(Value{}, dirt_[au.collateral] - released);
     global_dirt_ = std::max(Value{}, global_dirt_ - released);
     record(t, "auction_take", au.owner,
@@ -230,7 +243,10 @@ void Resolver::end_auction(std::size_t i, Timestamp t) {
   au.sin = Quantity{};
   {
     ResolutionStep step(*this, {});
-    journal_.post(JournalEntry{0, t, EntryKind::BadDebt, au.owner,
+    journal_.post(JournalEntry{0,
+                               t,
+                               EntryKind::BadDebt,
+                               au.owner,
                                {Leg{Book::deficit(au.debt), escrow(i), au.debt, left}}});
     step.finish();
   }

@@ -26,8 +26,8 @@
 namespace backstop {
 
 struct LiquidatorBehaviour {
-  bool present = true;     // absent: nobody liquidates (accounts stay below maintenance)
-  int64_t latency_s = 0;   // acts only on accounts unsafe for at least this long
+  bool present = true;    // absent: nobody liquidates (accounts stay below maintenance)
+  int64_t latency_s = 0;  // acts only on accounts unsafe for at least this long
   // Capital per debt asset for lending liquidations (native quanta, consumed as it repays); an
   // asset not listed is unlimited.
   std::map<AssetId, Quantity> capital;
@@ -70,9 +70,9 @@ struct AuctionConfig {
   // 140 min, cusp 0.4, stairstep cut 0.99 every 90 s, chip 0.1 %, tip 300), flagged there as
   // governance-set and not re-verified.
   liquidation::MakerClipParams clip = default_clip();
-  Value dust{};                         // minimum vault debt (dss ilk.dust)
-  std::optional<Value> hole;            // max tab in auction per collateral asset (ilk.hole)
-  std::optional<Value> global_hole;     // max tab in auction overall (Dog.Hole)
+  Value dust{};                      // minimum vault debt (dss ilk.dust)
+  std::optional<Value> hole;         // max tab in auction per collateral asset (ilk.hole)
+  std::optional<Value> global_hole;  // max tab in auction overall (Dog.Hole)
 };
 
 struct ResolutionConfig {
@@ -97,7 +97,7 @@ struct ResolutionConfig {
   bool toxic_guard = false;  // refuse a fixed-bonus liquidation when LTV >= 1 / (1 + bonus)
   // Perps.
   PerpLiquidation perp = PerpLiquidation::PartialToBuffer;
-  Ratio perp_fee = Ratio::from_raw(10'000'000);               // of closed notional (1%)
+  Ratio perp_fee = Ratio::from_raw(10'000'000);                // of closed notional (1%)
   Ratio perp_fee_to_insurance = Ratio::from_raw(500'000'000);  // rest to the liquidator
   Ratio buffer = Ratio::from_raw(20'000'000);  // exit: excess >= buffer x remaining notional
   // A liquidation fill's average price may be at most this far from the mark (dYdX's fillable

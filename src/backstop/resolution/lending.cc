@@ -37,11 +37,12 @@ bool Resolver::liquidate_lending(AccountId id, Timestamp t) {
   if (cfg_.toxic_guard &&
       liquidation::is_toxic_liquidation(risk.total_debt, risk.collateral_value, bonus)) {
     ++totals_.declined;
-    record(t, "toxic_guard", id,
-           {{"debt", format(risk.total_debt)},
-            {"collateral", format(risk.collateral_value)},
-            {"bonus", format(bonus)},
-            {"reason", "LTV >= 1 / bonus: a fixed-bonus liquidation would leave the account worse"}});
+    record(
+        t, "toxic_guard", id,
+        {{"debt", format(risk.total_debt)},
+         {"collateral", format(risk.collateral_value)},
+         {"bonus", format(bonus)},
+         {"reason", "LTV >= 1 / bonus: a fixed-bonus liquidation would leave the account worse"}});
     return false;
   }
   Quantity cover = owed;

@@ -141,9 +141,9 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
     const State& s = engine_.state();
     for (const PerpPosition& p : s.accounts.at(id).positions) {
       const PerpParams& pp = s.perp_params[p.market];
-      const Quantity n = to_quote(p.size.abs().raw(), s.perps[p.market].mark.raw(),
-                                  pp.base_decimals, s.asset_params[pp.quote].decimals,
-                                  Rounding::Up);
+      const Quantity n =
+          to_quote(p.size.abs().raw(), s.perps[p.market].mark.raw(), pp.base_decimals,
+                   s.asset_params[pp.quote].decimals, Rounding::Up);
       order.emplace_back(usd(pp.quote, n, Rounding::Up), p.market);
     }
   }
@@ -158,8 +158,7 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
     const Quantity size = pos->size;
     const PerpParams& pp = s.perp_params[m];
     const AssetId q = pp.quote;
-    const Quantity x =
-        cfg_.perp == PerpLiquidation::Full ? size.abs() : close_size(id, m);
+    const Quantity x = cfg_.perp == PerpLiquidation::Full ? size.abs() : close_size(id, m);
     Quantity filled = x;
     Price px = s.perps[m].mark;
     std::optional<Fill> fill;
@@ -170,10 +169,10 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
       px = fill->avg_price;
     }
     if (filled.is_positive()) {
-      const Value closed_value = usd(
-          q, to_quote(filled.raw(), px.raw(), pp.base_decimals, s.asset_params[q].decimals,
-                      Rounding::Up),
-          Rounding::Up);
+      const Value closed_value = usd(q,
+                                     to_quote(filled.raw(), px.raw(), pp.base_decimals,
+                                              s.asset_params[q].decimals, Rounding::Up),
+                                     Rounding::Up);
       if (!budget_.try_record(closed_value)) return did;  // per-tick cap: next tick
       ResolutionStep step(*this, {id});
       JournalEntry e{0, t, EntryKind::Liquidation, id, {}};
@@ -189,8 +188,8 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
                             Rounding::Down)
               : Quantity{};
       fee = std::min(fee, equity_q);
-      const auto split = liquidation::split_penalty(
-          fee, ratio_one() - cfg_.perp_fee_to_insurance, cfg_.perp_fee_to_insurance);
+      const auto split = liquidation::split_penalty(fee, ratio_one() - cfg_.perp_fee_to_insurance,
+                                                    cfg_.perp_fee_to_insurance);
       if (!split) throw std::invalid_argument("perp_fee_to_insurance must be within [0, 1]");
       if (fee.is_positive()) {
         const Quantity got = adjust(id, q, -fee);
@@ -279,10 +278,10 @@ void Resolver::deleverage(AccountId id, MarketId m, Quantity remaining, Timestam
         mul_div(risk.equity.raw(), mm_part.raw(), mm_all.raw(), Rounding::Down), "equity share"));
   }
   const Quantity eq = quantity_of(share, qd, qs.price, Rounding::Down);
-  const int128 per_unit = div_round(
-      checked_mul(static_cast<int128>(eq.raw()), pow10_128(pp.base_decimals + kPriceDecimals - qd),
-                  "bankruptcy price"),
-      remaining.abs().raw(), Rounding::Down);
+  const int128 per_unit =
+      div_round(checked_mul(static_cast<int128>(eq.raw()),
+                            pow10_128(pp.base_decimals + kPriceDecimals - qd), "bankruptcy price"),
+                remaining.abs().raw(), Rounding::Down);
   int128 pb = remaining.is_positive() ? static_cast<int128>(mark.raw()) - per_unit
                                       : static_cast<int128>(mark.raw()) + per_unit;
   pb = std::max<int128>(pb, 1);
@@ -297,9 +296,9 @@ void Resolver::deleverage(AccountId id, MarketId m, Quantity remaining, Timestam
     AdlCandidate cand;
     cand.account = other;
     cand.size = p->size.abs();
-    cand.mark_value = usd(q, to_quote(p->size.raw(), mark.raw(), pp.base_decimals, qd,
-                                      Rounding::Down),
-                          Rounding::Down);
+    cand.mark_value =
+        usd(q, to_quote(p->size.raw(), mark.raw(), pp.base_decimals, qd, Rounding::Down),
+            Rounding::Down);
     cand.entry_value = usd(q, -p->quote, Rounding::Down);
     const int sign = p->size.is_positive() ? 1 : -1;
     if (cand.mark_value.is_zero()) cand.mark_value = Value::from_raw(sign);

@@ -109,9 +109,9 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
         // The margin requirement proper: our maint_requirement also counts a net perp loss
         // (it is debt), which Hyperliquid's "maintenance margin" does not.
         const Value loss = r.unrealized_pnl.is_negative() ? -r.unrealized_pnl : Value{};
-        const bool backstop = can_take && cfg_.perp_backstop &&
-                              apply_ratio(r.maint_requirement - loss, *cfg_.perp_backstop,
-                                          Rounding::Down) > r.equity;
+        const bool backstop =
+            can_take && cfg_.perp_backstop &&
+            apply_ratio(r.maint_requirement - loss, *cfg_.perp_backstop, Rounding::Down) > r.equity;
         did = backstop ? take_over(id, t, false) : liquidate_perps(id, t);
       } else if (cfg_.lending == LendingLiquidation::DutchAuction) {
         did = start_auction(id, t);
@@ -186,8 +186,8 @@ void Resolver::dust_legs(JournalEntry& e, AccountId id, AssetId asset, Quantity 
   if (dust.abs().raw() > bound) {
     throw ConservationError(fmt::format(
         "account {} asset {}: balance changed by {} instead of {} (rounding beyond {} quanta)",
-        engine_.state().account_name(id), engine_.state().asset_params[asset].symbol,
-        actual.raw(), intended.raw(), static_cast<int64_t>(bound)));
+        engine_.state().account_name(id), engine_.state().asset_params[asset].symbol, actual.raw(),
+        intended.raw(), static_cast<int64_t>(bound)));
   }
   const Book dust_book{BookKind::RoundingDust, 0};
   if (dust.is_negative()) {

@@ -27,7 +27,7 @@ namespace backstop {
 
 struct ResolutionTotals {
   int64_t liquidations = 0;
-  int64_t declined = 0;      // liquidator declined (no profit, no capital) or blocked (guard)
+  int64_t declined = 0;  // liquidator declined (no profit, no capital) or blocked (guard)
   int64_t adl_fills = 0;
   Value liquidated_value{};  // debt repaid + notional closed, USD
   Value bad_debt{};          // written off, USD at the time
@@ -73,8 +73,8 @@ class Resolver {
   // Writes off what an account with nothing left still owes and runs each loss through the
   // waterfall (waterfall_exec.cc).
   void write_off(AccountId id, Timestamp t, std::optional<MarketId> market);
-  void run_waterfall(AssetId asset, Quantity amount, std::optional<MarketId> market,
-                     AccountId from, Timestamp t);
+  void run_waterfall(AssetId asset, Quantity amount, std::optional<MarketId> market, AccountId from,
+                     Timestamp t);
   // Applies the socialisations pending for (asset, market): one pass over the market's positions
   // for the total, then one waterfall record per bankrupt account.
   void socialize_over_positions(AssetId asset, MarketId market,

@@ -27,8 +27,8 @@ bool Resolver::take_over(AccountId id, Timestamp t, bool absorb) {
     const Quantity q = signed_amount(b, s0.assets[b.asset]);
     if (q.is_positive()) {
       const Value v = usd(b.asset, q, Rounding::Down);
-      coll_at_lf += apply_ratio(v, ratio_one() - s0.asset_params[b.asset].liquidation_bonus,
-                                Rounding::Down);
+      coll_at_lf +=
+          apply_ratio(v, ratio_one() - s0.asset_params[b.asset].liquidation_bonus, Rounding::Down);
     } else if (q.is_negative()) {
       const Value v = usd(b.asset, -q, Rounding::Up);
       debt_value += v;
@@ -136,8 +136,8 @@ bool Resolver::offset_and_redistribute(AccountId id, Timestamp t) {
   const Quantity owed = -signed_amount(*s0.accounts[id].balance(debt), s0.assets[debt]);
   const Quantity held = signed_amount(*s0.accounts[id].balance(coll), s0.assets[coll]);
   const TokenBalance* vb = s0.accounts[vault].balance(debt);
-  const Quantity pool = vb != nullptr ? std::max(Quantity{}, signed_amount(*vb, s0.assets[debt]))
-                                      : Quantity{};
+  const Quantity pool =
+      vb != nullptr ? std::max(Quantity{}, signed_amount(*vb, s0.assets[debt])) : Quantity{};
   if (pool >= owed) return take_over(id, t, false);
   std::vector<RedistributionRecipient> recipients;
   for (AccountId other = 0; other < s0.accounts.size(); ++other) {

@@ -92,13 +92,12 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
     // the loss goes to the next layer.
     constexpr int64_t kMinSupplyIndex = kIndexOne / 1000;
     const AssetState& st = s.assets.at(asset);
-    res.mutualization_limit =
-        st.supply_index.raw() > kMinSupplyIndex && st.total_supply_scaled > 0
-            ? Quantity::from_raw(narrow64(
-                  mul_div(st.supply_index.raw() - kMinSupplyIndex, st.total_supply_scaled,
-                          kIndexOne, Rounding::Down),
-                  "mutualization limit"))
-            : Quantity{};
+    res.mutualization_limit = st.supply_index.raw() > kMinSupplyIndex && st.total_supply_scaled > 0
+                                  ? Quantity::from_raw(narrow64(
+                                        mul_div(st.supply_index.raw() - kMinSupplyIndex,
+                                                st.total_supply_scaled, kIndexOne, Rounding::Down),
+                                        "mutualization limit"))
+                                  : Quantity{};
   }
   res.adl_limit = Quantity{};  // ADL closes positions before the loss is realised (perps.cc)
   const Value value = usd(asset, amount, Rounding::Up);
@@ -177,9 +176,9 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
 // |size| (exact largest-remainder split, ties by account id), taken from its quote. If the open
 // interest closed meanwhile, the loss goes to recap debt when that layer is configured, else it
 // stays outstanding.
-void Resolver::socialize_over_positions(
-    AssetId asset, MarketId market, const std::vector<std::pair<AccountId, Quantity>>& losses,
-    Timestamp t) {
+void Resolver::socialize_over_positions(AssetId asset, MarketId market,
+                                        const std::vector<std::pair<AccountId, Quantity>>& losses,
+                                        Timestamp t) {
   const State& s = engine_.state();
   Quantity amount{};
   for (const auto& [from, q] : losses) amount += q;
@@ -198,12 +197,15 @@ void Resolver::socialize_over_positions(
   if (ids.empty()) {
     // The open interest closed during this event: recap debt takes the loss when that layer is
     // configured (it comes after mutualization), else it stays outstanding.
-    const bool recap = std::find(cfg_.waterfall.begin(), cfg_.waterfall.end(),
-                                 Layer::RecapDebt) != cfg_.waterfall.end();
+    const bool recap = std::find(cfg_.waterfall.begin(), cfg_.waterfall.end(), Layer::RecapDebt) !=
+                       cfg_.waterfall.end();
     layer = recap ? layer_name(Layer::RecapDebt) : "uncovered";
     if (recap) {
       ResolutionStep step(*this, {});
-      journal_.post(JournalEntry{0, t, EntryKind::RecapDebt, std::nullopt,
+      journal_.post(JournalEntry{0,
+                                 t,
+                                 EntryKind::RecapDebt,
+                                 std::nullopt,
                                  {Leg{kRecap, Book::deficit(asset), asset, amount}}});
       step.finish();
       bad_debt_.cover(t, asset, kRecap, amount, usd(asset, amount, Rounding::Down));

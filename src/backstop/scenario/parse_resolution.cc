@@ -73,7 +73,8 @@ void parse_liquidator(Builder& b, const Fields& parent, ResolutionConfig& c) {
         f.diag().error(node.source(), path, fmt::format("unknown asset '{}'", key.str()));
         continue;
       }
-      const auto v = read_decimal(f.diag(), node, path, b.state().asset_params[it->second].decimals);
+      const auto v =
+          read_decimal(f.diag(), node, path, b.state().asset_params[it->second].decimals);
       if (v && *v < 0) {
         f.diag().error(node.source(), path, "capital must be >= 0");
       } else if (v) {
@@ -84,8 +85,7 @@ void parse_liquidator(Builder& b, const Fields& parent, ResolutionConfig& c) {
 }
 
 void parse_fund(Builder& b, const toml::table& t, const std::string& path, ResolutionConfig& c) {
-  const Fields f(b.diag, t, path,
-                 {"asset", "balance", "min_balance", "step_cap", "market_caps"});
+  const Fields f(b.diag, t, path, {"asset", "balance", "min_balance", "step_cap", "market_caps"});
   const auto asset = asset_ref(b, f, "asset", true);
   if (!asset) return;
   const int dec = b.state().asset_params[*asset].decimals;
@@ -94,9 +94,12 @@ void parse_fund(Builder& b, const toml::table& t, const std::string& path, Resol
     return;
   }
   InsuranceFund fund;
-  if (auto v = f.bounded("balance", dec, 0, kMaxRaw, ">= 0", true)) fund.balance = Quantity::from_raw(*v);
-  if (auto v = f.bounded("min_balance", dec, 0, kMaxRaw, ">= 0")) fund.min_balance = Quantity::from_raw(*v);
-  if (auto v = f.bounded("step_cap", dec, 0, kMaxRaw, ">= 0")) fund.step_cap = Quantity::from_raw(*v);
+  if (auto v = f.bounded("balance", dec, 0, kMaxRaw, ">= 0", true))
+    fund.balance = Quantity::from_raw(*v);
+  if (auto v = f.bounded("min_balance", dec, 0, kMaxRaw, ">= 0"))
+    fund.min_balance = Quantity::from_raw(*v);
+  if (auto v = f.bounded("step_cap", dec, 0, kMaxRaw, ">= 0"))
+    fund.step_cap = Quantity::from_raw(*v);
   if (const toml::table* caps = f.subtable("market_caps")) {
     for (const auto& [key, node] : *caps) {
       const std::string p = fmt::format("{}.{}", f.field("market_caps"), key.str());
@@ -106,15 +109,15 @@ void parse_fund(Builder& b, const toml::table& t, const std::string& path, Resol
         continue;
       }
       const auto v = read_decimal(f.diag(), node, p, dec);
-      if (v && *v >= 0) fund.market_caps.push_back(MarketInsuranceCap{it->second, Quantity::from_raw(*v), {}});
+      if (v && *v >= 0)
+        fund.market_caps.push_back(MarketInsuranceCap{it->second, Quantity::from_raw(*v), {}});
       if (v && *v < 0) f.diag().error(node.source(), p, "a payout cap must be >= 0");
     }
   }
   c.insurance[*asset] = fund;
 }
 
-void parse_tranche(Builder& b, const toml::table& t, const std::string& path,
-                   ResolutionConfig& c) {
+void parse_tranche(Builder& b, const toml::table& t, const std::string& path, ResolutionConfig& c) {
   const Fields f(b.diag, t, path, {"asset", "staked", "max_slash"});
   const auto asset = asset_ref(b, f, "asset", true);
   if (!asset) return;
@@ -124,7 +127,8 @@ void parse_tranche(Builder& b, const toml::table& t, const std::string& path,
   }
   const int dec = b.state().asset_params[*asset].decimals;
   StakedTranche st;
-  if (auto v = f.bounded("staked", dec, 0, kMaxRaw, ">= 0", true)) st.staked = Quantity::from_raw(*v);
+  if (auto v = f.bounded("staked", dec, 0, kMaxRaw, ">= 0", true))
+    st.staked = Quantity::from_raw(*v);
   if (auto v = f.bounded("max_slash", kRatioDecimals, 0, kOne, "in [0, 1]", true)) {
     st.max_slash = Ratio::from_raw(*v);
   }
@@ -263,7 +267,9 @@ void parse_auction(Builder& b, const Fields& parent, ResolutionConfig& c) {
                  {"buf", "tail", "cusp", "chip", "tip", "curve", "tau", "cut", "step", "dust",
                   "hole", "global_hole"});
   AuctionConfig& a = c.auction;
-  auto ray = [](int64_t ratio_raw) { return liquidation::maker_ray_from(Ratio::from_raw(ratio_raw)); };
+  auto ray = [](int64_t ratio_raw) {
+    return liquidation::maker_ray_from(Ratio::from_raw(ratio_raw));
+  };
   if (auto v = f.bounded("buf", kRatioDecimals, kOne, kMaxRaw, ">= 1")) a.clip.buf_ray = ray(*v);
   if (auto v = f.integer("tail", 1, int64_t{1} << 40)) a.clip.tail = static_cast<uint64_t>(*v);
   if (auto v = f.bounded("cusp", kRatioDecimals, 0, kOne, "in [0, 1]")) a.clip.cusp_ray = ray(*v);
@@ -285,8 +291,10 @@ void parse_auction(Builder& b, const Fields& parent, ResolutionConfig& c) {
     }
   }
   if (auto v = f.integer("tau", 1, int64_t{1} << 40)) a.clip.curve.tau = static_cast<uint64_t>(*v);
-  if (auto v = f.bounded("cut", kRatioDecimals, 0, kOne, "in [0, 1]")) a.clip.curve.cut_ray = ray(*v);
-  if (auto v = f.integer("step", 1, int64_t{1} << 40)) a.clip.curve.step = static_cast<uint64_t>(*v);
+  if (auto v = f.bounded("cut", kRatioDecimals, 0, kOne, "in [0, 1]"))
+    a.clip.curve.cut_ray = ray(*v);
+  if (auto v = f.integer("step", 1, int64_t{1} << 40))
+    a.clip.curve.step = static_cast<uint64_t>(*v);
   if (auto v = f.bounded("dust", kValueDecimals, 0, kMaxRaw, ">= 0")) a.dust = Value::from_raw(*v);
   if (auto v = f.bounded("hole", kValueDecimals, 0, kMaxRaw, ">= 0")) a.hole = Value::from_raw(*v);
   if (auto v = f.bounded("global_hole", kValueDecimals, 0, kMaxRaw, ">= 0")) {
@@ -304,15 +312,35 @@ void parse_resolution(Builder& b, const toml::node* node) {
     return;
   }
   const Fields f(b.diag, *t, "resolution",
-                 {"enabled", "perp_policy", "perp_fee", "perp_fee_to_insurance", "buffer",
-                  "protocol_fee", "toxic_guard", "close_factor", "close_factor_hf_threshold",
-                  "close_factor_min_base", "min_leftover", "close_factor_of_total_debt",
-                  "waterfall", "adl_ranking", "impact_half_life_s", "max_liquidations_per_tick",
-                  "max_notional_per_tick", "liquidator",
-                  "insurance", "tranche", "liquidity", "lending_policy", "vault",
-                  "perp_backstop", "autoline", "max_fill_slippage", "auction", "redistribute"});
-  ResolutionConfig c =
-      b.preset != nullptr ? preset_resolution(b.preset->name) : ResolutionConfig{};
+                 {"enabled",
+                  "perp_policy",
+                  "perp_fee",
+                  "perp_fee_to_insurance",
+                  "buffer",
+                  "protocol_fee",
+                  "toxic_guard",
+                  "close_factor",
+                  "close_factor_hf_threshold",
+                  "close_factor_min_base",
+                  "min_leftover",
+                  "close_factor_of_total_debt",
+                  "waterfall",
+                  "adl_ranking",
+                  "impact_half_life_s",
+                  "max_liquidations_per_tick",
+                  "max_notional_per_tick",
+                  "liquidator",
+                  "insurance",
+                  "tranche",
+                  "liquidity",
+                  "lending_policy",
+                  "vault",
+                  "perp_backstop",
+                  "autoline",
+                  "max_fill_slippage",
+                  "auction",
+                  "redistribute"});
+  ResolutionConfig c = b.preset != nullptr ? preset_resolution(b.preset->name) : ResolutionConfig{};
   c.enabled = f.boolean("enabled").value_or(true);
   if (auto v = f.str("lending_policy")) {
     if (*v == "close_factor") {
@@ -335,8 +363,8 @@ void parse_resolution(Builder& b, const toml::node* node) {
     c.perp_backstop = *v ? std::optional<Ratio>(Ratio::from_raw(**v)) : std::nullopt;
   }
   parse_auction(b, f, c);
-  const bool takes_over = c.lending == LendingLiquidation::Absorb ||
-                          c.lending == LendingLiquidation::VaultTakeover;
+  const bool takes_over =
+      c.lending == LendingLiquidation::Absorb || c.lending == LendingLiquidation::VaultTakeover;
   if ((takes_over || c.perp_backstop) && !c.vault) {
     f.error(f.has("lending_policy") ? "lending_policy" : "vault",
             "absorb, vault_takeover and perp_backstop need a vault: name the account that takes "
@@ -362,7 +390,8 @@ void parse_resolution(Builder& b, const toml::node* node) {
   ratio("close_factor", c.close_factor.default_close_factor);
   if (auto v = f.boolean("toxic_guard")) c.toxic_guard = *v;
   if (auto v = f.boolean("redistribute")) c.redistribute = *v;
-  if (auto v = decimal_or_none(f, "close_factor_hf_threshold", kRatioDecimals, 0, kMaxRaw, ">= 0")) {
+  if (auto v =
+          decimal_or_none(f, "close_factor_hf_threshold", kRatioDecimals, 0, kMaxRaw, ">= 0")) {
     c.close_factor.close_factor_hf_threshold =
         *v ? std::optional<Ratio>(Ratio::from_raw(**v)) : std::nullopt;
   }
@@ -370,9 +399,11 @@ void parse_resolution(Builder& b, const toml::node* node) {
     c.close_factor.min_base_max_close_factor_threshold = Value::from_raw(*v);
   }
   if (auto v = decimal_or_none(f, "min_leftover", kValueDecimals, 0, kMaxRaw, ">= 0")) {
-    c.close_factor.min_leftover_base = *v ? std::optional<Value>(Value::from_raw(**v)) : std::nullopt;
+    c.close_factor.min_leftover_base =
+        *v ? std::optional<Value>(Value::from_raw(**v)) : std::nullopt;
   }
-  if (auto v = f.boolean("close_factor_of_total_debt")) c.close_factor.close_factor_of_total_debt = *v;
+  if (auto v = f.boolean("close_factor_of_total_debt"))
+    c.close_factor.close_factor_of_total_debt = *v;
   parse_waterfall(f, c);
   if (auto v = f.str("adl_ranking")) {
     if (*v == "pnl_leverage") {
@@ -384,12 +415,14 @@ void parse_resolution(Builder& b, const toml::node* node) {
     } else if (*v == "risk_aware_pro_rata") {
       c.adl = AdlRanking::RiskAwareProRata;
     } else {
-      f.error("adl_ranking",
-              "expected \"pnl_leverage\", \"hyperliquid\", \"pro_rata\" or \"risk_aware_pro_rata\"");
+      f.error(
+          "adl_ranking",
+          "expected \"pnl_leverage\", \"hyperliquid\", \"pro_rata\" or \"risk_aware_pro_rata\"");
     }
   }
   if (auto v = f.integer("impact_half_life_s", 0, int64_t{1} << 40)) c.impact_half_life_s = *v;
-  if (auto v = f.integer("max_liquidations_per_tick", 1, int64_t{1} << 40)) c.caps.max_liquidations = *v;
+  if (auto v = f.integer("max_liquidations_per_tick", 1, int64_t{1} << 40))
+    c.caps.max_liquidations = *v;
   if (auto v = f.bounded("max_notional_per_tick", kValueDecimals, 0, kMaxRaw, ">= 0")) {
     c.caps.max_notional = Value::from_raw(*v);
   }

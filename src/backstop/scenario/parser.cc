@@ -67,10 +67,9 @@ ParseResult parse_scenario(std::string_view text, const std::string& file) {
   Scenario s;
   s.file = file;
   Builder b(d, s);
-  const Fields f(
-      d, root, "",
-      {"version", "name", "description", "venue", "asset", "market", "account", "event", "expect",
-       "resolution"});
+  const Fields f(d, root, "",
+                 {"version", "name", "description", "venue", "asset", "market", "account", "event",
+                  "expect", "resolution"});
   const toml::node* version = f.find("version");
   if (version == nullptr) {
     d.error(1, 1, "version", "missing required field: start the file with 'version = 1'");

@@ -46,7 +46,8 @@ int128 rescale(int64_t raw, int from, int to) {
 std::optional<MetricValue> resolution_venue_value(const Resolver* r, std::string_view metric) {
   const ResolutionTotals t = r != nullptr ? r->totals() : ResolutionTotals{};
   if (metric == "liquidations") return MetricValue::count(static_cast<uint64_t>(t.liquidations));
-  if (metric == "declined_liquidations") return MetricValue::count(static_cast<uint64_t>(t.declined));
+  if (metric == "declined_liquidations")
+    return MetricValue::count(static_cast<uint64_t>(t.declined));
   if (metric == "adl_fills") return MetricValue::count(static_cast<uint64_t>(t.adl_fills));
   if (metric == "liquidated_value") return MetricValue::usd(t.liquidated_value);
   if (metric == "bad_debt") return MetricValue::usd(t.bad_debt);
@@ -59,7 +60,8 @@ std::optional<MetricValue> resolution_asset_value(const Resolver* r, const State
   if (metric == "insurance_fund") {
     Quantity q{};
     if (r != nullptr) {
-      if (auto it = r->config().insurance.find(a); it != r->config().insurance.end()) q = it->second.balance;
+      if (auto it = r->config().insurance.find(a); it != r->config().insurance.end())
+        q = it->second.balance;
     }
     return MetricValue::quantity(q, dec);
   }
@@ -92,7 +94,8 @@ MetricValue metric_value(const Engine& engine, const Expectation& e, std::size_t
     }
     case MetricScope::Asset: {
       const VenueAggregate v = aggregate(s, engine.cache());
-      if (std::optional<MetricValue> rv = resolution_asset_value(resolver, s, e.symbol_id, e.metric)) {
+      if (std::optional<MetricValue> rv =
+              resolution_asset_value(resolver, s, e.symbol_id, e.metric)) {
         return *rv;
       }
       for (const AssetAggregate& a : v.assets) {
@@ -180,8 +183,8 @@ RunResult run_scenario(Scenario s) {
       if (event_time != nullptr && (!e.t || *e.t >= *event_time)) break;
       ExpectationResult& res = r.results[order[next]];
       res.evaluated_at = r.engine->state().now;
-      res.actual = metric_value(*r.engine, e, r.events_applied, r.rejections.size(),
-                                r.resolver.get());
+      res.actual =
+          metric_value(*r.engine, e, r.events_applied, r.rejections.size(), r.resolver.get());
       res.passed = check_expectation(e, res.actual);
       ++next;
     }

@@ -61,8 +61,7 @@ struct RunResult {
 [[nodiscard]] std::optional<MetricValue> resolution_venue_value(const Resolver* r,
                                                                 std::string_view metric);
 [[nodiscard]] std::optional<MetricValue> resolution_asset_value(const Resolver* r, const State& s,
-                                                                AssetId a,
-                                                                std::string_view metric);
+                                                                AssetId a, std::string_view metric);
 // Whether `actual` satisfies `e`.
 [[nodiscard]] bool check_expectation(const Expectation& e, const MetricValue& actual);
 
