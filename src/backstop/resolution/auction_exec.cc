@@ -120,7 +120,7 @@ bool Resolver::start_auction(AccountId id, Timestamp t) {
   step.finish();
   dirt_[*coll] += tab;
   global_dirt_ += tab;
-  auctions_.push_back(Auction{id, *coll, *debt, kick.sale, due, tab, true});
+  auctions_.push_back(Auction{id, *coll, *debt, kick.sale, due, tab, t, true});
   ++totals_.liquidations;
   totals_.liquidated_value += usd(*debt, due, Rounding::Up);
   record(t, "liquidation", id,
@@ -174,7 +174,8 @@ void Resolver::run_auctions(Timestamp t) {
               {"keeper_incentive", asset_amount(au.debt, coin)}});
       st = liquidation::maker_status(au.sale, now, clip);
     }
-    if (!cfg_.liquidator.present) continue;
+    // The keeper is the liquidator: present, after its latency, within its capital.
+    if (!cfg_.liquidator.present || t - au.kicked < cfg_.liquidator.latency_s) continue;
     // The keeper buys the whole lot when it fetches at least its auction cost.
     const Quantity lot =
         liquidation::maker_quantity_from_wad(au.sale.lot_wad, cp.decimals, Rounding::Down);
@@ -195,6 +196,11 @@ void Resolver::run_auctions(Timestamp t) {
     const Quantity slice =
         liquidation::maker_quantity_from_wad(take.slice_wad, cp.decimals, Rounding::Down);
     const Quantity owe = quanta_of_rad(take.owe_rad, dp.decimals, Rounding::Up);
+    const auto capital = cfg_.liquidator.capital.find(au.debt);
+    if (capital != cfg_.liquidator.capital.end()) {
+      if (capital->second < owe) continue;  // cannot pay for the lot
+      capital->second -= owe;
+    }
     const Quantity cover = std::min(owe, au.sin);
     const Quantity surplus = owe - cover;
     ResolutionStep step(*this, {au.owner});

@@ -287,7 +287,7 @@ void Resolver::deleverage(AccountId id, MarketId m, Quantity remaining, Timestam
   pb = std::max<int128>(pb, 1);
   const Price bankruptcy = Price::from_raw(narrow64(pb, "bankruptcy price"));
   std::vector<AdlCandidate> cands;
-  for (AccountId other = 0; other < s.accounts.size(); ++other) {
+  for (AccountId other : holders(m)) {  // accounts with a position in m (built once per event)
     if (other == id) continue;
     const PerpPosition* p = s.accounts[other].position(m);
     if (p == nullptr || p->size.is_zero() || p->size.is_positive() == remaining.is_positive()) {

@@ -128,6 +128,7 @@ class Resolver {
     liquidation::MakerSale sale;
     Quantity sin{};  // debt taken from the vault and not yet paid back (debt quanta)
     Value tab{};     // tab at kick (for the limits)
+    Timestamp kicked = 0;
     bool running = true;
   };
   std::vector<Auction> auctions_;
