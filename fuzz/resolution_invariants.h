@@ -281,7 +281,8 @@ class ResolutionChecker {
         rp.pending[{*rec.account, a}].push_back(*q);
       } else if (rec.kind == "waterfall") {
         if (std::string err = waterfall_step(rp, rec); !err.empty()) return err + where;
-      } else if (rec.kind == "socialization" || rec.kind == "redistribution") {
+      } else if (rec.kind == "socialization" || rec.kind == "redistribution" ||
+                 rec.kind == "store_front_sale") {
         ++n_.socializations;
       } else if (rec.kind == "socialization_failed") {
         // A mutualization step whose open interest closed within the event: its amount went to

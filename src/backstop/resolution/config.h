@@ -89,6 +89,15 @@ struct ResolutionConfig {
   // owes, it offsets what it can and the rest of the debt and collateral is redistributed to the
   // other holders of the collateral, pro rata to their collateral (vault_takeover only).
   bool redistribute = false;
+  // Compound v3 buyCollateral: while the vault's (reserves') balance of `base` is below
+  // target_reserves, the liquidator buys the absorbed collateral at the store-front discount
+  // price_factor x (1 - liquidation factor), paying base.
+  struct StoreFront {
+    AssetId base = 0;
+    Ratio price_factor{};
+    Quantity target_reserves{};
+  };
+  std::optional<StoreFront> store_front;
   AuctionConfig auction{};
   // Lending: Aave v3.3 close factor, dust and deficit rules (liquidation/close_factor.h); the
   // bonus is the collateral asset's liquidation_bonus.

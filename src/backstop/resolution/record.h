@@ -17,7 +17,8 @@ struct ResolutionRecord {
   Timestamp time = 0;
   std::string kind;  // liquidation | liquidation_declined | toxic_guard | bad_debt |
                      // waterfall | socialization | adl_fill | adl_unfilled | autoline |
-                     // auction_take | auction_reset | socialization_failed | redistribution
+                     // auction_take | auction_reset | socialization_failed | redistribution |
+                     // store_front_sale
   std::optional<AccountId> account;
   std::vector<std::pair<std::string, std::string>> fields;
 };

@@ -137,6 +137,7 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
       touched_.clear();
     }
   }
+  if (cfg_.store_front && cfg_.vault && cfg_.liquidator.present) run_store_front(t);
   // Bounded rounds: anything still pending is applied now.
   if (!pending_social_.empty()) {
     const auto pending = std::exchange(pending_social_, {});

@@ -65,6 +65,8 @@ class Resolver {
   bool take_over(AccountId id, Timestamp t, bool absorb);
   // Liquity: offset with the stability pool, redistribute the rest (takeover.cc).
   bool offset_and_redistribute(AccountId id, Timestamp t);
+  // Compound v3 store front: the liquidator buys the vault's absorbed collateral (takeover.cc).
+  void run_store_front(Timestamp t);
   // auction_exec.cc: Dog.bark + Clipper.kick for an unsafe account; each event, every running
   // auction is reset when it must be and taken by the keeper when its price is worth it.
   bool start_auction(AccountId id, Timestamp t);

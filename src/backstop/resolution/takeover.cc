@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "backstop/engine/balance_ops.h"
+#include "backstop/liquidation/absorb.h"
 #include "backstop/resolution/resolver.h"
 #include "backstop/waterfall/mutualize.h"
 
@@ -192,6 +193,73 @@ bool Resolver::offset_and_redistribute(AccountId id, Timestamp t) {
           {"debt_redistributed", asset_amount(debt, owed - offset)},
           {"collateral_redistributed", asset_amount(coll, held - coll_sp)}});
   return true;
+}
+
+// Compound v3 buyCollateral / quoteCollateral (lending-protocols.md §2): only while reserves are
+// below target; the price is the oracle price discounted by storeFrontPriceFactor x (1 - LF).
+// The liquidator buys each absorbed collateral whole when that is worth it (it sells through the
+// asset's liquidity model, else at the oracle) and its base capital allows.
+void Resolver::run_store_front(Timestamp t) {
+  const auto& sf = *cfg_.store_front;
+  const AccountId vault = *cfg_.vault;
+  for (AssetId a = 0; a < engine_.state().assets.size(); ++a) {
+    const State& s = engine_.state();
+    const TokenBalance* rb = s.accounts[vault].balance(sf.base);
+    const Quantity reserves = rb != nullptr ? signed_amount(*rb, s.assets[sf.base]) : Quantity{};
+    if (reserves >= sf.target_reserves) return;
+    if (a == sf.base) continue;
+    const TokenBalance* cb = s.accounts[vault].balance(a);
+    if (cb == nullptr || cb->scaled <= 0) continue;
+    const Quantity lot = signed_amount(*cb, s.assets[a]);
+    const AssetParams& ap = s.asset_params[a];
+    const AssetParams& bp = s.asset_params[sf.base];
+    const Price pa = s.assets[a].price;
+    const Price pb = s.assets[sf.base].price;
+    if (!pa.is_positive() || !pb.is_positive() || !lot.is_positive()) continue;
+    // Base for the whole lot at the discounted price (rounded up: the buyer pays), checked
+    // against Comet's own quote for that amount.
+    const Ratio lf = ratio_one() - ap.liquidation_bonus;
+    const Ratio discount = Ratio::from_raw(
+        narrow64(mul_div(sf.price_factor.raw(), kRatioOne - lf.raw(), kRatioOne, Rounding::Down),
+                 "discount"));
+    const Price discounted = Price::from_raw(narrow64(
+        mul_div(pa.raw(), kRatioOne - discount.raw(), kRatioOne, Rounding::Down), "price"));
+    const Value cost_v = value_of(lot, ap.decimals, discounted, Rounding::Up);
+    const Quantity base_amount = quantity_of(cost_v, bp.decimals, pb, Rounding::Up);
+    const auto out = liquidation::comet_quote_collateral(liquidation::CometQuoteInput{
+        base_amount, bp.decimals, pb, ap.decimals, pa, lf, sf.price_factor});
+    if (!out || *out < lot) continue;
+    Value proceeds = usd(a, lot, Rounding::Down);
+    std::optional<Fill> sale;
+    auto model = cfg_.asset_liquidity.find(a);
+    if (model != cfg_.asset_liquidity.end()) {
+      sale = model->second.sell(lot);
+      proceeds = Value::from_raw(sale->quote.raw());
+    }
+    if (proceeds < usd(sf.base, base_amount, Rounding::Up)) continue;
+    const auto capital = cfg_.liquidator.capital.find(sf.base);
+    if (capital != cfg_.liquidator.capital.end()) {
+      if (capital->second < base_amount) continue;
+      capital->second -= base_amount;
+    }
+    ResolutionStep step(*this, {vault});
+    JournalEntry e{0, t, EntryKind::AuctionTake, vault, {}};
+    const Quantity gone = adjust(vault, a, -lot);
+    dust_legs(e, vault, a, gone, -lot);
+    e.legs.push_back(Leg{Book::account(vault), Book::liquidator(0), a, lot});
+    const Quantity paid = adjust(vault, sf.base, base_amount);
+    dust_legs(e, vault, sf.base, paid, base_amount);
+    e.legs.push_back(Leg{Book::liquidator(0), Book::account(vault), sf.base, base_amount});
+    journal_.post(std::move(e));
+    step.finish();
+    if (sale) model->second.apply(*sale);
+    record(t, "store_front_sale", vault,
+           {{"asset", ap.symbol},
+            {"amount", asset_amount(a, lot)},
+            {"price", format(discounted)},
+            {"base_asset", bp.symbol},
+            {"paid", asset_amount(sf.base, base_amount)}});
+  }
 }
 
 }  // namespace backstop

@@ -339,7 +339,8 @@ void parse_resolution(Builder& b, const toml::node* node) {
                   "autoline",
                   "max_fill_slippage",
                   "auction",
-                  "redistribute"});
+                  "redistribute",
+                  "store_front"});
   ResolutionConfig c = b.preset != nullptr ? preset_resolution(b.preset->name) : ResolutionConfig{};
   c.enabled = f.boolean("enabled").value_or(true);
   if (auto v = f.str("lending_policy")) {
@@ -363,6 +364,20 @@ void parse_resolution(Builder& b, const toml::node* node) {
     c.perp_backstop = *v ? std::optional<Ratio>(Ratio::from_raw(**v)) : std::nullopt;
   }
   parse_auction(b, f, c);
+  if (const toml::table* sft = f.subtable("store_front")) {
+    const Fields sf(b.diag, *sft, f.field("store_front"),
+                    {"base", "price_factor", "target_reserves"});
+    const auto base = asset_ref(b, sf, "base", true);
+    const auto factor = sf.bounded("price_factor", kRatioDecimals, 0, kOne, "in [0, 1]", true);
+    if (base && factor) {
+      const auto target = sf.bounded("target_reserves", b.state().asset_params[*base].decimals, 0,
+                                     kMaxRaw, ">= 0", true);
+      if (target) {
+        c.store_front = ResolutionConfig::StoreFront{*base, Ratio::from_raw(*factor),
+                                                     Quantity::from_raw(*target)};
+      }
+    }
+  }
   const bool takes_over =
       c.lending == LendingLiquidation::Absorb || c.lending == LendingLiquidation::VaultTakeover;
   if ((takes_over || c.perp_backstop) && !c.vault) {
