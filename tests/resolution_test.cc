@@ -277,5 +277,58 @@ TEST(Resolution, UnfilledRemainderIsDeleveragedAtTheBankruptcyPrice) {
   r.journal().check_balanced();
 }
 
+// The ADL bankruptcy price uses the position's share of the equity, pro rata to its maintenance
+// margin (dYdX GetBankruptcyPriceInQuoteQuantums, perp-venues.md a.1), not equity that backs the
+// account's other positions. alice: 2,300 USDC, long 1 BTC at 10,000 and long 5 ETH at 1,000
+// (MM 5 % each), both against bob. BTC mark 8,000: equity 300 < MM 400 + 250 = 650. Full
+// liquidation, largest notional first: the BTC book has no bids, so 1 BTC is deleveraged while
+// the ETH position is still open. BTC's share of the margin is 400 / 650, so its equity share is
+// floor(300 x 400 / 650) = 184.615384 and P_b = 8,000 - 184.615384 = 7,815.384616 (with the
+// whole equity it would be 7,700). Then ETH closes at the mark with a 1 % fee of 50.
+TEST(Resolution, AdlUsesThePositionsShareOfEquity) {
+  State s;
+  s.add_asset(asset("USDC", 6, "1", "1", true), priced("1"));
+  for (const auto& [sym, dec, mark] :
+       {std::tuple{"BTC-PERP", 8, "10000"}, std::tuple{"ETH-PERP", 8, "1000"}}) {
+    PerpParams p;
+    p.symbol = sym;
+    p.base_decimals = dec;
+    p.quote = 0;
+    p.tiers = {MarginTier{Quantity{}, rt("0.1"), rt("0.05")}};
+    PerpState ps;
+    ps.mark = px(mark);
+    ps.oracle = ps.mark;
+    s.add_market(p, ps);
+  }
+  const OwnerId a = s.add_owner("alice");
+  const OwnerId b = s.add_owner("bob");
+  Engine e(std::move(s));
+  const AccountId alice = e.state().owners[a].accounts[0];
+  const AccountId bob = e.state().owners[b].accounts[0];
+  ASSERT_TRUE(e.apply(ev(0, Deposit{alice, 0, qty("2300", 6)})).ok());
+  ASSERT_TRUE(e.apply(ev(0, Deposit{bob, 0, qty("100000", 6)})).ok());
+  ASSERT_TRUE(e.apply(ev(0, Trade{alice, 0, qty("1", 8), px("10000"), bob})).ok());
+  ASSERT_TRUE(e.apply(ev(0, Trade{alice, 1, qty("5", 8), px("1000"), bob})).ok());
+  ResolutionConfig cfg = enabled();
+  cfg.perp = PerpLiquidation::Full;
+  cfg.market_liquidity.emplace(0, LiquidityModel(DepthLadder(LadderParams{Pair{8, 6}, {}, {}})));
+  Resolver r(e, cfg);
+  ASSERT_TRUE(r.apply(ev(5, SetMarkPrice{0, px("8000"), std::nullopt})).ok());
+  const auto adl = of_kind(r, "adl_fill");
+  ASSERT_EQ(adl.size(), 1U);
+  EXPECT_EQ(adl[0].account, bob);
+  EXPECT_EQ(field(adl[0], "size"), "1");
+  EXPECT_EQ(field(adl[0], "price"), "7815.384616");
+  const auto liq = of_kind(r, "liquidation");
+  ASSERT_EQ(liq.size(), 1U);
+  EXPECT_EQ(field(liq[0], "market"), "ETH-PERP");
+  EXPECT_EQ(field(liq[0], "fee"), "50");
+  EXPECT_TRUE(e.state().accounts[alice].positions.empty());
+  EXPECT_TRUE(of_kind(r, "bad_debt").empty());
+  // 300 - 184.615384 (BTC closed below the mark) - 50 (fee) = 65.384616
+  EXPECT_EQ(r.engine().risk(alice).equity, usd("65.384616"));
+  r.journal().check_balanced();
+}
+
 }  // namespace
 }  // namespace backstop
