@@ -180,6 +180,29 @@ TEST(Resolution, UnprofitableLiquidationIsDeclined) {
   ASSERT_EQ(of_kind(r, "liquidation_declined").size(), 1U);
 }
 
+// USDC and BTC-PERP (8 decimals, IM 10 %, MM 5 %) at 10,000; alice (1,000 USDC) is long 1 BTC
+// at 10,000 against bob (10,000 USDC).
+struct PerpBook {
+  Engine engine;
+  AccountId alice = 0;
+  AccountId bob = 0;
+};
+
+PerpBook perp_book() {
+  State s;
+  s.add_asset(asset("USDC", 6, "1", "1", true), priced("1"));
+  s.add_market(one_tier_perp("BTC-PERP", 8, 0, "0.1", "0.05"), perp_at("10000"));
+  const OwnerId a = s.add_owner("alice");
+  const OwnerId b = s.add_owner("bob");
+  PerpBook v{Engine(std::move(s)), 0, 0};
+  v.alice = v.engine.state().owners[a].accounts[0];
+  v.bob = v.engine.state().owners[b].accounts[0];
+  EXPECT_TRUE(v.engine.apply(ev(0, Deposit{v.alice, 0, qty("1000", 6)})).ok());
+  EXPECT_TRUE(v.engine.apply(ev(0, Deposit{v.bob, 0, qty("10000", 6)})).ok());
+  EXPECT_TRUE(v.engine.apply(ev(0, Trade{v.alice, 0, qty("1", 8), px("10000"), v.bob})).ok());
+  return v;
+}
+
 // Perps: BTC-PERP (8 decimals) quoted in USDC, IM 10%, MM 5%. alice: 1,000 USDC, long 1 BTC at
 // 10,000 against bob's short. At mark 9,400: equity 400, MM 470 -> liquidatable. Closing x BTC at
 // the mark with a 1% fee and exit buffer 2% of the remaining notional needs, in real numbers,
@@ -191,25 +214,9 @@ TEST(Resolution, UnprofitableLiquidationIsDeclined) {
 // buffer 101.999998, 356.999993 <= 356.999998. The fee splits 50/50 (each half rounded down):
 // 21.500001 to the insurance fund and the liquidator.
 TEST(Resolution, PerpPartialLiquidationToBuffer) {
-  State s;
-  s.add_asset(asset("USDC", 6, "1", "1", true), priced("1"));
-  PerpParams p;
-  p.symbol = "BTC-PERP";
-  p.base_decimals = 8;
-  p.quote = 0;
-  p.tiers = {MarginTier{Quantity{}, rt("0.1"), rt("0.05")}};
-  PerpState ps;
-  ps.mark = px("10000");
-  ps.oracle = ps.mark;
-  s.add_market(p, ps);
-  const OwnerId a = s.add_owner("alice");
-  const OwnerId b = s.add_owner("bob");
-  Engine e(std::move(s));
-  const AccountId alice = e.state().owners[a].accounts[0];
-  const AccountId bob = e.state().owners[b].accounts[0];
-  ASSERT_TRUE(e.apply(ev(0, Deposit{alice, 0, qty("1000", 6)})).ok());
-  ASSERT_TRUE(e.apply(ev(0, Deposit{bob, 0, qty("10000", 6)})).ok());
-  ASSERT_TRUE(e.apply(ev(0, Trade{alice, 0, qty("1", 8), px("10000"), bob})).ok());
+  PerpBook v = perp_book();
+  Engine& e = v.engine;
+  const AccountId alice = v.alice;
   ResolutionConfig cfg = enabled();
   cfg.insurance[0] = InsuranceFund{};
   Resolver r(e, cfg);
@@ -235,25 +242,10 @@ TEST(Resolution, PerpPartialLiquidationToBuffer) {
 //   P_b = 8,000 - (-1,050 / 0.5) = 10,100,
 // so bob buys back 0.5 BTC at 10,100 and alice ends at exactly zero: no bad debt.
 TEST(Resolution, UnfilledRemainderIsDeleveragedAtTheBankruptcyPrice) {
-  State s;
-  s.add_asset(asset("USDC", 6, "1", "1", true), priced("1"));
-  PerpParams p;
-  p.symbol = "BTC-PERP";
-  p.base_decimals = 8;
-  p.quote = 0;
-  p.tiers = {MarginTier{Quantity{}, rt("0.1"), rt("0.05")}};
-  PerpState ps;
-  ps.mark = px("10000");
-  ps.oracle = ps.mark;
-  s.add_market(p, ps);
-  const OwnerId a = s.add_owner("alice");
-  const OwnerId b = s.add_owner("bob");
-  Engine e(std::move(s));
-  const AccountId alice = e.state().owners[a].accounts[0];
-  const AccountId bob = e.state().owners[b].accounts[0];
-  ASSERT_TRUE(e.apply(ev(0, Deposit{alice, 0, qty("1000", 6)})).ok());
-  ASSERT_TRUE(e.apply(ev(0, Deposit{bob, 0, qty("10000", 6)})).ok());
-  ASSERT_TRUE(e.apply(ev(0, Trade{alice, 0, qty("1", 8), px("10000"), bob})).ok());
+  PerpBook v = perp_book();
+  Engine& e = v.engine;
+  const AccountId alice = v.alice;
+  const AccountId bob = v.bob;
   ResolutionConfig cfg = enabled();
   cfg.perp = PerpLiquidation::Full;
   cfg.market_liquidity.emplace(
@@ -288,18 +280,8 @@ TEST(Resolution, UnfilledRemainderIsDeleveragedAtTheBankruptcyPrice) {
 TEST(Resolution, AdlUsesThePositionsShareOfEquity) {
   State s;
   s.add_asset(asset("USDC", 6, "1", "1", true), priced("1"));
-  for (const auto& [sym, dec, mark] :
-       {std::tuple{"BTC-PERP", 8, "10000"}, std::tuple{"ETH-PERP", 8, "1000"}}) {
-    PerpParams p;
-    p.symbol = sym;
-    p.base_decimals = dec;
-    p.quote = 0;
-    p.tiers = {MarginTier{Quantity{}, rt("0.1"), rt("0.05")}};
-    PerpState ps;
-    ps.mark = px(mark);
-    ps.oracle = ps.mark;
-    s.add_market(p, ps);
-  }
+  s.add_market(one_tier_perp("BTC-PERP", 8, 0, "0.1", "0.05"), perp_at("10000"));
+  s.add_market(one_tier_perp("ETH-PERP", 8, 0, "0.1", "0.05"), perp_at("1000"));
   const OwnerId a = s.add_owner("alice");
   const OwnerId b = s.add_owner("bob");
   Engine e(std::move(s));

@@ -46,6 +46,25 @@ inline AssetState priced(const std::string& price) {
   return s;
 }
 
+// A perp market quoted in asset `quote` with a single margin tier (initial, maint) from notional 0.
+inline PerpParams one_tier_perp(const std::string& sym, int base_decimals, AssetId quote,
+                                const std::string& initial, const std::string& maint) {
+  PerpParams p;
+  p.symbol = sym;
+  p.base_decimals = base_decimals;
+  p.quote = quote;
+  p.tiers = {MarginTier{Quantity{}, rt(initial), rt(maint)}};
+  return p;
+}
+
+// A perp market's state with mark (and oracle) at `mark`.
+inline PerpState perp_at(const std::string& mark) {
+  PerpState s;
+  s.mark = px(mark);
+  s.oracle = s.mark;
+  return s;
+}
+
 inline Event ev(Timestamp t, EventBody b) {
   return Event{t, std::move(b), "test"};
 }
