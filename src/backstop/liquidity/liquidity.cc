@@ -34,6 +34,13 @@ void LiquidityModel::apply(const Fill& f) {
   std::visit([&](auto& m) { m.apply(f); }, m_);
 }
 
+bool LiquidityModel::set_curve_depth(Quantity depth) {
+  auto* c = std::get_if<SlippageCurve>(&m_);
+  if (c == nullptr) return false;
+  c->set_depth(depth);
+  return true;
+}
+
 void LiquidityModel::recover(int64_t dt_seconds, int64_t half_life_seconds) {
   std::visit([&](auto& m) { m.recover(dt_seconds, half_life_seconds); }, m_);
 }

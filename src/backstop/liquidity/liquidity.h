@@ -43,6 +43,9 @@ class LiquidityModel {
   // A slippage curve moves its reference to `p` (its displacement is kept); pools and ladders
   // keep their own prices. Non-positive prices are ignored.
   void follow_price(Price p);
+  // Slippage curves: sets the depth D (SlippageCurve::set_depth) and returns true; pools and
+  // ladders are unchanged (false).
+  bool set_curve_depth(Quantity depth);
   // Decays the impact of past fills toward the reference state (fill.h).
   void recover(int64_t dt_seconds, int64_t half_life_seconds);
 

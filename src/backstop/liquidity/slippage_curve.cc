@@ -64,6 +64,12 @@ void SlippageCurve::set_reference(Price p0) {
   p_.reference = p0;
 }
 
+void SlippageCurve::set_depth(Quantity depth) {
+  if (!depth.is_positive()) throw std::invalid_argument("slippage curve: depth must be > 0");
+  p_.depth = depth;
+  x_ = std::min(x_, cap());
+}
+
 int64_t SlippageCurve::cap() const {
   if (p_.k.is_zero()) return std::numeric_limits<int64_t>::max();
   const Ctx x = ctx_of(p_);

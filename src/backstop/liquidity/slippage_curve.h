@@ -58,6 +58,9 @@ class SlippageCurve {
   [[nodiscard]] Quantity displacement() const { return Quantity::from_raw(x_); }
   // Moves the reference price (e.g. a new oracle price); the displacement is kept.
   void set_reference(Price p0);
+  // Changes the depth D (> 0; e.g. liquidity drying up in a simulation). The displacement is
+  // kept, clamped to the new zero-price cap (impact saturates at a zero price).
+  void set_depth(Quantity depth);
   [[nodiscard]] const SlippageParams& params() const { return p_; }
 
  private:

@@ -39,6 +39,43 @@ Resolver::Resolver(Engine& engine, ResolutionConfig cfg)
       monitor_(engine.state(), engine.cache()),
       budget_(cfg_.caps) {}
 
+Resolver::Resolver(Engine& engine, const Resolver& o)
+    : engine_(engine),
+      cfg_(o.cfg_),
+      monitor_(o.monitor_),
+      journal_(o.journal_),
+      bad_debt_(o.bad_debt_),
+      treasury_(o.treasury_),
+      unsafe_since_(o.unsafe_since_),
+      budget_(o.budget_),
+      budget_time_(o.budget_time_),
+      records_(o.records_),
+      totals_(o.totals_),
+      touched_(o.touched_),
+      auctions_(o.auctions_),
+      pending_social_(o.pending_social_),
+      holders_(o.holders_),
+      asset_anchor_(o.asset_anchor_),
+      market_anchor_(o.market_anchor_),
+      dirt_(o.dirt_),
+      global_dirt_(o.global_dirt_) {}
+
+void Resolver::anchor_asset_liquidity(AssetId a, Price p) {
+  if (p.is_positive()) {
+    asset_anchor_[a] = p;
+  } else {
+    asset_anchor_.erase(a);
+  }
+}
+
+void Resolver::anchor_market_liquidity(MarketId m, Price p) {
+  if (p.is_positive()) {
+    market_anchor_[m] = p;
+  } else {
+    market_anchor_.erase(m);
+  }
+}
+
 Outcome Resolver::apply(const Event& e) {
   const Timestamp before = engine_.state().now;
   const Outcome out = engine_.apply(e);
@@ -55,8 +92,14 @@ Outcome Resolver::apply(const Event& e) {
 
 void Resolver::follow_prices() {
   const State& s = engine_.state();
-  for (auto& [a, m] : cfg_.asset_liquidity) m.follow_price(s.assets.at(a).price);
-  for (auto& [id, m] : cfg_.market_liquidity) m.follow_price(s.perps.at(id).mark);
+  for (auto& [a, m] : cfg_.asset_liquidity) {
+    const auto pin = asset_anchor_.find(a);
+    m.follow_price(pin != asset_anchor_.end() ? pin->second : s.assets.at(a).price);
+  }
+  for (auto& [id, m] : cfg_.market_liquidity) {
+    const auto pin = market_anchor_.find(id);
+    m.follow_price(pin != market_anchor_.end() ? pin->second : s.perps.at(id).mark);
+  }
 }
 
 void Resolver::step_autolines(Timestamp t) {

@@ -36,6 +36,11 @@ struct ResolutionTotals {
 class Resolver {
  public:
   Resolver(Engine& engine, ResolutionConfig cfg);
+  // A copy of `prototype` driving `engine`, whose state must equal prototype.engine()'s (the
+  // simulator builds the monitor once and copies it per path instead of rebuilding it).
+  Resolver(Engine& engine, const Resolver& prototype);
+  Resolver(const Resolver&) = delete;
+  Resolver& operator=(const Resolver&) = delete;
 
   // Applies the event; when it is accepted (and resolution is enabled) resolves every account it
   // left below maintenance. Returns the event's outcome.
@@ -49,6 +54,15 @@ class Resolver {
   [[nodiscard]] const std::map<AssetId, Quantity>& treasury() const { return treasury_; }
   [[nodiscard]] const MarginMonitor& monitor() const { return monitor_; }
   [[nodiscard]] const ResolutionTotals& totals() const { return totals_; }
+
+  // ---- Simulation hooks (sim/), called between events, never during one. ----
+  // Anchors the liquidity model of an asset / a market at an exogenous market price: from now on
+  // follow_prices() moves its reference there instead of to the oracle (in a simulation the oracle
+  // may lag, and already carries the impact of earlier sales). Non-positive prices unpin.
+  void anchor_asset_liquidity(AssetId a, Price p);
+  void anchor_market_liquidity(MarketId m, Price p);
+  // The configuration to change between events: liquidator presence, liquidity depth.
+  [[nodiscard]] ResolutionConfig& mutable_config() { return cfg_; }
 
  private:
   friend class ResolutionStep;
@@ -142,6 +156,8 @@ class Resolver {
   // Accounts holding a position per market, built on first use within one event's resolution.
   std::map<MarketId, std::vector<AccountId>> holders_;
   const std::vector<AccountId>& holders(MarketId m);
+  std::map<AssetId, Price> asset_anchor_;  // simulation hooks: exogenous liquidity references
+  std::map<MarketId, Price> market_anchor_;
   std::map<AssetId, Value> dirt_;  // tab in auction per collateral asset
   Value global_dirt_{};
 

@@ -43,6 +43,13 @@ void parse_events(Builder& b, const toml::node* node);
 void parse_expects(Builder& b, const toml::node* node);
 void parse_resolution(Builder& b, const toml::node* node);
 
+// The scenario tables of `root` (everything parse_scenario reads). `extra_keys` are further
+// top-level keys the caller parses itself (the simulator's tables); they are not reported as
+// unknown. Returns the scenario when no error was reported in `d` (by this call or before).
+[[nodiscard]] std::optional<Scenario> parse_scenario_root(
+    Diagnostics& d, const toml::table& root, const std::string& file,
+    const std::vector<std::string_view>& extra_keys);
+
 // Calls `fn(table, "name[i]")` for every table of an array of tables ([[name]]); reports a
 // non-array or a non-table element.
 void for_each_table(Builder& b, const toml::node* node, std::string_view name,

@@ -63,13 +63,27 @@ ParseResult parse_scenario(std::string_view text, const std::string& file) {
     result.errors = d.take();
     return result;
   }
+  result.scenario = scenario_detail::parse_scenario_root(d, root, file, {});
+  if (!d.ok()) {
+    result.scenario.reset();
+    result.errors = d.take();
+  }
+  return result;
+}
 
+namespace scenario_detail {
+
+std::optional<Scenario> parse_scenario_root(Diagnostics& d, const toml::table& root,
+                                            const std::string& file,
+                                            const std::vector<std::string_view>& extra_keys) {
   Scenario s;
   s.file = file;
   Builder b(d, s);
-  const Fields f(d, root, "",
-                 {"version", "name", "description", "venue", "asset", "market", "account", "event",
-                  "expect", "resolution"});
+  std::vector<std::string_view> allowed = {"version", "name",    "description", "venue",
+                                           "asset",   "market",  "account",     "event",
+                                           "expect",  "resolution"};
+  allowed.insert(allowed.end(), extra_keys.begin(), extra_keys.end());
+  const Fields f(d, root, "", allowed);
   const toml::node* version = f.find("version");
   if (version == nullptr) {
     d.error(1, 1, "version", "missing required field: start the file with 'version = 1'");
@@ -78,8 +92,7 @@ ParseResult parse_scenario(std::string_view text, const std::string& file) {
       f.error("version",
               fmt::format("unsupported scenario version {}; this backstop reads version {}", *v,
                           kScenarioVersion));
-      result.errors = d.take();
-      return result;
+      return std::nullopt;
     }
   }
   s.name = default_name(file);
@@ -94,22 +107,20 @@ ParseResult parse_scenario(std::string_view text, const std::string& file) {
   }
   if (const std::optional<std::string> desc = f.str("description")) s.description = *desc;
 
-  scenario_detail::parse_venue(b, f.find("venue"));
-  scenario_detail::parse_assets(b, f.find("asset"));
-  scenario_detail::parse_markets(b, f.find("market"));
-  scenario_detail::parse_accounts(b, f.find("account"));
-  scenario_detail::parse_resolution(b, f.find("resolution"));
-  scenario_detail::parse_events(b, f.find("event"));
-  scenario_detail::parse_expects(b, f.find("expect"));
+  parse_venue(b, f.find("venue"));
+  parse_assets(b, f.find("asset"));
+  parse_markets(b, f.find("market"));
+  parse_accounts(b, f.find("account"));
+  parse_resolution(b, f.find("resolution"));
+  parse_events(b, f.find("event"));
+  parse_expects(b, f.find("expect"));
 
-  if (!d.ok()) {
-    result.errors = d.take();
-    return result;
-  }
+  if (!d.ok()) return std::nullopt;
   s.preset = s.initial.params.preset;
-  result.scenario = std::move(s);
-  return result;
+  return s;
 }
+
+}  // namespace scenario_detail
 
 ParseResult parse_scenario_file(const std::string& path) {
   std::error_code ec;
