@@ -1,6 +1,8 @@
 // File: cli/main.cc
 // The `backstop` command line:
 //   backstop run FILE... [--json] [--out DIR]   run scenario files (docs/scenario-format.md)
+//   backstop simulate CONFIG [--out DIR] [--json] [--threads N] [--paths N] [--seed N] [--quiet]
+//                                              stress simulation (docs/simulate-config.md)
 //   backstop presets                           list venue presets
 //   backstop --version
 // Exit codes: 0 success; 1 an [[expect]] block failed (outputs are still written); 2 invalid input
@@ -22,6 +24,7 @@
 #include <system_error>
 #include <vector>
 
+#include "backstop/cli/commands.h"
 #include "backstop/presets/preset.h"
 #include "backstop/report/json.h"
 #include "backstop/report/text.h"
@@ -49,22 +52,6 @@ struct Output {
   std::string json;
   std::string text;
 };
-
-// Writes `content` to `path` through a temporary file in the same directory and a rename.
-void write_atomically(const std::filesystem::path& path, const std::string& content) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << content;
-    f.flush();
-    if (!f) {
-      throw std::filesystem::filesystem_error("cannot write", tmp,
-                                              std::make_error_code(std::errc::io_error));
-    }
-  }
-  std::filesystem::rename(tmp, path);
-}
 
 int run_command(const RunOptions& opt) {
   if (opt.json && opt.files.size() != 1) {
@@ -135,8 +122,8 @@ int run_command(const RunOptions& opt) {
     const std::filesystem::path dir(opt.out_dir);
     std::filesystem::create_directories(dir);
     for (const Output& o : outputs) {
-      write_atomically(dir / (o.name + ".json"), o.json);
-      write_atomically(dir / (o.name + ".txt"), o.text);
+      backstop::cli::write_atomically(dir / (o.name + ".json"), o.json);
+      backstop::cli::write_atomically(dir / (o.name + ".txt"), o.text);
     }
   }
   std::string stdout_text;
@@ -182,6 +169,20 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--json", run.json, "Print the run as JSON (schema backstop.run/1)");
   run_cmd->add_option("--out", run.out_dir, "Also write DIR/<name>.json and DIR/<name>.txt");
   CLI::App* presets_cmd = app.add_subcommand("presets", "List the venue presets");
+  backstop::cli::SimulateOptions sim;
+  CLI::App* sim_cmd =
+      app.add_subcommand("simulate", "Stress-simulate a book: replay, shocks, Monte Carlo");
+  sim_cmd->add_option("CONFIG", sim.config, "Simulation config (TOML, docs/simulate-config.md)")
+      ->required();
+  sim_cmd->add_option("--out", sim.out_dir,
+                      "Write DIR/<name>.json, .html, -paths.csv and -series.csv");
+  sim_cmd->add_flag("--json", sim.json, "Print the result as JSON (schema backstop.simulate/1)");
+  sim_cmd->add_option("--threads", sim.threads, "Worker threads (default: the config's, else all)")
+      ->check(CLI::Range(0, 1024));
+  sim_cmd->add_option("--paths", sim.paths, "Monte Carlo paths (overrides [simulation] paths)")
+      ->check(CLI::Range(1, 10'000'000));
+  sim_cmd->add_option("--seed", sim.seed, "Seed (overrides [simulation] seed)");
+  sim_cmd->add_flag("--quiet", sim.quiet, "No progress bar");
 
   try {
     app.parse(argc, argv);
@@ -192,6 +193,7 @@ int main(int argc, char** argv) {
   try {
     if (*run_cmd) return run_command(run);
     if (*presets_cmd) return presets_command();
+    if (*sim_cmd) return backstop::cli::simulate_command(sim);
   } catch (const std::filesystem::filesystem_error& e) {
     std::cerr << "backstop: error: " << e.what() << '\n';
     return kExitInternal;
