@@ -5,7 +5,8 @@ PKGS=(
   build-essential cmake ninja-build pkg-config
   libfmt-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libxxhash-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-jsonschema
+  python3 python3-jsonschema python3-numpy
+  chromium  # headless screenshot test of the HTML report (tests/screenshot_test.py; skipped without)
 )
 missing=()
 for p in "${PKGS[@]}"; do
