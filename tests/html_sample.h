@@ -4,11 +4,11 @@
 // headless-browser screenshot test (tests/screenshot_test.py). Test-only.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "backstop/report/html.h"
 
@@ -19,13 +19,16 @@ inline html::Report sample_report() {
   Report r;
   r.title = "Stress simulation: perp venue <sample>";
   r.subtitle = "200 price paths x 288 steps, 12 markets, 25,000 accounts & 1 insurance fund";
-  r.summary = {{"Expected bad debt", "$1.24M"},     {"VaR 99%", "$8.90M"},
-               {"ES 99%", "$11.3M"},               {"P(fund depleted)", "2.5%"},
-               {"Worst fund minimum", "-$3.1M"},   {"Liquidated notional (mean)", "$412M"}};
+  r.summary = {{"Expected bad debt", "$1.24M"},
+               {"VaR 99%", "$8.90M"},
+               {"ES 99%", "$11.3M"},
+               {"P(fund depleted)", "2.5%"},
+               {"Worst fund minimum", "-$3.1M"},
+               {"Liquidated notional (mean)", "$412M"}};
 
   // Liquidation curve: liquidated notional as the price shock deepens (convex).
-  LineChart curve{"Liquidation curve", "price shock", "liquidated notional (USD)", {}, false,
-                  true, false};
+  LineChart curve{
+      "Liquidation curve", "price shock", "liquidated notional (USD)", {}, false, true, false};
   Series longs{"longs (price down)", {}, {}}, shorts{"shorts (price up)", {}, {}};
   for (int i = 0; i <= 40; ++i) {
     const double s = i * 0.0125;  // 0% .. 50%
@@ -37,8 +40,8 @@ inline html::Report sample_report() {
   curve.series = {longs, shorts};
 
   // Loss distribution: a skewed (log-normal-like) histogram with VaR / ES markers.
-  Histogram loss{"Loss distribution (bad debt per path)", "bad debt (USD)", "paths", {}, {}, {},
-                 false};
+  Histogram loss{
+      "Loss distribution (bad debt per path)", "bad debt (USD)", "paths", {}, {}, {}, false};
   for (int i = 0; i <= 30; ++i) loss.edges.push_back(i * 5e5);
   for (int i = 0; i < 30; ++i) {
     const double m = (i + 0.5) * 0.5;  // $M at the bin centre
@@ -70,8 +73,14 @@ inline html::Report sample_report() {
   waves.series = {w};
 
   // Parameter sweep: bad debt over (maintenance margin, shock).
-  Heatmap sweep{"Bad debt by maintenance margin and shock", "price shock", "maintenance margin",
-                "bad debt (USD)", {}, {}, {}, false};
+  Heatmap sweep{"Bad debt by maintenance margin and shock",
+                "price shock",
+                "maintenance margin",
+                "bad debt (USD)",
+                {},
+                {},
+                {},
+                false};
   for (int c = 0; c < 8; ++c) sweep.x_ticks.push_back(fmt::format("{}%", 5 * (c + 1)));
   for (int rr = 0; rr < 6; ++rr) sweep.y_ticks.push_back(fmt::format("{:.1f}%", 0.5 + rr * 0.5));
   for (int rr = 0; rr < 6; ++rr) {

@@ -3,6 +3,8 @@
 // formatting, edge cases that must not leak non-finite numbers or break the markup, byte-identical
 // output for identical input, and a structural check (balanced tags) of a full sample report.
 // The browser-rendered check of the same sample is tests/screenshot_test.py.
+#include "backstop/report/html.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "backstop/report/html.h"
 #include "backstop/report/svg.h"
 #include "html_sample.h"
 
@@ -97,7 +98,10 @@ TEST(Html, EscapeTable) {
       {"<script>x</script>", "&lt;script&gt;x&lt;/script&gt;"},
       {"say \"hi\" & 'bye'", "say &quot;hi&quot; &amp; &#39;bye&#39;"},
       {"&amp;", "&amp;amp;"},  // already-escaped text is escaped again (text, not markup)
-      {std::string("a\x01" "b\x7f" "c\td\ne"), "abc\td\ne"},  // controls dropped, tab/LF kept
+      {std::string("a\x01"
+                   "b\x7f"
+                   "c\td\ne"),
+       "abc\td\ne"},  // controls dropped, tab/LF kept
       {"\xe2\x82\xac 5 \xe2\x80\x94 ok", "\xe2\x82\xac 5 \xe2\x80\x94 ok"},  // UTF-8 untouched
       {"", ""},
   };
@@ -110,8 +114,8 @@ TEST(Html, EveryTextIsEscaped) {
   Report r;
   r.title = r.subtitle = r.footer = evil;
   r.summary = {{evil, evil}};
-  LineChart lc{evil, evil, evil, {{evil, {0, 1}, {0, 1}}, {evil, {0, 1}, {1, 0}}}, false, false,
-               false};
+  LineChart lc{evil,  evil,  evil, {{evil, {0, 1}, {0, 1}}, {evil, {0, 1}, {1, 0}}},
+               false, false, false};
   Histogram h{evil, evil, evil, {0, 1, 2}, {1, 2}, {{evil, 1.5}}, false};
   Heatmap hm{evil, evil, evil, evil, {evil, "b"}, {evil}, {1, 2}, false};
   Table t{evil, {evil}, {{evil}}};
@@ -132,9 +136,9 @@ TEST(HtmlTicks, NiceStepTable) {
     double raw, step;
   };
   const std::vector<Case> cases = {
-      {1, 1},        {0.7, 1},      {1.2, 2},   {2, 2},       {2.1, 5},  {4.9, 5},
-      {5, 5},        {5.1, 10},     {9.99, 10}, {0.013, 0.02}, {3e7, 5e7}, {1.5e-8, 2e-8},
-      {0, 1},        {-3, 1},       {kNaN, 1},  {kInf, 1},
+      {1, 1}, {0.7, 1},  {1.2, 2},   {2, 2},        {2.1, 5},   {4.9, 5},
+      {5, 5}, {5.1, 10}, {9.99, 10}, {0.013, 0.02}, {3e7, 5e7}, {1.5e-8, 2e-8},
+      {0, 1}, {-3, 1},   {kNaN, 1},  {kInf, 1},
   };
   for (const Case& c : cases) {
     EXPECT_DOUBLE_EQ(nice_step(c.raw), c.step) << c.raw;
@@ -261,12 +265,12 @@ TEST(HtmlNumbers, ShortNumberTable) {
     std::string out;
   };
   const std::vector<Case> cases = {
-      {0, false, "0"},          {0.0123, false, "0.0123"}, {12.34, false, "12.3"},
-      {123.4, false, "123"},    {4560, false, "4.56k"},    {7.891e6, false, "7.89M"},
-      {-1.2e9, false, "-1.20B"}, {3.5e12, false, "3.50T"}, {999960, false, "1.00M"},
-      {123456, false, "123k"},  {1e-5, false, "1.00e-05"}, {2.5e18, false, "2.50e+18"},
-      {0.05, true, "5.00%"},    {-0.25, true, "-25.0%"},   {kNaN, false, "-"},
-      {-kInf, false, "-"},      {-0.0, false, "0"},
+      {0, false, "0"},           {0.0123, false, "0.0123"}, {12.34, false, "12.3"},
+      {123.4, false, "123"},     {4560, false, "4.56k"},    {7.891e6, false, "7.89M"},
+      {-1.2e9, false, "-1.20B"}, {3.5e12, false, "3.50T"},  {999960, false, "1.00M"},
+      {123456, false, "123k"},   {1e-5, false, "1.00e-05"}, {2.5e18, false, "2.50e+18"},
+      {0.05, true, "5.00%"},     {-0.25, true, "-25.0%"},   {kNaN, false, "-"},
+      {-kInf, false, "-"},       {-0.0, false, "0"},
   };
   for (const Case& c : cases) EXPECT_EQ(short_number(c.v, c.pct), c.out) << c.v;
 }
@@ -353,17 +357,17 @@ TEST(HtmlCharts, EdgeCasesNoNonFiniteAndBalanced) {
   auto line = [&](std::vector<Series> s, bool step = false) {
     items.emplace_back(LineChart{"line", "x", "y", std::move(s), step, false, false});
   };
-  line({});                                                     // no series
-  line({{"empty", {}, {}}});                                    // empty series
-  line({{"one", {3}, {7}}});                                    // single point
-  line({{"flat", {0, 1, 2}, {5, 5, 5}}}, true);                 // all equal
-  line({{"zero", {1, 1, 1}, {0, 0, 0}}});                       // all x equal, all zero
-  line({{"bad", {kNaN, kInf, -kInf}, {1, kNaN, 2}}});           // nothing finite
+  line({});                                                       // no series
+  line({{"empty", {}, {}}});                                      // empty series
+  line({{"one", {3}, {7}}});                                      // single point
+  line({{"flat", {0, 1, 2}, {5, 5, 5}}}, true);                   // all equal
+  line({{"zero", {1, 1, 1}, {0, 0, 0}}});                         // all x equal, all zero
+  line({{"bad", {kNaN, kInf, -kInf}, {1, kNaN, 2}}});             // nothing finite
   line({{"mixed", {0, 1, kNaN, 3, 4}, {-5, kInf, 2, -1e9, 3}}});  // breaks and negatives
-  line({{"huge", {-1e308, 1e308}, {-1e300, 1e300}}});           // huge range
-  line({{"tiny", {0, 1e-300}, {1e-300, 2e-300}}});              // tiny range
-  line({{"len", {0, 1, 2, 3}, {1, 2}}, {"b", {}, {1}}});        // length mismatch
-  line({{"big", {1e15, 1e15 + 1}, {1, 2}}});                    // range negligible vs centre
+  line({{"huge", {-1e308, 1e308}, {-1e300, 1e300}}});             // huge range
+  line({{"tiny", {0, 1e-300}, {1e-300, 2e-300}}});                // tiny range
+  line({{"len", {0, 1, 2, 3}, {1, 2}}, {"b", {}, {1}}});          // length mismatch
+  line({{"big", {1e15, 1e15 + 1}, {1, 2}}});                      // range negligible vs centre
   Histogram h{"h", "x", "n", {}, {}, {}, false};
   items.emplace_back(h);  // empty
   h.edges = {0, 1};
@@ -385,7 +389,7 @@ TEST(HtmlCharts, EdgeCasesNoNonFiniteAndBalanced) {
   hm.z = {kNaN, kInf};
   items.emplace_back(hm);  // nothing finite
   hm.z = {4, 4};
-  items.emplace_back(hm);  // all equal
+  items.emplace_back(hm);     // all equal
   hm.z = {-1e300, 1e300, 7};  // huge, one extra value ignored
   items.emplace_back(hm);
   items.emplace_back(Table{"", {}, {}});

@@ -28,14 +28,16 @@ main { max-width: 1040px; margin: 0 auto; padding: 28px 24px 40px; }
 header.top { border-bottom: 3px solid var(--accent); padding-bottom: 12px; margin-bottom: 20px; }
 h1 { font-size: 28px; line-height: 1.2; margin: 0 0 4px; letter-spacing: -0.01em; }
 .subtitle { color: var(--muted); margin: 0; font-size: 16px; }
-h2 { font-size: 20px; margin: 36px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+h2 { font-size: 20px; margin: 36px 0 10px; padding-bottom: 4px;
+     border-bottom: 1px solid var(--line); }
 nav.toc { font-size: 14px; margin: 0 0 8px; color: var(--muted); }
 nav.toc a { color: var(--accent); text-decoration: none; margin-right: 14px; white-space: nowrap; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 12px;
          margin: 0 0 12px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px;
         padding: 10px 14px; box-shadow: 0 1px 2px rgba(0,0,0,0.04); }
-.card .k { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: 0.04em; }
+.card .k { color: var(--muted); font-size: 12px; text-transform: uppercase;
+           letter-spacing: 0.04em; }
 .card .v { font-size: 20px; font-weight: 600; font-variant-numeric: tabular-nums;
            overflow-wrap: anywhere; }
 .text p { margin: 0 0 10px; white-space: pre-line; max-width: 78ch; }
@@ -60,14 +62,18 @@ svg.chart .cellv.light { fill: #ffffff; }
 .legend .key { display: inline-flex; align-items: center; gap: 6px; }
 .legend i { display: inline-block; width: 14px; height: 4px; border-radius: 2px; }
 .tablewrap { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
-th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+table { border-collapse: collapse; width: 100%; font-size: 14px;
+        font-variant-numeric: tabular-nums; }
+th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
+         vertical-align: top; }
 th { background: #f1f5f9; font-weight: 600; position: sticky; top: 0; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 td.num, th.num { text-align: right; }
-footer { margin-top: 36px; padding-top: 10px; border-top: 1px solid var(--line); color: var(--muted);
+footer { margin-top: 36px; padding-top: 10px; border-top: 1px solid var(--line);
+         color: var(--muted);
          font-size: 13px; white-space: pre-line; }
-@media print { body { background: #ffffff; } figure, .card { box-shadow: none; } main { padding: 0; } }
+@media print { body { background: #ffffff; } figure, .card { box-shadow: none; }
+               main { padding: 0; } }
 )css";
 
 using Out = std::string;
@@ -165,14 +171,26 @@ std::string escape(std::string_view text) {
   out.reserve(text.size() + text.size() / 8);
   for (const char ch : text) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       case '\t':
       case '\n':
-      case '\r': out += ch; break;
+      case '\r':
+        out += ch;
+        break;
       default:
         if (static_cast<unsigned char>(ch) >= 0x20 && ch != 0x7f) out += ch;  // drop controls
     }
@@ -180,7 +198,9 @@ std::string escape(std::string_view text) {
   return out;
 }
 
-std::string render_item(const Item& item) { return std::visit(ItemRenderer{}, item); }
+std::string render_item(const Item& item) {
+  return std::visit(ItemRenderer{}, item);
+}
 
 std::string render_html(const Report& r) {
   Out out;

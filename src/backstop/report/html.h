@@ -5,7 +5,8 @@
 //
 // Presentation only: values are doubles (the caller converts exact money at its own boundary).
 // Non-finite values (NaN, +-inf) are skipped (a line chart breaks its line there, a heatmap cell
-// shows "no value"); the output never contains "nan" or "inf". Every text is HTML-escaped.
+// shows "no value"); no non-finite number is ever written ("nan", "inf"). Every text is
+// HTML-escaped. Very long series are drawn point by point (the caller thins them if needed).
 // Numbers are formatted with fmt at fixed precision (never locale-dependent), so render_html is a
 // pure function: the same Report always gives the same bytes. Thread-safe; no I/O.
 //
@@ -38,8 +39,8 @@ struct LineChart {
 
 struct Histogram {
   std::string title, x_label, y_label;
-  std::vector<double> edges;   // n+1 bin edges, ascending
-  std::vector<double> counts;  // n
+  std::vector<double> edges;                            // n+1 bin edges, ascending
+  std::vector<double> counts;                           // n
   std::vector<std::pair<std::string, double>> markers;  // vertical lines, e.g. {"VaR 99%", x}
   bool x_percent = false;                               // x tick labels as percentages
 };
@@ -47,7 +48,7 @@ struct Histogram {
 struct Heatmap {
   std::string title, x_label, y_label, z_label;
   std::vector<std::string> x_ticks, y_ticks;
-  std::vector<double> z;  // row-major, rows = y_ticks, cols = x_ticks; NaN (or missing) = no value
+  std::vector<double> z;   // row-major, rows = y_ticks, cols = x_ticks; NaN (or missing) = no value
   bool z_percent = false;  // colour-scale and cell labels as percentages
 };
 

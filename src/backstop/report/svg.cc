@@ -18,8 +18,7 @@ constexpr double kClamp = 1e300;  // larger magnitudes are clamped before tick a
 
 // "-0", "-0.00", "-0.0%" -> without the sign.
 std::string drop_negative_zero(std::string s) {
-  if (s.size() > 1 && s[0] == '-' &&
-      s.find_first_not_of("0.%", 1) == std::string::npos) {
+  if (s.size() > 1 && s[0] == '-' && s.find_first_not_of("0.%", 1) == std::string::npos) {
     s.erase(0, 1);
   }
   return s;
@@ -61,7 +60,9 @@ std::string axis_number(double v, double step, double max_abs) {
   return fixed(v, decimals_for_step(step));
 }
 
-bool finite(double v) { return std::isfinite(v); }
+bool finite(double v) {
+  return std::isfinite(v);
+}
 
 // ---- drawing helpers ----
 
@@ -76,12 +77,8 @@ void put(Out& out, fmt::format_string<Args...> f, Args&&... args) {
 struct Frame {
   double x0, x1, y0, y1;
   Ticks xt, yt;
-  [[nodiscard]] double sx(double x) const {
-    return x0 + (x - xt.lo) / (xt.hi - xt.lo) * (x1 - x0);
-  }
-  [[nodiscard]] double sy(double y) const {
-    return y1 - (y - yt.lo) / (yt.hi - yt.lo) * (y1 - y0);
-  }
+  [[nodiscard]] double sx(double x) const { return x0 + (x - xt.lo) / (xt.hi - xt.lo) * (x1 - x0); }
+  [[nodiscard]] double sy(double y) const { return y1 - (y - yt.lo) / (yt.hi - yt.lo) * (y1 - y0); }
 };
 
 constexpr double kWidth = 860, kHeight = 380;
@@ -135,7 +132,11 @@ void no_data(Out& out, const Frame& f) {
 }
 
 Frame make_frame(double xlo, double xhi, double ylo, double yhi) {
-  Frame f{kLeft, kWidth - kRight, kTop, kHeight - kBottom, nice_ticks(xlo, xhi, 8),
+  Frame f{kLeft,
+          kWidth - kRight,
+          kTop,
+          kHeight - kBottom,
+          nice_ticks(xlo, xhi, 8),
           nice_ticks(ylo, yhi, 6)};
   return f;
 }
@@ -158,8 +159,7 @@ struct Range {
 void legend(Out& out, const std::vector<std::pair<std::string, std::string>>& keys) {
   out += "<div class=\"legend\">";
   for (const auto& [colour, name] : keys) {
-    put(out, "<span class=\"key\"><i style=\"background:{}\"></i>{}</span>", colour,
-        escape(name));
+    put(out, "<span class=\"key\"><i style=\"background:{}\"></i>{}</span>", colour, escape(name));
   }
   out += "</div>\n";
 }
@@ -265,8 +265,8 @@ std::string coord(double v) {
 }
 
 const char* series_colour(std::size_t i) {
-  static constexpr std::array<const char*, 8> kPalette{
-      "#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"};
+  static constexpr std::array<const char*, 8> kPalette{"#2563eb", "#dc2626", "#059669", "#d97706",
+                                                       "#7c3aed", "#0891b2", "#db2777", "#4b5563"};
   return kPalette[i % kPalette.size()];
 }
 
@@ -370,8 +370,7 @@ std::string svg_line_chart(const LineChart& c) {
 // ---- histogram ----
 
 std::string svg_histogram(const Histogram& h) {
-  const std::size_t n =
-      h.edges.size() < 2 ? 0 : std::min(h.counts.size(), h.edges.size() - 1);
+  const std::size_t n = h.edges.size() < 2 ? 0 : std::min(h.counts.size(), h.edges.size() - 1);
   auto valid = [&](std::size_t i) {
     return finite(h.edges[i]) && finite(h.edges[i + 1]) && finite(h.counts[i]);
   };
@@ -398,7 +397,8 @@ std::string svg_histogram(const Histogram& h) {
     const double xb = f.sx(std::max(h.edges[i], h.edges[i + 1]));
     const double ya = f.sy(std::max(h.counts[i], 0.0));
     const double yb = f.sy(std::min(h.counts[i], 0.0));
-    put(out, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{} to {}: {}</title></rect>",
+    put(out,
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{} to {}: {}</title></rect>",
         coord(xa), coord(ya), coord(std::max(xb - xa, 0.0)), coord(std::max(yb - ya, 0.0)),
         escape(short_number(h.edges[i], h.x_percent)),
         escape(short_number(h.edges[i + 1], h.x_percent)), escape(short_number(h.counts[i])));
@@ -409,9 +409,8 @@ std::string svg_histogram(const Histogram& h) {
     if (!finite(x)) continue;
     const double sx = f.sx(x);
     const char* colour = series_colour(1 + k % 7);
-    put(out,
-        "<line class=\"marker\" stroke=\"{}\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>", colour,
-        coord(sx), coord(f.y0), coord(sx), coord(f.y1));
+    put(out, "<line class=\"marker\" stroke=\"{}\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+        colour, coord(sx), coord(f.y0), coord(sx), coord(f.y1));
     const bool right = sx > f.x1 - 140;
     put(out, "<text class=\"mlabel\" fill=\"{}\" x=\"{}\" y=\"{}\" text-anchor=\"{}\">{}</text>\n",
         colour, coord(right ? sx - 5 : sx + 5), coord(f.y0 + 12 + static_cast<double>(k % 4) * 14),
@@ -442,8 +441,7 @@ std::string svg_heatmap(const Heatmap& h) {
   const double right = 110, top = 28;
   const double plot_w = kWidth - left - right;
   const double cw = nx == 0 ? plot_w : plot_w / static_cast<double>(nx);
-  const double ch =
-      ny == 0 ? 30 : std::clamp(320 / static_cast<double>(ny), 14.0, 40.0);
+  const double ch = ny == 0 ? 30 : std::clamp(320 / static_cast<double>(ny), 14.0, 40.0);
   const double plot_h = ny == 0 ? 300 : ch * static_cast<double>(ny);
   const bool rotate = static_cast<double>(xlen) * 6.5 + 6 > cw;
   const double tick_h = rotate ? static_cast<double>(xlen) * 5 + 14 : 20;
@@ -506,8 +504,7 @@ std::string svg_heatmap(const Heatmap& h) {
   for (std::size_t c = 0; c < nx; c += xstride) {
     const double cx = x0 + (static_cast<double>(c) + 0.5) * cw;
     if (rotate) {
-      put(out,
-          "<text transform=\"translate({} {}) rotate(-40)\" text-anchor=\"end\">{}</text>",
+      put(out, "<text transform=\"translate({} {}) rotate(-40)\" text-anchor=\"end\">{}</text>",
           coord(cx + 3), coord(y1 + 14), escape(h.x_ticks[c]));
     } else {
       put(out, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", coord(cx),

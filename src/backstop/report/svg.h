@@ -1,7 +1,8 @@
 // File: report/svg.h
 // Chart building blocks for report/html.h: "nice" axis ticks, deterministic number formatting and
 // the inline-SVG renderers of the three chart kinds. Presentation only (double). Pure functions;
-// no I/O; thread-safe. Output never contains "nan" or "inf": non-finite inputs are skipped.
+// no I/O; thread-safe. No non-finite number ("nan", "inf") is ever written: such inputs are
+// skipped.
 #pragma once
 
 #include <string>
