@@ -1,5 +1,7 @@
 // `backstop simulate CONFIG`: parse (every error reported, nothing run), simulate with a progress
 // bar on a terminal, render everything in memory, then write (temporary file + rename).
+#include "backstop/sim/simulate.h"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -10,7 +12,6 @@
 
 #include "backstop/cli/commands.h"
 #include "backstop/report/simulation.h"
-#include "backstop/sim/simulate.h"
 
 namespace backstop::cli {
 
@@ -113,9 +114,10 @@ int simulate_command(const SimulateOptions& opt) {
     return kExitInvalidInput;
   } catch (const std::exception& e) {
     bar.finish();
-    std::cerr << fmt::format("backstop simulate: {}: internal error while running: {}; nothing "
-                             "written\n",
-                             opt.config, e.what());
+    std::cerr << fmt::format(
+        "backstop simulate: {}: internal error while running: {}; nothing "
+        "written\n",
+        opt.config, e.what());
     return kExitInternal;
   }
   bar.finish();

@@ -14,11 +14,19 @@
 namespace backstop {
 namespace {
 
-double usd(Value v) { return static_cast<double>(v.raw()) / 1e6; }
-double ratio(int64_t raw) { return static_cast<double>(raw) / 1e9; }
-double price(Price p) { return static_cast<double>(p.raw()) / 1e9; }
+double usd(Value v) {
+  return static_cast<double>(v.raw()) / 1e6;
+}
+double ratio(int64_t raw) {
+  return static_cast<double>(raw) / 1e9;
+}
+double price(Price p) {
+  return static_cast<double>(p.raw()) / 1e9;
+}
 
-std::string pct(Ratio l) { return format_decimal(static_cast<int128>(l.raw()) * 100, 9) + "%"; }
+std::string pct(Ratio l) {
+  return format_decimal(static_cast<int128>(l.raw()) * 100, 9) + "%";
+}
 
 std::string money(Value v) {
   // Thousands separators for the reader; the exact value is in the JSON.
@@ -188,8 +196,9 @@ std::string simulation_html(const sim::SimResult& r) {
   if (!r.curve.empty()) {
     html::Section s;
     s.title = "Liquidation curve";
-    s.text = "Collateral and debt of the accounts below maintenance when one driver's price moves "
-             "alone from the starting book (no liquidation, no cascade).";
+    s.text =
+        "Collateral and debt of the accounts below maintenance when one driver's price moves "
+        "alone from the starting book (no liquidation, no cascade).";
     html::LineChart c;
     c.title = "Collateral and debt liquidatable";
     c.x_label = "price move";
@@ -220,8 +229,8 @@ std::string simulation_html(const sim::SimResult& r) {
     s.items.emplace_back(path_chart(r, "Cumulative bad debt (USD)", "USD", true,
                                     [](const sim::SeriesPoint& p) { return usd(p.bad_debt); }));
     if (!r.drivers.empty()) {
-      s.items.emplace_back(path_chart(r, fmt::format("{} market price", r.drivers.front()),
-                                      "price", false,
+      s.items.emplace_back(path_chart(r, fmt::format("{} market price", r.drivers.front()), "price",
+                                      false,
                                       [](const sim::SeriesPoint& p) { return price(p.price); }));
     }
     rep.sections.push_back(std::move(s));
@@ -230,9 +239,10 @@ std::string simulation_html(const sim::SimResult& r) {
   {
     html::Section s;
     s.title = "Cascade waves";
-    s.text = "Liquidations on each step's own price move (wave 0) and in each later wave, when "
-             "liquidation sales moved the market price and the oracle reported it again; summed "
-             "over paths.";
+    s.text =
+        "Liquidations on each step's own price move (wave 0) and in each later wave, when "
+        "liquidation sales moved the market price and the oracle reported it again; summed "
+        "over paths.";
     html::Histogram h;
     h.title = "Liquidations by wave";
     h.x_label = "wave";
@@ -341,8 +351,8 @@ std::string simulation_html(const sim::SimResult& r) {
     s.title = "Paths";
     html::Table t;
     t.title = "Worst paths by bad debt";
-    t.header = {"path",       "bad debt",   "liquidated", "liquidations", "insurance paid",
-                "socialized", "ADL notional", "fund min", "waves"};
+    t.header = {"path",       "bad debt",     "liquidated", "liquidations", "insurance paid",
+                "socialized", "ADL notional", "fund min",   "waves"};
     std::vector<std::size_t> idx(r.path_results.size());
     std::iota(idx.begin(), idx.end(), 0);
     std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {

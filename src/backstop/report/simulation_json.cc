@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "backstop/report/json.h"
 #include "backstop/report/simulation.h"
 
@@ -74,6 +76,7 @@ ordered_json simulation_to_json(const SimResult& r) {
   o["insurance_fund"] = {{"start", format(r.fund_start)},
                          {"exhaustion_probability", format(r.fund_exhaustion)},
                          {"shortfall", tail_json(r.fund_shortfall, r.levels)}};
+  o["failed_paths"] = r.failed_paths;
   o["cascade"] = {{"max_waves", r.max_waves}, {"liquidations_by_wave", r.wave_liquidations}};
   ordered_json curve = ordered_json::array();
   for (const sim::CurveSeries& c : r.curve) {
@@ -94,12 +97,11 @@ ordered_json simulation_to_json(const SimResult& r) {
         {"status", status_name(s.status)},
         {"target", format(s.target)},
         {"balance", s.status == sim::BisectStatus::Found ? ordered_json(format(s.balance_usd))
-                                                          : ordered_json()},
+                                                         : ordered_json()},
         {"balance_quanta", std::to_string(s.balance.raw())},
         {"sample_probability", format(s.sample_probability)},
-        {"verified_probability", s.verified_probability
-                                     ? ordered_json(format(*s.verified_probability))
-                                     : ordered_json()},
+        {"verified_probability",
+         s.verified_probability ? ordered_json(format(*s.verified_probability)) : ordered_json()},
         {"configured_quanta", std::to_string(s.configured.raw())}};
   } else {
     o["insurance_sizing"] = nullptr;
@@ -108,7 +110,8 @@ ordered_json simulation_to_json(const SimResult& r) {
     const sim::CeilingResult& c = *r.ceiling;
     ordered_json ev = ordered_json::array();
     for (const sim::CeilingEvaluation& e : c.evaluations) {
-      ev.push_back({{"ceiling", format(e.ceiling)}, {"tail", format(e.tail)}, {"passes", e.passes}});
+      ev.push_back(
+          {{"ceiling", format(e.ceiling)}, {"tail", format(e.tail)}, {"passes", e.passes}});
     }
     o["debt_ceiling"] = {{"status", status_name(c.status)},
                          {"ceiling", c.ceiling ? ordered_json(format(*c.ceiling)) : ordered_json()},
@@ -122,7 +125,8 @@ ordered_json simulation_to_json(const SimResult& r) {
   }
   if (r.sweep) {
     ordered_json axes = ordered_json::array();
-    for (const sim::SweepAxis& a : r.sweep->axes) axes.push_back({{"key", a.key}, {"values", a.values}});
+    for (const sim::SweepAxis& a : r.sweep->axes)
+      axes.push_back({{"key", a.key}, {"values", a.values}});
     ordered_json pts = ordered_json::array();
     for (const sim::SweepPoint& p : r.sweep->points) {
       ordered_json m = ordered_json::object();
@@ -161,26 +165,33 @@ ordered_json simulation_to_json(const SimResult& r) {
                      {"rejected_prices", p.rejected_prices},
                      {"final_prices", fp},
                      {"min_prices", mp},
-                     {"state_hash", hash_hex(p.state_hash)}});
+                     {"state_hash", hash_hex(p.state_hash)},
+                     {"error", p.error.empty() ? ordered_json() : ordered_json(p.error)},
+                     {"error_step", p.error_step}});
   }
   o["path_results"] = paths;
   o["digest"] = hash_hex(r.digest);
   return o;
 }
 
-std::string simulation_json_text(const SimResult& r) { return simulation_to_json(r).dump(2) + "\n"; }
+std::string simulation_json_text(const SimResult& r) {
+  return simulation_to_json(r).dump(2) + "\n";
+}
 
 std::string simulation_paths_csv(const SimResult& r) {
   std::string s =
       "path,label,bad_debt,uncovered,liquidated,liquidations,declined,insurance_paid,socialized,"
       "slashed,adl_fills,adl_notional,fund_min,fund_end,fund_exhausted,waves,max_waves,"
-      "rejected_prices\n";
+      "rejected_prices,error\n";
   for (const sim::PathResult& p : r.path_results) {
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.index, p.label,
-                     format(p.bad_debt), format(p.uncovered), format(p.liquidated), p.liquidations,
-                     p.declined, format(p.insurance_paid), format(p.socialized), format(p.slashed),
-                     p.adl_fills, format(p.adl_notional), format(p.fund_min), format(p.fund_end),
-                     p.fund_exhausted ? "true" : "false", p.waves, p.max_waves, p.rejected_prices);
+    std::string err = p.error;
+    std::replace(err.begin(), err.end(), '"', '\'');
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n", p.index,
+                     p.label, format(p.bad_debt), format(p.uncovered), format(p.liquidated),
+                     p.liquidations, p.declined, format(p.insurance_paid), format(p.socialized),
+                     format(p.slashed), p.adl_fills, format(p.adl_notional), format(p.fund_min),
+                     format(p.fund_end), p.fund_exhausted ? "true" : "false", p.waves, p.max_waves,
+                     p.rejected_prices, err);
   }
   return s;
 }
@@ -214,8 +225,14 @@ std::string simulation_text(const SimResult& r) {
                      format(r.sizing->target));
   }
   if (r.ceiling) {
-    s += fmt::format("  debt ceiling  {}\n", r.ceiling->ceiling ? format(*r.ceiling->ceiling)
-                                                                 : std::string("none passes"));
+    s += fmt::format("  debt ceiling  {}\n",
+                     r.ceiling->ceiling ? format(*r.ceiling->ceiling) : std::string("none passes"));
+  }
+  if (r.failed_paths > 0) {
+    s += fmt::format(
+        "  WARNING       {} path(s) stopped early on an arithmetic range error (see "
+        "path_results[].error)\n",
+        r.failed_paths);
   }
   s += fmt::format("  digest        {}\n", hash_hex(r.digest));
   return s;

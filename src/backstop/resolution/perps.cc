@@ -207,7 +207,8 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
         }
         dust_legs(e, id, q, got, -fee);
       }
-      journal_.post(std::move(e));
+      // A fill worth less than one quote quantum at a zero fee moves no money: nothing to post.
+      if (!e.legs.empty()) journal_.post(std::move(e));
       step.finish();
       if (fill) model->second.apply(*fill);
       ++totals_.liquidations;

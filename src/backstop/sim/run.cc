@@ -344,11 +344,16 @@ PathResult PreparedRun::run_path(uint64_t index) const {
     }
     return v;
   };
+  // Running fund balances, replayed leg by leg from the journal, so that a fund drained and
+  // refilled within one step (fees of later liquidations) still counts as exhausted.
+  std::map<AssetId, int128> running;
   std::map<AssetId, bool> fund_live;  // started above its minimum
-  for (const auto& [a, f] : res.config().insurance) fund_live[a] = f.balance > f.min_balance;
-  const Quantity sized_start = sized_asset_ && res.config().insurance.contains(*sized_asset_)
-                                   ? res.config().insurance.at(*sized_asset_).balance
-                                   : Quantity{};
+  for (const auto& [a, f] : res.config().insurance) {
+    running[a] = f.balance.raw();
+    fund_live[a] = f.balance > f.min_balance;
+  }
+  const int128 sized_start =
+      sized_asset_ && running.contains(*sized_asset_) ? running[*sized_asset_] : 0;
   out.fund_start = fund_usd();
   out.fund_min = out.fund_start;
 
@@ -367,6 +372,19 @@ PathResult PreparedRun::run_path(uint64_t index) const {
     const State& s = engine.state();
     for (const JournalEntry& e : res.journal().entries_since(journal_seen)) {
       for (const Leg& l : e.legs) {
+        const bool into = l.to.kind == BookKind::InsuranceFund;
+        const bool from = l.from.kind == BookKind::InsuranceFund;
+        if ((into || from) && running.contains(l.asset)) {
+          int128& bal = running[l.asset];
+          bal += into ? l.amount.raw() : -static_cast<int128>(l.amount.raw());
+          if (fund_live[l.asset] && bal <= res.config().insurance.at(l.asset).min_balance.raw()) {
+            out.fund_exhausted = true;
+          }
+          if (sized_asset_ && l.asset == *sized_asset_ &&
+              sized_start - bal > out.fund_drawdown.raw()) {
+            out.fund_drawdown = Quantity::from_raw(narrow64(sized_start - bal, "fund drawdown"));
+          }
+        }
         const Value v = usd(s, l.asset, l.amount, Rounding::Down);
         switch (e.kind) {
           case EntryKind::InsurancePayout:
@@ -416,126 +434,135 @@ PathResult PreparedRun::run_path(uint64_t index) const {
   };
 
   for (int64_t step = 1; step <= steps_; ++step) {
-    const Timestamp t = time_at(step);
-    res.mutable_config().liquidator.present =
-        base_present && !in_ranges(env.liquidator_outages, step);
-    int64_t before = res.totals().liquidations;
-    {
-      Event tick;
-      tick.time = t;
-      tick.body = Tick{};
-      tick.origin = "simulate";
-      (void)res.apply(tick);
-    }
-    // Liquidity dries up with realised volatility (model side, converted to a depth in quanta).
-    for (std::size_t d = 0; d < nd; ++d) {
-      const Price prev = path.at(static_cast<std::size_t>(step - 1), d);
-      const Price cur = path.at(static_cast<std::size_t>(step), d);
-      log_returns[d].push_back(
-          std::log(static_cast<double>(cur.raw()) / static_cast<double>(prev.raw())));
-      if (env.dry_sensitivity <= 0) continue;
-      const std::size_t w =
-          std::min<std::size_t>(log_returns[d].size(), static_cast<std::size_t>(env.vol_window));
-      double ss = 0;
-      for (std::size_t k = log_returns[d].size() - w; k < log_returns[d].size(); ++k) {
-        ss += log_returns[d][k] * log_returns[d][k];
+    try {
+      const Timestamp t = time_at(step);
+      res.mutable_config().liquidator.present =
+          base_present && !in_ranges(env.liquidator_outages, step);
+      int64_t before = res.totals().liquidations;
+      {
+        Event tick;
+        tick.time = t;
+        tick.body = Tick{};
+        tick.origin = "simulate";
+        (void)res.apply(tick);
       }
-      const double vol = std::sqrt(ss / static_cast<double>(w));
-      const double f = std::max(
-          env.min_depth,
-          1.0 / (1.0 + env.dry_sensitivity * std::max(0.0, vol / env.vol_reference - 1.0)));
-      for (const Target& tg : cfg_.drivers[d].targets) {
-        LiquidityModel* m = target_liquidity(res.mutable_config(), tg);
-        if (m == nullptr) continue;
-        const auto it = base_depth.find({tg.market, tg.id});
-        if (it == base_depth.end()) continue;
-        // The model boundary: depth factor (double) -> quanta, rounded down.
-        const auto depth =
-            static_cast<int64_t>(std::floor(static_cast<double>(it->second.raw()) * f));
-        m->set_curve_depth(Quantity::from_raw(std::max<int64_t>(1, depth)));
-      }
-    }
-    // Anchor the liquidity at the exogenous prices; the market price carries the impact left.
-    for (std::size_t d = 0; d < nd; ++d) {
-      const Price exo = path.at(static_cast<std::size_t>(step), d);
-      anchor(d, exo);
-      market_hist[d].push_back(market_price(d, exo));
-    }
-    // The oracle.
-    const bool oracle_down = in_ranges(env.oracle_outages, step);
-    if (!oracle_down) {
+      // Liquidity dries up with realised volatility (model side, converted to a depth in quanta).
       for (std::size_t d = 0; d < nd; ++d) {
-        const int64_t src_step = std::max<int64_t>(0, step - env.oracle_delay_steps);
-        const Price cand = market_hist[d][static_cast<std::size_t>(src_step)];
-        bool update = true;
-        if (env.oracle_deviation || env.oracle_heartbeat_s > 0) {
-          const int128 diff = static_cast<int128>(cand.raw()) - oracle[d].raw();
-          const int128 absdiff = diff < 0 ? -diff : diff;
-          const bool moved = env.oracle_deviation &&
-                             absdiff * kRatioOne >=
-                                 static_cast<int128>(env.oracle_deviation->raw()) * oracle[d].raw();
-          const bool beat =
-              env.oracle_heartbeat_s > 0 && t - oracle_time[d] >= env.oracle_heartbeat_s;
-          update = moved || beat;
+        const Price prev = path.at(static_cast<std::size_t>(step - 1), d);
+        const Price cur = path.at(static_cast<std::size_t>(step), d);
+        log_returns[d].push_back(
+            std::log(static_cast<double>(cur.raw()) / static_cast<double>(prev.raw())));
+        if (env.dry_sensitivity <= 0) continue;
+        const std::size_t w =
+            std::min<std::size_t>(log_returns[d].size(), static_cast<std::size_t>(env.vol_window));
+        double ss = 0;
+        for (std::size_t k = log_returns[d].size() - w; k < log_returns[d].size(); ++k) {
+          ss += log_returns[d][k] * log_returns[d][k];
         }
-        if (!update) continue;
-        report(d, cand, t);
-        oracle[d] = cand;
-        oracle_time[d] = t;
+        const double vol = std::sqrt(ss / static_cast<double>(w));
+        const double f = std::max(
+            env.min_depth,
+            1.0 / (1.0 + env.dry_sensitivity * std::max(0.0, vol / env.vol_reference - 1.0)));
+        for (const Target& tg : cfg_.drivers[d].targets) {
+          LiquidityModel* m = target_liquidity(res.mutable_config(), tg);
+          if (m == nullptr) continue;
+          const auto it = base_depth.find({tg.market, tg.id});
+          if (it == base_depth.end()) continue;
+          // The model boundary: depth factor (double) -> quanta, rounded down.
+          const auto depth =
+              static_cast<int64_t>(std::floor(static_cast<double>(it->second.raw()) * f));
+          m->set_curve_depth(Quantity::from_raw(std::max<int64_t>(1, depth)));
+        }
       }
-    }
-    out.wave_liquidations[0] += res.totals().liquidations - before;
-    // Cascade waves: sales moved the market price; the oracle reports it again.
-    if (cfg_.cascade.enabled && env.oracle_delay_steps == 0 && !oracle_down) {
-      int64_t waves = 0;
-      for (int w = 1; w <= cfg_.cascade.max_waves; ++w) {
-        before = res.totals().liquidations;
-        bool moved = false;
+      // Anchor the liquidity at the exogenous prices; the market price carries the impact left.
+      for (std::size_t d = 0; d < nd; ++d) {
+        const Price exo = path.at(static_cast<std::size_t>(step), d);
+        anchor(d, exo);
+        market_hist[d].push_back(market_price(d, exo));
+      }
+      // The oracle.
+      const bool oracle_down = in_ranges(env.oracle_outages, step);
+      if (!oracle_down) {
         for (std::size_t d = 0; d < nd; ++d) {
-          const Price m = market_price(d, path.at(static_cast<std::size_t>(step), d));
-          const int128 diff = static_cast<int128>(m.raw()) - oracle[d].raw();
-          const int128 absdiff = diff < 0 ? -diff : diff;
-          int128 threshold = static_cast<int128>(cfg_.cascade.min_move.raw()) * oracle[d].raw();
-          if (env.oracle_deviation) {
-            threshold = std::max(
-                threshold, static_cast<int128>(env.oracle_deviation->raw()) * oracle[d].raw());
+          const int64_t src_step = std::max<int64_t>(0, step - env.oracle_delay_steps);
+          const Price cand = market_hist[d][static_cast<std::size_t>(src_step)];
+          bool update = true;
+          if (env.oracle_deviation || env.oracle_heartbeat_s > 0) {
+            const int128 diff = static_cast<int128>(cand.raw()) - oracle[d].raw();
+            const int128 absdiff = diff < 0 ? -diff : diff;
+            const bool moved =
+                env.oracle_deviation &&
+                absdiff * kRatioOne >=
+                    static_cast<int128>(env.oracle_deviation->raw()) * oracle[d].raw();
+            const bool beat =
+                env.oracle_heartbeat_s > 0 && t - oracle_time[d] >= env.oracle_heartbeat_s;
+            update = moved || beat;
           }
-          if (absdiff * kRatioOne <= threshold) continue;
-          moved = true;
-          report(d, m, t);
-          oracle[d] = m;
+          if (!update) continue;
+          report(d, cand, t);
+          oracle[d] = cand;
           oracle_time[d] = t;
-          market_hist[d].back() = m;
         }
-        if (!moved) break;
-        ++waves;
-        if (out.wave_liquidations.size() <= static_cast<std::size_t>(w)) {
-          out.wave_liquidations.resize(static_cast<std::size_t>(w) + 1, 0);
-        }
-        out.wave_liquidations[static_cast<std::size_t>(w)] += res.totals().liquidations - before;
       }
-      out.waves += waves;
-      out.max_waves = std::max(out.max_waves, waves);
-    }
-    scan_ledgers();
-    // Funds, prices, series.
-    const Value fv = fund_usd();
-    out.fund_min = std::min(out.fund_min, fv);
-    for (const auto& [a, f] : res.config().insurance) {
-      if (fund_live[a] && f.balance <= f.min_balance) out.fund_exhausted = true;
-    }
-    if (sized_asset_) {
-      const Quantity bal = res.config().insurance.at(*sized_asset_).balance;
-      const Quantity dd = Quantity::from_raw(sized_start.raw() - bal.raw());
-      out.fund_drawdown = std::max(out.fund_drawdown, dd);
-    }
-    for (std::size_t d = 0; d < nd; ++d) {
-      out.final_prices[d] = market_hist[d].back();
-      out.min_prices[d] = std::min(out.min_prices[d], market_hist[d].back());
-    }
-    if (step % stride == 0 || step == steps_ || step == 1) {
-      out.series.push_back({step, t, fv, res.totals().bad_debt, res.totals().liquidated_value,
-                            nd > 0 ? market_hist[0].back() : Price{}});
+      out.wave_liquidations[0] += res.totals().liquidations - before;
+      // Cascade waves: sales moved the market price; the oracle reports it again.
+      if (cfg_.cascade.enabled && env.oracle_delay_steps == 0 && !oracle_down) {
+        int64_t waves = 0;
+        for (int w = 1; w <= cfg_.cascade.max_waves; ++w) {
+          before = res.totals().liquidations;
+          bool moved = false;
+          for (std::size_t d = 0; d < nd; ++d) {
+            const Price m = market_price(d, path.at(static_cast<std::size_t>(step), d));
+            const int128 diff = static_cast<int128>(m.raw()) - oracle[d].raw();
+            const int128 absdiff = diff < 0 ? -diff : diff;
+            int128 threshold = static_cast<int128>(cfg_.cascade.min_move.raw()) * oracle[d].raw();
+            if (env.oracle_deviation) {
+              threshold = std::max(
+                  threshold, static_cast<int128>(env.oracle_deviation->raw()) * oracle[d].raw());
+            }
+            if (absdiff * kRatioOne <= threshold) continue;
+            moved = true;
+            report(d, m, t);
+            oracle[d] = m;
+            oracle_time[d] = t;
+            market_hist[d].back() = m;
+          }
+          if (!moved) break;
+          ++waves;
+          if (out.wave_liquidations.size() <= static_cast<std::size_t>(w)) {
+            out.wave_liquidations.resize(static_cast<std::size_t>(w) + 1, 0);
+          }
+          out.wave_liquidations[static_cast<std::size_t>(w)] += res.totals().liquidations - before;
+        }
+        out.waves += waves;
+        out.max_waves = std::max(out.max_waves, waves);
+      }
+      scan_ledgers();
+      // Funds, prices, series.
+      const Value fv = fund_usd();
+      out.fund_min = std::min(out.fund_min, fv);
+      for (const auto& [a, f] : res.config().insurance) {
+        if (running.at(a) != f.balance.raw()) {
+          throw ConservationError(fmt::format("insurance fund {} is {} but its journal says {}",
+                                              engine.state().asset_params[a].symbol,
+                                              f.balance.raw(), format_decimal(running.at(a), 0)));
+        }
+      }
+      // The market price at the end of the step carries the impact of its liquidations.
+      for (std::size_t d = 0; d < nd; ++d) {
+        const Price end = market_price(d, path.at(static_cast<std::size_t>(step), d));
+        out.final_prices[d] = end;
+        out.min_prices[d] = std::min(out.min_prices[d], end);
+      }
+      if (step % stride == 0 || step == steps_ || step == 1) {
+        out.series.push_back({step, t, fv, res.totals().bad_debt, res.totals().liquidated_value,
+                              nd > 0 ? out.final_prices[0] : Price{}});
+      }
+    } catch (const OverflowError& e) {
+      // The resolver rolls a failed step back; the path ends here and says why.
+      out.error = e.what();
+      out.error_step = step;
+      break;
     }
   }
   const ResolutionTotals& tot = res.totals();

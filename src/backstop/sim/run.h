@@ -65,6 +65,10 @@ struct PathResult {
   std::vector<Price> final_prices;  // per driver, market price
   std::vector<Price> min_prices;
   uint64_t state_hash = 0;  // the engine's final state hash
+  // A path whose arithmetic left the 64-bit range (prices driven to extremes) stops at that step;
+  // its figures are those up to the step before. Empty when the path completed.
+  std::string error;
+  int64_t error_step = 0;
 };
 
 // Changes to the configuration for one run (analyses).

@@ -41,6 +41,8 @@ uint64_t digest_of(const PathResult& p) {
   }
   for (const Price x : p.final_prices) h = mix(h, x.raw());
   for (const Price x : p.min_prices) h = mix(h, x.raw());
+  h = mix(h, p.error_step);
+  for (const char c : p.error) h = mix(h, static_cast<int64_t>(c));
   return mix(h, p.state_hash);
 }
 
@@ -125,6 +127,7 @@ void aggregate(const std::vector<PathResult>& paths, const std::vector<Ratio>& l
   int64_t exhausted = 0;
   out.wave_liquidations.clear();
   out.max_waves = 0;
+  out.failed_paths = 0;
   uint64_t h = mix(0, static_cast<int64_t>(paths.size()));
   for (const PathResult& p : paths) {
     bad.push_back(p.bad_debt);
@@ -139,6 +142,7 @@ void aggregate(const std::vector<PathResult>& paths, const std::vector<Ratio>& l
       out.wave_liquidations[w] += p.wave_liquidations[w];
     }
     out.max_waves = std::max(out.max_waves, p.max_waves);
+    if (!p.error.empty()) ++out.failed_paths;
     h = mix(h, digest_of(p));
   }
   out.levels = levels;

@@ -108,6 +108,7 @@ struct SimResult {
   TailStats fund_shortfall;                // fund_start - fund_min per path
   std::vector<int64_t> wave_liquidations;  // summed over paths
   int64_t max_waves = 0;
+  int64_t failed_paths = 0;  // paths stopped by an arithmetic range error (PathResult::error)
   std::vector<CurveSeries> curve;
   std::optional<SizingResult> sizing;
   std::optional<CeilingResult> ceiling;
