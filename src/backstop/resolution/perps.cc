@@ -71,6 +71,10 @@ Quantity Resolver::fill_position(JournalEntry& e, AccountId id, MarketId m, Quan
   const AssetId q = s.perp_params[m].quote;
   const Book acct = Book::account(id);
   const Book pool{BookKind::OpenInterest, m};
+  ResolutionStep& step = open_step();
+  step.save_account(id);
+  step.save_market(m);
+  step.save_asset(q);  // going flat realises the quote into the balance
   const Quantity funding = settle_funding(s, a, m);
   if (funding.is_positive()) e.legs.push_back(Leg{acct, pool, q, funding});
   if (funding.is_negative()) e.legs.push_back(Leg{pool, acct, q, -funding});
@@ -82,6 +86,7 @@ Quantity Resolver::fill_position(JournalEntry& e, AccountId id, MarketId m, Quan
   // Going flat realises the quote into the scaled balance, which may round by a quantum.
   dust_legs(e, id, q, Quantity::from_raw(narrow64(after - before, "quote holding")), -cost);
   touched_.push_back(id);
+  fault_point(FaultPoint::Change);
   return cost;
 }
 
@@ -173,8 +178,9 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
                                      to_quote(filled.raw(), px.raw(), pp.base_decimals,
                                               s.asset_params[q].decimals, Rounding::Up),
                                      Rounding::Up);
-      if (!budget_.try_record(closed_value)) return did;  // per-tick cap: next tick
+      // One atomic step (resolver.h): budget, fill, fee, funds, journal, model, totals, record.
       ResolutionStep step(*this, {id});
+      if (!budget_.try_record(closed_value)) return did;  // per-tick cap: next tick
       JournalEntry e{0, t, EntryKind::Liquidation, id, {}};
       const Quantity delta = size.is_positive() ? -filled : filled;
       const Quantity cost = fill_position(e, id, m, delta, px, Book::external(m));
@@ -207,9 +213,11 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
         }
         dust_legs(e, id, q, got, -fee);
       }
-      journal_.post(std::move(e));
-      step.finish();
-      if (fill) model->second.apply(*fill);
+      post(std::move(e));
+      if (fill) {
+        step.save_market_model(m);
+        model->second.apply(*fill);
+      }
       ++totals_.liquidations;
       totals_.liquidated_value += closed_value;
       const auto& ap = engine_.state().asset_params[q];
@@ -227,6 +235,7 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
               {"fee_liquidator", format(split->liquidator, ap.decimals)},
               {"fee_insurance", format(split->insurance_fund, ap.decimals)},
               {"remaining_size", format(left, pp.base_decimals)}});
+      step.finish();
       did = true;
     }
     const Quantity unfilled = x - filled;
@@ -329,7 +338,7 @@ void Resolver::deleverage(AccountId id, MarketId m, Quantity remaining, Timestam
               {"price", format(bankruptcy)},
               {"ranking", adl_ranking_name(cfg_.adl)}});
     }
-    journal_.post(std::move(e));
+    post(std::move(e));
     step.finish();
   }
   if (res.unfilled.is_positive()) {
