@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "backstop/engine/balance_ops.h"
+#include "backstop/resolution/pacing.h"
 #include "backstop/resolution/resolver.h"
 
 namespace backstop {
@@ -90,6 +91,12 @@ Quantity Resolver::fill_position(JournalEntry& e, AccountId id, MarketId m, Quan
   return cost;
 }
 
+Value Resolver::perp_shortage(AccountId id) const {
+  const AccountRisk r = engine_.risk(id);
+  const Value s = apply_ratio(r.perp_notional, cfg_.buffer, Rounding::Up) - r.excess_maint;
+  return s.is_positive() ? s : Value{};
+}
+
 bool Resolver::exit_holds(AccountId id) const {
   const AccountRisk r = engine_.risk(id);
   return r.excess_maint >= apply_ratio(r.perp_notional, cfg_.buffer, Rounding::Up);
@@ -155,6 +162,19 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
   std::sort(order.begin(), order.end(), [](const auto& x, const auto& y) {
     return x.first != y.first ? x.first > y.first : x.second < y.second;
   });
+  // Drift pacing (config.h PerpPacing): the share of the base to cover this call may close.
+  const bool pacing = cfg_.perp == PerpLiquidation::PartialToBuffer && cfg_.perp_pacing;
+  std::optional<Ratio> pace;  // set when pacing limits this call
+  Value shortage{};
+  if (pacing) {
+    const auto it = pacing_.find(id);
+    if (it != pacing_.end() && it->second.paced_at == t) return false;  // once per event time
+    shortage = perp_shortage(id);
+    const Ratio share =
+        drift_max_pct_to_liquidate(shortage, it != pacing_.end() ? it->second.freed : Value{},
+                                   t - unsafe_since_.at(id), *cfg_.perp_pacing);
+    if (share < ratio_one()) pace = share;
+  }
   for (const auto& [notional, m] : order) {
     const State& s = engine_.state();
     const PerpPosition* pos = s.accounts.at(id).position(m);
@@ -163,7 +183,24 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
     const Quantity size = pos->size;
     const PerpParams& pp = s.perp_params[m];
     const AssetId q = pp.quote;
-    const Quantity x = cfg_.perp == PerpLiquidation::Full ? size.abs() : close_size(id, m);
+    Quantity x = cfg_.perp == PerpLiquidation::Full ? size.abs() : close_size(id, m);
+    const bool paced = pace && notional > cfg_.perp_pacing->small_position;
+    if (paced) x = apply_ratio(x, *pace, Rounding::Down);
+    bool chunk = false;
+    if (cfg_.perp_chunks) {
+      const auto lc = last_chunk_.find({id, m});
+      const std::optional<int64_t> since =
+          lc != last_chunk_.end() ? std::optional<int64_t>(t - lc->second) : std::nullopt;
+      if (hyperliquid_is_chunk(size, notional, since, *cfg_.perp_chunks)) {
+        const Quantity c = hyperliquid_chunk_size(size, notional, since, *cfg_.perp_chunks);
+        chunk = c < x;
+        x = std::min(x, c);
+      }
+    }
+    if (x.is_zero()) {
+      if (paced) break;  // nothing may be freed yet
+      continue;
+    }
     Quantity filled = x;
     Price px = s.perps[m].mark;
     std::optional<Fill> fill;
@@ -235,6 +272,18 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
               {"fee_liquidator", format(split->liquidator, ap.decimals)},
               {"fee_insurance", format(split->insurance_fund, ap.decimals)},
               {"remaining_size", format(left, pp.base_decimals)}});
+      if (chunk) {
+        step.save_chunk(id, m);
+        last_chunk_[{id, m}] = t;
+      }
+      if (pacing) {
+        step.save_pacing(id);
+        Pacing& pc = pacing_[id];
+        const Value now_short = perp_shortage(id);
+        if (now_short < shortage) pc.freed += shortage - now_short;
+        if (paced) pc.paced_at = t;
+        shortage = now_short;
+      }
       step.finish();
       did = true;
     }
@@ -243,6 +292,7 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
       deleverage(id, m, size.is_positive() ? unfilled : -unfilled, t);
       did = true;
     }
+    if (paced) break;  // a paced call closes on the largest position only
     if (cfg_.perp == PerpLiquidation::PartialToBuffer && exit_holds(id)) break;
   }
   // Bankrupt: no positions, no collateral, debt left.

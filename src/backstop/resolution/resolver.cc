@@ -98,6 +98,15 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
   for (auto it = unsafe_since_.begin(); it != unsafe_since_.end();) {
     it = monitor_.unsafe().contains(it->first) ? std::next(it) : unsafe_since_.erase(it);
   }
+  // A liquidation episode ends when the account is safe at the start of an event (Drift resets
+  // the margin freed); a Hyperliquid chunk matters only during its cooldown.
+  for (auto it = pacing_.begin(); it != pacing_.end();) {
+    it = monitor_.unsafe().contains(it->first) ? std::next(it) : pacing_.erase(it);
+  }
+  for (auto it = last_chunk_.begin(); it != last_chunk_.end();) {
+    const bool cooling = cfg_.perp_chunks && t - it->second < cfg_.perp_chunks->cooldown_s;
+    it = cooling ? std::next(it) : last_chunk_.erase(it);
+  }
   for (int round = 0; round < 32; ++round) {
     for (AccountId id : monitor_.unsafe()) unsafe_since_.emplace(id, t);
     if (!cfg_.liquidator.present) break;

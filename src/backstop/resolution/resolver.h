@@ -160,6 +160,17 @@ class Resolver {
   // Accounts holding a position per market, built on first use within one event's resolution.
   std::map<MarketId, std::vector<AccountId>> holders_;
   const std::vector<AccountId>& holders(MarketId m);
+  // Perp pacing (perps.cc; config.h PerpPacing, PerpChunks): per account in a liquidation
+  // episode, the margin shortage freed so far and the time of its last paced liquidation; per
+  // position, the time of its last Hyperliquid chunk.
+  struct Pacing {
+    Value freed{};
+    std::optional<Timestamp> paced_at;
+  };
+  std::map<AccountId, Pacing> pacing_;
+  std::map<std::pair<AccountId, MarketId>, Timestamp> last_chunk_;
+  // max(0, ceil(perp notional x buffer) - maintenance excess), USD.
+  [[nodiscard]] Value perp_shortage(AccountId id) const;
   std::map<AssetId, Value> dirt_;  // tab in auction per collateral asset
   Value global_dirt_{};
 
@@ -212,6 +223,8 @@ class ResolutionStep {
   void save_asset_model(AssetId a);
   void save_market_model(MarketId m);
   void save_auction(std::size_t i);
+  void save_pacing(AccountId id);
+  void save_chunk(AccountId id, MarketId m);
 
  private:
   friend class Resolver;
@@ -233,6 +246,8 @@ class ResolutionStep {
   std::map<AssetId, LiquidityModel> asset_models_before_;
   std::map<MarketId, LiquidityModel> market_models_before_;
   std::map<std::size_t, Resolver::Auction> auctions_before_;
+  std::map<AccountId, std::optional<Resolver::Pacing>> pacing_before_;  // none: absent
+  std::map<std::pair<AccountId, MarketId>, std::optional<Timestamp>> chunks_before_;
   std::map<AssetId, Quantity> treasury_before_;
   std::map<AssetId, InsuranceFund> insurance_before_;
   std::map<AssetId, StakedTranche> tranche_before_;

@@ -125,6 +125,21 @@ void ResolutionStep::save_auction(std::size_t i) {
   auctions_before_.emplace(i, r_.auctions_.at(i));
 }
 
+void ResolutionStep::save_pacing(AccountId id) {
+  if (pacing_before_.contains(id)) return;
+  const auto it = r_.pacing_.find(id);
+  pacing_before_.emplace(id, it == r_.pacing_.end() ? std::nullopt
+                                                    : std::optional<Resolver::Pacing>(it->second));
+}
+
+void ResolutionStep::save_chunk(AccountId id, MarketId m) {
+  const std::pair<AccountId, MarketId> key{id, m};
+  if (chunks_before_.contains(key)) return;
+  const auto it = r_.last_chunk_.find(key);
+  chunks_before_.emplace(key, it == r_.last_chunk_.end() ? std::nullopt
+                                                         : std::optional<Timestamp>(it->second));
+}
+
 void ResolutionStep::measure_into(Holdings& h, AccountId id) const {
   const State& s = r_.engine_.state();
   const MarginAccount& a = s.accounts.at(id);
@@ -181,6 +196,8 @@ void ResolutionStep::commit_into_parent() {
   for (auto& [i, au] : auctions_before_) {
     if (i < p.auctions_size_before_) p.auctions_before_.emplace(i, std::move(au));
   }
+  p.pacing_before_.merge(pacing_before_);
+  p.chunks_before_.merge(chunks_before_);
 }
 
 void ResolutionStep::rollback() noexcept {
@@ -194,6 +211,20 @@ void ResolutionStep::rollback() noexcept {
   r.auctions_.erase(r.auctions_.begin() + static_cast<std::ptrdiff_t>(auctions_size_before_),
                     r.auctions_.end());
   for (auto& [i, au] : auctions_before_) r.auctions_[i] = std::move(au);
+  for (auto& [id, v] : pacing_before_) {
+    if (v) {
+      r.pacing_[id] = *v;
+    } else {
+      r.pacing_.erase(id);
+    }
+  }
+  for (auto& [key, v] : chunks_before_) {
+    if (v) {
+      r.last_chunk_[key] = *v;
+    } else {
+      r.last_chunk_.erase(key);
+    }
+  }
   r.treasury_ = std::move(treasury_before_);
   r.cfg_.insurance = std::move(insurance_before_);
   r.cfg_.tranche = std::move(tranche_before_);
