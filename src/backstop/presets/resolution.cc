@@ -63,6 +63,11 @@ ResolutionConfig preset_resolution(std::string_view preset) {
     // Liquidation buffer 2 %, liquidator fee and IF fee; IF then socialisation over OI.
     c.perp = PerpLiquidation::PartialToBuffer;
     c.buffer = r(2 * kPct);
+    // Time-paced partial liquidation (perp-venues.md a.2 step 6): the $50 thresholds are from
+    // the reference; initial_pct_to_liquidate 10 % and liquidation_duration 150 slots are
+    // ASSUMED (Drift mainnet State values, not in the reference), 150 slots x 0.4 s = 60 s.
+    c.perp_pacing = PerpPacing{r(10 * kPct), 60, Value::from_raw(50'000'000),
+                               Value::from_raw(50'000'000)};
     c.waterfall = layers({Layer::InsuranceFund, Layer::Mutualization});
   } else if (preset == "mango-v4") {
     c.perp = PerpLiquidation::PartialToBuffer;
@@ -75,6 +80,8 @@ ResolutionConfig preset_resolution(std::string_view preset) {
     c.perp_fee = Ratio{};
     c.perp_backstop = r(666'666'667);
     c.adl = AdlRanking::Hyperliquid;
+    // Positions above $100k send 20 % to the book, then 30 s of full-size orders (a.4).
+    c.perp_chunks = PerpChunks{r(20 * kPct), Value::from_raw(100'000'000'000), 30};
     c.waterfall = layers({Layer::InsuranceFund, Layer::RecapDebt});
   } else if (preset == "binance-um") {
     c.perp = PerpLiquidation::Full;

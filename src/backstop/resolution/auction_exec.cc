@@ -116,8 +116,7 @@ bool Resolver::start_auction(AccountId id, Timestamp t) {
   const Quantity coin = quanta_of_rad(kick.coin_rad, dp.decimals, Rounding::Down);
   if (coin.is_positive())
     e.legs.push_back(Leg{Book{BookKind::Recap, 0}, Book::liquidator(0), *debt, coin});
-  journal_.post(std::move(e));
-  step.finish();
+  post(std::move(e));
   dirt_[*coll] += tab;
   global_dirt_ += tab;
   auctions_.push_back(Auction{id, *coll, *debt, kick.sale, due, tab, t, true});
@@ -133,6 +132,7 @@ bool Resolver::start_auction(AccountId id, Timestamp t) {
           {"tab", asset_amount(*debt, quanta_of_rad(bark.tab_rad, dp.decimals, Rounding::Up))},
           {"top", format(price_of_ray(kick.sale.top_ray))},
           {"keeper_incentive", asset_amount(*debt, coin)}});
+  step.finish();
   return true;
 }
 
@@ -158,20 +158,22 @@ void Resolver::run_auctions(Timestamp t) {
       const auto redo =
           liquidation::maker_redo(au.sale, liquidation::maker_ray_from(feed), now, clip);
       if (!redo.ok()) continue;
+      ResolutionStep step(*this, {});  // the reset and its keeper incentive, atomically
+      step.save_auction(i);
       au.sale = redo.sale;
       const Quantity coin = quanta_of_rad(redo.coin_rad, dp.decimals, Rounding::Down);
       if (coin.is_positive()) {
-        journal_.post(
-            JournalEntry{0,
-                         t,
-                         EntryKind::KeeperIncentive,
-                         au.owner,
-                         {Leg{Book{BookKind::Recap, 0}, Book::liquidator(0), au.debt, coin}}});
+        post(JournalEntry{0,
+                          t,
+                          EntryKind::KeeperIncentive,
+                          au.owner,
+                          {Leg{Book{BookKind::Recap, 0}, Book::liquidator(0), au.debt, coin}}});
       }
       record(t, "auction_reset", au.owner,
              {{"auction", std::to_string(i)},
               {"top", format(price_of_ray(au.sale.top_ray))},
               {"keeper_incentive", asset_amount(au.debt, coin)}});
+      step.finish();
       st = liquidation::maker_status(au.sale, now, clip);
     }
     // The keeper is the liquidator: present, after its latency, within its capital.
@@ -196,6 +198,9 @@ void Resolver::run_auctions(Timestamp t) {
     const Quantity slice =
         liquidation::maker_quantity_from_wad(take.slice_wad, cp.decimals, Rounding::Down);
     const Quantity owe = quanta_of_rad(take.owe_rad, dp.decimals, Rounding::Up);
+    // One atomic step: capital, auction, funds, balances, journal, model, dirt and record.
+    ResolutionStep step(*this, {au.owner});
+    step.save_auction(i);
     const auto capital = cfg_.liquidator.capital.find(au.debt);
     if (capital != cfg_.liquidator.capital.end()) {
       if (capital->second < owe) continue;  // cannot pay for the lot
@@ -203,7 +208,6 @@ void Resolver::run_auctions(Timestamp t) {
     }
     const Quantity cover = std::min(owe, au.sin);
     const Quantity surplus = owe - cover;
-    ResolutionStep step(*this, {au.owner});
     JournalEntry e{0, t, EntryKind::AuctionTake, au.owner, {}};
     e.legs.push_back(Leg{Book::liquidator(0), escrow(i), au.debt, owe});
     if (slice.is_positive())
@@ -221,9 +225,11 @@ void Resolver::run_auctions(Timestamp t) {
       e.legs.push_back(Leg{escrow(i), Book::account(au.owner), au.collateral, returned});
       dust_legs(e, au.owner, au.collateral, got, returned);
     }
-    journal_.post(std::move(e));
-    step.finish();
-    if (sale) model->second.apply(*sale);
+    post(std::move(e));
+    if (sale) {
+      step.save_asset_model(au.collateral);
+      model->second.apply(*sale);
+    }
     const Value released =
         liquidation::maker_value_from_rad(take.dirt_released_rad, Rounding::Down);
     dirt_[au.collateral] = std::max(Value{}, dirt_[au.collateral] - released);
@@ -236,34 +242,42 @@ void Resolver::run_auctions(Timestamp t) {
             {"to_insurance", asset_amount(au.debt, surplus)},
             {"lot_returned", asset_amount(au.collateral, returned)},
             {"debt_left", asset_amount(au.debt, au.sin)}});
+    step.finish();
     if (take.finished) end_auction(i, t);
   }
 }
 
 void Resolver::end_auction(std::size_t i, Timestamp t) {
-  Auction& au = auctions_[i];
-  au.running = false;
-  if (!au.sin.is_positive()) return;
-  // The lot is gone and debt is left: bad debt, paid by the waterfall.
-  const Quantity left = au.sin;
-  au.sin = Quantity{};
+  Quantity left{};
   {
+    // One atomic step: the auction ends and what it still owes is booked as bad debt.
     ResolutionStep step(*this, {});
-    journal_.post(JournalEntry{0,
-                               t,
-                               EntryKind::BadDebt,
-                               au.owner,
-                               {Leg{Book::deficit(au.debt), escrow(i), au.debt, left}}});
+    step.save_auction(i);
+    Auction& au = auctions_[i];
+    au.running = false;
+    if (!au.sin.is_positive()) {
+      step.finish();
+      return;
+    }
+    // The lot is gone and debt is left: bad debt, paid by the waterfall.
+    left = au.sin;
+    au.sin = Quantity{};
+    post(JournalEntry{0,
+                      t,
+                      EntryKind::BadDebt,
+                      au.owner,
+                      {Leg{Book::deficit(au.debt), escrow(i), au.debt, left}}});
+    const Value v = usd(au.debt, left, Rounding::Up);
+    bad_debt_.book(t, au.debt, au.owner, left, v);
+    totals_.bad_debt += v;
+    record(t, "bad_debt", au.owner,
+           {{"asset", engine_.state().asset_params[au.debt].symbol},
+            {"amount", asset_amount(au.debt, left)},
+            {"value", format(v)},
+            {"outstanding", asset_amount(au.debt, bad_debt_.outstanding(au.debt))}});
     step.finish();
   }
-  const Value v = usd(au.debt, left, Rounding::Up);
-  bad_debt_.book(t, au.debt, au.owner, left, v);
-  totals_.bad_debt += v;
-  record(t, "bad_debt", au.owner,
-         {{"asset", engine_.state().asset_params[au.debt].symbol},
-          {"amount", asset_amount(au.debt, left)},
-          {"value", format(v)},
-          {"outstanding", asset_amount(au.debt, bad_debt_.outstanding(au.debt))}});
+  const Auction& au = auctions_[i];
   run_waterfall(au.debt, left, std::nullopt, au.owner, t);
 }
 

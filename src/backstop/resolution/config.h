@@ -75,6 +75,34 @@ struct AuctionConfig {
   std::optional<Value> global_hole;  // max tab in auction overall (Dog.Hole)
 };
 
+// Drift's time-paced partial liquidation (../shared/reference/perp-venues.md a.2 step 6,
+// calculate_max_pct_to_liquidate), for the PartialToBuffer policy, with time in seconds where
+// Drift counts slots (seconds = slots x 0.4, Solana's 400 ms slot target). While an account is
+// being liquidated, the share of its margin shortage that may be freed grows linearly from
+// initial_pct to 100 % over duration_s since it became unsafe:
+//   pct_freeable = min(1, initial_pct + elapsed_s / duration_s)
+//   allowed      = (shortage + freed) x pct_freeable - freed
+// (freed: margin already freed in this episode); the close is that share, allowed / shortage, of
+// the base that covers the shortage (rounded Down). 100 % when the shortage is below
+// small_shortage; a position worth at most small_position may be closed whole. The shortage is
+// ceil(perp notional x buffer) - maintenance excess. A paced (limited) liquidation happens at most
+// once per account per event time and closes only the account's largest position.
+struct PerpPacing {
+  Ratio initial_pct{};
+  int64_t duration_s = 1;                           // > 0
+  Value small_shortage = Value::from_raw(50'000'000);  // $50
+  Value small_position = Value::from_raw(50'000'000);  // $50
+};
+
+// Hyperliquid's chunked book liquidation (perp-venues.md a.4): a position whose notional (USD, at
+// the mark, rounded Up) is above notional_threshold sends only ceil(|size| x fraction) to the book;
+// for cooldown_s after such a chunk, liquidation orders are for the full amount again.
+struct PerpChunks {
+  Ratio fraction = Ratio::from_raw(200'000'000);                  // 20 %
+  Value notional_threshold = Value::from_raw(100'000'000'000);    // $100,000
+  int64_t cooldown_s = 30;
+};
+
 struct ResolutionConfig {
   bool enabled = false;
   LendingLiquidation lending = LendingLiquidation::CloseFactor;
@@ -112,6 +140,8 @@ struct ResolutionConfig {
   // A liquidation fill's average price may be at most this far from the mark (dYdX's fillable
   // price, Drift's oracle +- fee limit); what the book cannot fill within it is deleveraged.
   Ratio max_fill_slippage = Ratio::from_raw(100'000'000);  // 10 %
+  std::optional<PerpPacing> perp_pacing;  // Drift time pacing (PartialToBuffer only); none = off
+  std::optional<PerpChunks> perp_chunks;  // Hyperliquid 20 % chunks (either policy); none = off
   // Loss waterfall, per deficit asset.
   std::vector<Layer> waterfall{default_layer_order().begin(), default_layer_order().end()};
   std::map<AssetId, InsuranceFund> insurance;

@@ -81,9 +81,10 @@ bool Resolver::liquidate_lending(AccountId id, Timestamp t) {
     return decline(fmt::format("unprofitable: collateral fetches {} for {} of debt",
                                format(proceeds), format(cost)));
   }
-  if (!budget_.try_record(cost)) return false;  // per-tick cap reached: next tick
-
+  // One atomic step (resolver.h): the tick budget, balances, treasury, journal, liquidity model,
+  // capital, totals and record, or none of them.
   ResolutionStep step(*this, {id});
+  if (!budget_.try_record(cost)) return false;  // per-tick cap reached: next tick
   JournalEntry e{0, t, EntryKind::Liquidation, id, {}};
   const Book acct = Book::account(id);
   const Book liq = Book::liquidator(0);
@@ -98,9 +99,11 @@ bool Resolver::liquidate_lending(AccountId id, Timestamp t) {
     treasury_[*coll] += res.protocol_fee_collateral;
   }
   dust_legs(e, id, *coll, took, -seized);
-  journal_.post(std::move(e));
-  step.finish();
-  if (sale) model->second.apply(*sale);
+  post(std::move(e));
+  if (sale) {
+    step.save_asset_model(*coll);
+    model->second.apply(*sale);
+  }
   if (cap_it != cfg_.liquidator.capital.end()) cap_it->second -= res.debt_repaid;
   ++totals_.liquidations;
   totals_.liquidated_value += cost;
@@ -118,6 +121,7 @@ bool Resolver::liquidate_lending(AccountId id, Timestamp t) {
           {"repaid_value", format(cost)},
           {"liquidator_proceeds", format(proceeds)},
           {"liquidator_pnl", format(proceeds - cost)}});
+  step.finish();
   if (res.has_no_collateral_left) write_off(id, t, std::nullopt);
   return true;
 }

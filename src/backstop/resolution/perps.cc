@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "backstop/engine/balance_ops.h"
+#include "backstop/resolution/pacing.h"
 #include "backstop/resolution/resolver.h"
 
 namespace backstop {
@@ -71,6 +72,10 @@ Quantity Resolver::fill_position(JournalEntry& e, AccountId id, MarketId m, Quan
   const AssetId q = s.perp_params[m].quote;
   const Book acct = Book::account(id);
   const Book pool{BookKind::OpenInterest, m};
+  ResolutionStep& step = open_step();
+  step.save_account(id);
+  step.save_market(m);
+  step.save_asset(q);  // going flat realises the quote into the balance
   const Quantity funding = settle_funding(s, a, m);
   if (funding.is_positive()) e.legs.push_back(Leg{acct, pool, q, funding});
   if (funding.is_negative()) e.legs.push_back(Leg{pool, acct, q, -funding});
@@ -82,7 +87,14 @@ Quantity Resolver::fill_position(JournalEntry& e, AccountId id, MarketId m, Quan
   // Going flat realises the quote into the scaled balance, which may round by a quantum.
   dust_legs(e, id, q, Quantity::from_raw(narrow64(after - before, "quote holding")), -cost);
   touched_.push_back(id);
+  fault_point(FaultPoint::Change);
   return cost;
+}
+
+Value Resolver::perp_shortage(AccountId id) const {
+  const AccountRisk r = engine_.risk(id);
+  const Value s = apply_ratio(r.perp_notional, cfg_.buffer, Rounding::Up) - r.excess_maint;
+  return s.is_positive() ? s : Value{};
 }
 
 bool Resolver::exit_holds(AccountId id) const {
@@ -150,6 +162,19 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
   std::sort(order.begin(), order.end(), [](const auto& x, const auto& y) {
     return x.first != y.first ? x.first > y.first : x.second < y.second;
   });
+  // Drift pacing (config.h PerpPacing): the share of the base to cover this call may close.
+  const bool pacing = cfg_.perp == PerpLiquidation::PartialToBuffer && cfg_.perp_pacing;
+  std::optional<Ratio> pace;  // set when pacing limits this call
+  Value shortage{};
+  if (pacing) {
+    const auto it = pacing_.find(id);
+    if (it != pacing_.end() && it->second.paced_at == t) return false;  // once per event time
+    shortage = perp_shortage(id);
+    const Ratio share =
+        drift_max_pct_to_liquidate(shortage, it != pacing_.end() ? it->second.freed : Value{},
+                                   t - unsafe_since_.at(id), *cfg_.perp_pacing);
+    if (share < ratio_one()) pace = share;
+  }
   for (const auto& [notional, m] : order) {
     const State& s = engine_.state();
     const PerpPosition* pos = s.accounts.at(id).position(m);
@@ -158,7 +183,24 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
     const Quantity size = pos->size;
     const PerpParams& pp = s.perp_params[m];
     const AssetId q = pp.quote;
-    const Quantity x = cfg_.perp == PerpLiquidation::Full ? size.abs() : close_size(id, m);
+    Quantity x = cfg_.perp == PerpLiquidation::Full ? size.abs() : close_size(id, m);
+    const bool paced = pace && notional > cfg_.perp_pacing->small_position;
+    if (paced) x = apply_ratio(x, *pace, Rounding::Down);
+    bool chunk = false;
+    if (cfg_.perp_chunks) {
+      const auto lc = last_chunk_.find({id, m});
+      const std::optional<int64_t> since =
+          lc != last_chunk_.end() ? std::optional<int64_t>(t - lc->second) : std::nullopt;
+      if (hyperliquid_is_chunk(size, notional, since, *cfg_.perp_chunks)) {
+        const Quantity c = hyperliquid_chunk_size(size, notional, since, *cfg_.perp_chunks);
+        chunk = c < x;
+        x = std::min(x, c);
+      }
+    }
+    if (x.is_zero()) {
+      if (paced) break;  // nothing may be freed yet
+      continue;
+    }
     Quantity filled = x;
     Price px = s.perps[m].mark;
     std::optional<Fill> fill;
@@ -173,8 +215,9 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
                                      to_quote(filled.raw(), px.raw(), pp.base_decimals,
                                               s.asset_params[q].decimals, Rounding::Up),
                                      Rounding::Up);
-      if (!budget_.try_record(closed_value)) return did;  // per-tick cap: next tick
+      // One atomic step (resolver.h): budget, fill, fee, funds, journal, model, totals, record.
       ResolutionStep step(*this, {id});
+      if (!budget_.try_record(closed_value)) return did;  // per-tick cap: next tick
       JournalEntry e{0, t, EntryKind::Liquidation, id, {}};
       const Quantity delta = size.is_positive() ? -filled : filled;
       const Quantity cost = fill_position(e, id, m, delta, px, Book::external(m));
@@ -207,10 +250,11 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
         }
         dust_legs(e, id, q, got, -fee);
       }
-      // A fill worth less than one quote quantum at a zero fee moves no money: nothing to post.
-      if (!e.legs.empty()) journal_.post(std::move(e));
-      step.finish();
-      if (fill) model->second.apply(*fill);
+      post(std::move(e));
+      if (fill) {
+        step.save_market_model(m);
+        model->second.apply(*fill);
+      }
       ++totals_.liquidations;
       totals_.liquidated_value += closed_value;
       const auto& ap = engine_.state().asset_params[q];
@@ -228,6 +272,19 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
               {"fee_liquidator", format(split->liquidator, ap.decimals)},
               {"fee_insurance", format(split->insurance_fund, ap.decimals)},
               {"remaining_size", format(left, pp.base_decimals)}});
+      if (chunk) {
+        step.save_chunk(id, m);
+        last_chunk_[{id, m}] = t;
+      }
+      if (pacing) {
+        step.save_pacing(id);
+        Pacing& pc = pacing_[id];
+        const Value now_short = perp_shortage(id);
+        if (now_short < shortage) pc.freed += shortage - now_short;
+        if (paced) pc.paced_at = t;
+        shortage = now_short;
+      }
+      step.finish();
       did = true;
     }
     const Quantity unfilled = x - filled;
@@ -235,6 +292,7 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
       deleverage(id, m, size.is_positive() ? unfilled : -unfilled, t);
       did = true;
     }
+    if (paced) break;  // a paced call closes on the largest position only
     if (cfg_.perp == PerpLiquidation::PartialToBuffer && exit_holds(id)) break;
   }
   // Bankrupt: no positions, no collateral, debt left.
@@ -330,7 +388,7 @@ void Resolver::deleverage(AccountId id, MarketId m, Quantity remaining, Timestam
               {"price", format(bankruptcy)},
               {"ranking", adl_ranking_name(cfg_.adl)}});
     }
-    journal_.post(std::move(e));
+    post(std::move(e));
     step.finish();
   }
   if (res.unfilled.is_positive()) {

@@ -57,8 +57,15 @@ Resolver::Resolver(Engine& engine, const Resolver& o)
       holders_(o.holders_),
       asset_anchor_(o.asset_anchor_),
       market_anchor_(o.market_anchor_),
+      pacing_(o.pacing_),
+      last_chunk_(o.last_chunk_),
       dirt_(o.dirt_),
-      global_dirt_(o.global_dirt_) {}
+      global_dirt_(o.global_dirt_),
+      fault_(o.fault_) {
+  if (o.open_step_ != nullptr) {
+    throw std::logic_error("a resolver cannot be copied in the middle of a resolution step");
+  }
+}
 
 void Resolver::anchor_asset_liquidity(AssetId a, Price p) {
   if (p.is_positive()) {
@@ -124,7 +131,12 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
     budget_time_ = t;
     for (auto& [a, f] : cfg_.insurance) f = start_fund_step(f);
   }
-  monitor_.sync(engine_.state(), engine_.cache(), touched, full);
+  // Accounts changed since the last sync (normally none; after a step threw out of the previous
+  // apply(), those the completed steps changed) are re-evaluated with the event's own.
+  std::vector<AccountId> first(touched);
+  first.insert(first.end(), touched_.begin(), touched_.end());
+  touched_.clear();
+  monitor_.sync(engine_.state(), engine_.cache(), first, full);
   run_auctions(t);
   // Liquidations change accounts (and, through the waterfall, other accounts); re-sync and go
   // again until a round changes nothing. Each round liquidates every eligible account at most
@@ -135,6 +147,15 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
   // partial liquidation within this event briefly restored it).
   for (auto it = unsafe_since_.begin(); it != unsafe_since_.end();) {
     it = monitor_.unsafe().contains(it->first) ? std::next(it) : unsafe_since_.erase(it);
+  }
+  // A liquidation episode ends when the account is safe at the start of an event (Drift resets
+  // the margin freed); a Hyperliquid chunk matters only during its cooldown.
+  for (auto it = pacing_.begin(); it != pacing_.end();) {
+    it = monitor_.unsafe().contains(it->first) ? std::next(it) : pacing_.erase(it);
+  }
+  for (auto it = last_chunk_.begin(); it != last_chunk_.end();) {
+    const bool cooling = cfg_.perp_chunks && t - it->second < cfg_.perp_chunks->cooldown_s;
+    it = cooling ? std::next(it) : last_chunk_.erase(it);
   }
   for (int round = 0; round < 32; ++round) {
     for (AccountId id : monitor_.unsafe()) unsafe_since_.emplace(id, t);
@@ -172,10 +193,7 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
     touched_.clear();
     if (!progress) {
       if (pending_social_.empty()) break;
-      const auto pending = std::exchange(pending_social_, {});
-      for (const auto& [key, losses] : pending) {
-        socialize_over_positions(key.first, key.second, losses, t);
-      }
+      apply_pending_socializations(t);
       monitor_.sync(engine_.state(), engine_.cache(), touched_, false);
       touched_.clear();
     }
@@ -183,14 +201,20 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
   if (cfg_.store_front && cfg_.vault && cfg_.liquidator.present) run_store_front(t);
   // Bounded rounds: anything still pending is applied now.
   if (!pending_social_.empty()) {
-    const auto pending = std::exchange(pending_social_, {});
-    for (const auto& [key, losses] : pending) {
-      socialize_over_positions(key.first, key.second, losses, t);
-    }
+    apply_pending_socializations(t);
     monitor_.sync(engine_.state(), engine_.cache(), touched_, false);
     touched_.clear();
   }
   holders_.clear();
+}
+
+// One atomic step per (asset, market), in key order; each step removes its own entry, so a step
+// that throws leaves its losses (and those of later keys) pending.
+void Resolver::apply_pending_socializations(Timestamp t) {
+  while (!pending_social_.empty()) {
+    const auto [asset, market] = pending_social_.begin()->first;
+    socialize_over_positions(asset, market, t);
+  }
 }
 
 const std::vector<AccountId>& Resolver::holders(MarketId m) {
@@ -209,12 +233,16 @@ Quantity Resolver::adjust(AccountId id, AssetId asset, Quantity delta) {
   State& s = engine_.resolution_state();
   MarginAccount& a = s.accounts.at(id);
   AssetState& st = s.assets.at(asset);
+  ResolutionStep& step = open_step();
+  step.save_account(id);
+  step.save_asset(asset);
   TokenBalance& b = a.balance_mut(asset);
   const Quantity before = signed_amount(b, st);
   adjust_balance(b, st, delta);
   const Quantity after = signed_amount(b, st);
   a.compact();
   touched_.push_back(id);
+  fault_point(FaultPoint::Change);
   return after - before;
 }
 
@@ -244,6 +272,7 @@ void Resolver::dust_legs(JournalEntry& e, AccountId id, AssetId asset, Quantity 
 void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> account,
                       std::vector<std::pair<std::string, std::string>> fields) {
   records_.push_back(ResolutionRecord{t, kind, account, std::move(fields)});
+  if (open_step_ != nullptr) fault_point(FaultPoint::Record);
 }
 
 Resolver::LiquidationPair Resolver::pick_pair(AccountId id) const {
@@ -273,51 +302,6 @@ std::string Resolver::asset_amount(AssetId a, Quantity q) const {
 Value Resolver::usd(AssetId a, Quantity q, Rounding r) const {
   const State& s = engine_.state();
   return value_of(q, s.asset_params.at(a).decimals, s.assets.at(a).price, r);
-}
-
-// ---- conservation --------------------------------------------------------------------------
-
-ResolutionStep::ResolutionStep(Resolver& r, std::vector<AccountId> accounts)
-    : r_(r), accounts_(std::move(accounts)), before_(measure_venue()), mark_(r.journal_.size()) {
-  std::sort(accounts_.begin(), accounts_.end());
-  accounts_.erase(std::unique(accounts_.begin(), accounts_.end()), accounts_.end());
-  for (AccountId id : accounts_) measure_into(before_, id);
-}
-
-void ResolutionStep::add_account(AccountId id) {
-  if (std::find(accounts_.begin(), accounts_.end(), id) != accounts_.end()) return;
-  accounts_.push_back(id);
-  measure_into(before_, id);
-}
-
-void ResolutionStep::measure_into(Holdings& h, AccountId id) const {
-  const State& s = r_.engine_.state();
-  const MarginAccount& a = s.accounts.at(id);
-  const Book book = Book::account(id);
-  for (const TokenBalance& b : a.balances) {
-    h[BookAsset{book, b.asset}] += signed_amount(b, s.assets[b.asset]).raw();
-  }
-  for (const PerpPosition& p : a.positions) {
-    h[BookAsset{book, s.perp_params[p.market].quote}] += p.quote.raw();
-  }
-}
-
-Holdings ResolutionStep::measure_venue() const {
-  Holdings h;
-  for (const auto& [asset, f] : r_.cfg_.insurance) {
-    h[BookAsset{Book::insurance_fund(0), asset}] = f.balance.raw();
-  }
-  for (const auto& [asset, t] : r_.cfg_.tranche) {
-    h[BookAsset{Book{BookKind::StakedTranche, 0}, asset}] = t.staked.raw();
-  }
-  for (const auto& [asset, q] : r_.treasury_) h[BookAsset{Book::treasury(0), asset}] = q.raw();
-  return h;
-}
-
-void ResolutionStep::finish() {
-  Holdings after = measure_venue();
-  for (AccountId id : accounts_) measure_into(after, id);
-  verify_step(before_, after, r_.journal_.entries_since(mark_));
 }
 
 }  // namespace backstop

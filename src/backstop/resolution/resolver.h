@@ -6,6 +6,20 @@
 // and waterfall step a conservation check compares what the journal says moved with what changed
 // in the state; a mismatch throws ConservationError (fatal, never absorbed).
 //
+// Atomic steps: every liquidation / waterfall step (a ResolutionStep, below) is all-or-nothing. If
+// anything throws between its start and its successful finish() (OverflowError from checked
+// arithmetic, ConservationError from finish(), ...), every piece of state it changed is restored
+// exactly (accounts, asset and market states, liquidity models, funds, tranches, treasury, capital,
+// auctions, journal, bad-debt ledger, records, totals, pending socialisations) and the exception
+// propagates. Contract of apply() when a step throws: the event itself stays applied (the engine
+// accepted it), every step completed before the failing one stays (each conserved and journaled),
+// the failing step leaves no trace, the rest of the event's resolution does not run, and the
+// exception propagates out of apply(). The Resolver stays usable: the next apply() re-syncs the
+// accounts the completed steps changed. Cost: a step saves only what it touches (its accounts, and
+// the asset / market states, models and auctions it changes) plus the small venue-level maps; the
+// journal entries of a step are posted when it finishes. A rolled-back step that had booked bad
+// debt rebuilds the bad-debt ledger from its history (failure path only).
+//
 // Order is deterministic: accounts are resolved by id; an account with perp positions is
 // liquidated on its perps first, then on its loans. Prices that are not usable (stale, zero)
 // never trigger a liquidation. Owns its monitor, journal and books; drives the Engine it is given
@@ -24,6 +38,8 @@
 #include "backstop/resolution/record.h"
 
 namespace backstop {
+
+class ResolutionStep;
 
 struct ResolutionTotals {
   int64_t liquidations = 0;
@@ -66,6 +82,8 @@ class Resolver {
 
  private:
   friend class ResolutionStep;
+  // Test-only access to the fault injection below (defined in tests/resolution_atomic_test.cc).
+  friend struct ResolverTestHook;
 
   void resolve(Timestamp t, const std::vector<AccountId>& touched, bool full);
   void step_autolines(Timestamp t);
@@ -93,9 +111,9 @@ class Resolver {
                      Timestamp t);
   // Applies the socialisations pending for (asset, market): one pass over the market's positions
   // for the total, then one waterfall record per bankrupt account.
-  void socialize_over_positions(AssetId asset, MarketId market,
-                                const std::vector<std::pair<AccountId, Quantity>>& losses,
-                                Timestamp t);
+  // The pending entry is removed within the same (atomic) step.
+  void socialize_over_positions(AssetId asset, MarketId market, Timestamp t);
+  void apply_pending_socializations(Timestamp t);
   // perps.cc: settles funding and fills `delta` of the account's position at `price` against
   // `counterparty` (journaling funding, the fill's cost and the realisation dust into `e`).
   // Returns the fill's cost to the account (> 0: paid).
@@ -158,8 +176,40 @@ class Resolver {
   const std::vector<AccountId>& holders(MarketId m);
   std::map<AssetId, Price> asset_anchor_;  // simulation hooks: exogenous liquidity references
   std::map<MarketId, Price> market_anchor_;
+  // Perp pacing (perps.cc; config.h PerpPacing, PerpChunks): per account in a liquidation
+  // episode, the margin shortage freed so far and the time of its last paced liquidation; per
+  // position, the time of its last Hyperliquid chunk.
+  struct Pacing {
+    Value freed{};
+    std::optional<Timestamp> paced_at;
+  };
+  std::map<AccountId, Pacing> pacing_;
+  std::map<std::pair<AccountId, MarketId>, Timestamp> last_chunk_;
+  // max(0, ceil(perp notional x buffer) - maintenance excess), USD.
+  [[nodiscard]] Value perp_shortage(AccountId id) const;
   std::map<AssetId, Value> dirt_;  // tab in auction per collateral asset
   Value global_dirt_{};
+
+  // Atomic steps (step.cc). The innermost open step, or none; every change below is made inside
+  // one, which saves what it is about to change (the save_* helpers throw std::logic_error when no
+  // step is open: an unsaved change could not be undone).
+  ResolutionStep* open_step_ = nullptr;
+  [[nodiscard]] ResolutionStep& open_step();
+  // Journals `e` as part of the open step (posted to journal_ when the outermost step finishes);
+  // with no open step, posts it at once.
+  void post(JournalEntry e);
+  // Fault injection for tests (ResolverTestHook): each fault point counts; the point numbered
+  // `at_point` (1-based; 0 = never) throws, as does the start of step number `at_step`. A point
+  // inside finish() throws ConservationError, every other one OverflowError.
+  struct FaultInjection {
+    int64_t at_point = 0;
+    int64_t at_step = 0;
+    int64_t points = 0;  // fault points passed so far
+    int64_t steps = 0;   // steps started so far
+  };
+  FaultInjection fault_;
+  enum class FaultPoint : uint8_t { StepStart, Change, Journal, Record, Finish };
+  void fault_point(FaultPoint where);
 
  public:
   [[nodiscard]] std::size_t running_auctions() const;
@@ -168,20 +218,65 @@ class Resolver {
 // Measures the tracked books (the given accounts, insurance funds, treasury, tranches) before a
 // step and, in finish(), after it, and proves the difference equals the journal's legs for the
 // step (ledger/journal.h verify_step). Accounts can be added until the first change.
+//
+// It is also the step's undo log (step.cc): it saves its accounts and the venue-level maps at the
+// start and, lazily, each asset / market state, liquidity model and auction before the step
+// changes it. A step destroyed without a successful finish() (an exception, or an early return)
+// restores all of it; finish() commits (into the enclosing step when steps nest). Not copyable.
 class ResolutionStep {
  public:
   ResolutionStep(Resolver& r, std::vector<AccountId> accounts);
+  ~ResolutionStep();
+  ResolutionStep(const ResolutionStep&) = delete;
+  ResolutionStep& operator=(const ResolutionStep&) = delete;
   void add_account(AccountId id);  // measured now, before the caller changes it
   void finish();                   // throws ConservationError on any mismatch
 
+  // Saves the piece before the caller changes it (no-op when already saved).
+  void save_account(AccountId id);
+  void save_asset(AssetId a);
+  void save_market(MarketId m);
+  void save_asset_model(AssetId a);
+  void save_market_model(MarketId m);
+  void save_auction(std::size_t i);
+  void save_pacing(AccountId id);
+  void save_chunk(AccountId id, MarketId m);
+
  private:
+  friend class Resolver;
   void measure_into(Holdings& h, AccountId id) const;
   [[nodiscard]] Holdings measure_venue() const;
+  void rollback() noexcept;
+  void commit_into_parent();
 
   Resolver& r_;
+  ResolutionStep* parent_ = nullptr;
   std::vector<AccountId> accounts_;
   Holdings before_;
-  std::size_t mark_ = 0;
+  std::vector<JournalEntry> pending_;  // this step's entries, posted on commit
+  bool done_ = false;
+  // Undo log: values before the step.
+  std::map<AccountId, MarginAccount> accounts_before_;
+  std::map<AssetId, AssetState> assets_before_;
+  std::map<MarketId, PerpState> perps_before_;
+  std::map<AssetId, LiquidityModel> asset_models_before_;
+  std::map<MarketId, LiquidityModel> market_models_before_;
+  std::map<std::size_t, Resolver::Auction> auctions_before_;
+  std::map<AccountId, std::optional<Resolver::Pacing>> pacing_before_;  // none: absent
+  std::map<std::pair<AccountId, MarketId>, std::optional<Timestamp>> chunks_before_;
+  std::map<AssetId, Quantity> treasury_before_;
+  std::map<AssetId, InsuranceFund> insurance_before_;
+  std::map<AssetId, StakedTranche> tranche_before_;
+  std::map<AssetId, Quantity> capital_before_;
+  liquidation::TickBudget budget_before_;
+  ResolutionTotals totals_before_;
+  std::map<AssetId, Value> dirt_before_;
+  Value global_dirt_before_{};
+  decltype(Resolver::pending_social_) pending_social_before_;
+  std::size_t records_before_ = 0;
+  std::size_t touched_before_ = 0;
+  std::size_t auctions_size_before_ = 0;
+  std::size_t bad_debt_points_before_ = 0;
 };
 
 }  // namespace backstop

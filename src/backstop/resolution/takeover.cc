@@ -51,6 +51,7 @@ bool Resolver::take_over(AccountId id, Timestamp t, bool absorb) {
     const MarketId m = p0.market;
     const AssetId q = s.perp_params[m].quote;
     const Book pool{BookKind::OpenInterest, m};
+    step.save_market(m);
     for (const AccountId who : {id, vault}) {
       const Quantity paid = settle_funding(s, s.accounts[who], m);
       if (paid.is_positive()) e.legs.push_back(Leg{Book::account(who), pool, q, paid});
@@ -105,8 +106,8 @@ bool Resolver::take_over(AccountId id, Timestamp t, bool absorb) {
   }
   touched_.push_back(id);
   touched_.push_back(vault);
-  if (!e.legs.empty()) journal_.post(std::move(e));
-  step.finish();
+  fault_point(FaultPoint::Change);
+  if (!e.legs.empty()) post(std::move(e));
   ++totals_.liquidations;
   totals_.liquidated_value += debt_value + notional;
   std::vector<std::pair<std::string, std::string>> fields{
@@ -119,6 +120,7 @@ bool Resolver::take_over(AccountId id, Timestamp t, bool absorb) {
     fields.emplace_back("credited", base ? asset_amount(*base, credit) : "0");
   }
   record(t, "liquidation", id, std::move(fields));
+  step.finish();
   return true;
 }
 
@@ -181,8 +183,7 @@ bool Resolver::offset_and_redistribute(AccountId id, Timestamp t) {
               {"collateral", asset_amount(coll, sh.collateral)}});
     }
   }
-  journal_.post(std::move(e));
-  step.finish();
+  post(std::move(e));
   ++totals_.liquidations;
   totals_.liquidated_value += usd(debt, owed, Rounding::Up);
   record(t, "liquidation", id,
@@ -192,6 +193,7 @@ bool Resolver::offset_and_redistribute(AccountId id, Timestamp t) {
           {"collateral_to_pool", asset_amount(coll, coll_sp)},
           {"debt_redistributed", asset_amount(debt, owed - offset)},
           {"collateral_redistributed", asset_amount(coll, held - coll_sp)}});
+  step.finish();
   return true;
 }
 
@@ -237,12 +239,13 @@ void Resolver::run_store_front(Timestamp t) {
       proceeds = Value::from_raw(sale->quote.raw());
     }
     if (proceeds < usd(sf.base, base_amount, Rounding::Up)) continue;
+    // One atomic step: capital, balances, journal, model and record.
+    ResolutionStep step(*this, {vault});
     const auto capital = cfg_.liquidator.capital.find(sf.base);
     if (capital != cfg_.liquidator.capital.end()) {
       if (capital->second < base_amount) continue;
       capital->second -= base_amount;
     }
-    ResolutionStep step(*this, {vault});
     JournalEntry e{0, t, EntryKind::AuctionTake, vault, {}};
     const Quantity gone = adjust(vault, a, -lot);
     dust_legs(e, vault, a, gone, -lot);
@@ -250,15 +253,18 @@ void Resolver::run_store_front(Timestamp t) {
     const Quantity paid = adjust(vault, sf.base, base_amount);
     dust_legs(e, vault, sf.base, paid, base_amount);
     e.legs.push_back(Leg{Book::liquidator(0), Book::account(vault), sf.base, base_amount});
-    journal_.post(std::move(e));
-    step.finish();
-    if (sale) model->second.apply(*sale);
+    post(std::move(e));
+    if (sale) {
+      step.save_asset_model(a);
+      model->second.apply(*sale);
+    }
     record(t, "store_front_sale", vault,
            {{"asset", ap.symbol},
             {"amount", asset_amount(a, lot)},
             {"price", format(discounted)},
             {"base_asset", bp.symbol},
             {"paid", asset_amount(sf.base, base_amount)}});
+    step.finish();
   }
 }
 

@@ -61,7 +61,7 @@ void Resolver::write_off(AccountId id, Timestamp t, std::optional<MarketId> mark
               {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset))}});
     }
     if (e.legs.empty()) return;
-    journal_.post(std::move(e));
+    post(std::move(e));
     step.finish();
   }
   // A loss is a market's loss (per-market fund cap, open-interest socialization) only in that
@@ -107,7 +107,8 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
   for (const WaterfallStep& ws : plan.steps) {
     if (ws.layer == Layer::Mutualization && market) {
       // Socialised once per market at the end of this event's resolution (resolver.cc); the
-      // step is decided (and recorded) now.
+      // step is decided (and recorded) now, atomically (nothing moves yet).
+      ResolutionStep step(*this, {});
       pending_social_[{asset, *market}].emplace_back(from, ws.amount);
       pending_total += ws.amount;
       record(t, "waterfall", from,
@@ -116,6 +117,7 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
               {"amount", asset_amount(asset, ws.amount)},
               {"value", format(ws.value)},
               {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset) - pending_total)}});
+      step.finish();
       continue;
     }
     {
@@ -133,6 +135,7 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
           break;
         case Layer::Mutualization: {
           source = kSuppliers;
+          step.save_asset(asset);
           AssetState& st = engine_.resolution_state().assets.at(asset);
           const auto cut = supplier_haircut(st.supply_index, st.total_supply_scaled, ws.amount);
           if (!cut) throw ConservationError("supplier haircut without suppliers");
@@ -150,16 +153,16 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
           break;
       }
       e.legs.push_back(Leg{source, Book::deficit(asset), asset, ws.amount});
-      journal_.post(std::move(e));
-      step.finish();
+      post(std::move(e));
       bad_debt_.cover(t, asset, source, ws.amount, ws.value);
+      record(t, "waterfall", from,
+             {{"layer", layer_name(ws.layer)},
+              {"asset", s.asset_params.at(asset).symbol},
+              {"amount", asset_amount(asset, ws.amount)},
+              {"value", format(ws.value)},
+              {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset) - pending_total)}});
+      step.finish();
     }
-    record(t, "waterfall", from,
-           {{"layer", layer_name(ws.layer)},
-            {"asset", s.asset_params.at(asset).symbol},
-            {"amount", asset_amount(asset, ws.amount)},
-            {"value", format(ws.value)},
-            {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset) - pending_total)}});
   }
   if (plan.left.is_positive()) {
     record(t, "waterfall", from,
@@ -176,10 +179,10 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
 // |size| (exact largest-remainder split, ties by account id), taken from its quote. If the open
 // interest closed meanwhile, the loss goes to recap debt when that layer is configured, else it
 // stays outstanding.
-void Resolver::socialize_over_positions(AssetId asset, MarketId market,
-                                        const std::vector<std::pair<AccountId, Quantity>>& losses,
-                                        Timestamp t) {
+void Resolver::socialize_over_positions(AssetId asset, MarketId market, Timestamp t) {
   const State& s = engine_.state();
+  const std::vector<std::pair<AccountId, Quantity>> losses =
+      pending_social_.at({asset, market});
   Quantity amount{};
   for (const auto& [from, q] : losses) amount += q;
   std::vector<AccountId> ids;
@@ -193,6 +196,9 @@ void Resolver::socialize_over_positions(AssetId asset, MarketId market,
     weights.push_back(p->size.abs().raw());
     keys.push_back(id);
   }
+  // One atomic step: the pending entry goes with the socialisation (or the failure records).
+  ResolutionStep step(*this, ids);
+  pending_social_.erase({asset, market});
   const char* layer = layer_name(Layer::Mutualization);
   if (ids.empty()) {
     // The open interest closed during this event: recap debt takes the loss when that layer is
@@ -201,25 +207,24 @@ void Resolver::socialize_over_positions(AssetId asset, MarketId market,
                        cfg_.waterfall.end();
     layer = recap ? layer_name(Layer::RecapDebt) : "uncovered";
     if (recap) {
-      ResolutionStep step(*this, {});
-      journal_.post(JournalEntry{0,
-                                 t,
-                                 EntryKind::RecapDebt,
-                                 std::nullopt,
-                                 {Leg{kRecap, Book::deficit(asset), asset, amount}}});
-      step.finish();
+      post(JournalEntry{0,
+                        t,
+                        EntryKind::RecapDebt,
+                        std::nullopt,
+                        {Leg{kRecap, Book::deficit(asset), asset, amount}}});
       bad_debt_.cover(t, asset, kRecap, amount, usd(asset, amount, Rounding::Down));
     }
   } else {
     const std::vector<int64_t> shares = apportion(amount.raw(), weights, keys);
-    ResolutionStep step(*this, ids);
     JournalEntry e{0, t, EntryKind::OpenInterestSocialization, std::nullopt, {}};
     State& w = engine_.resolution_state();
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (shares[i] == 0) continue;
       const Quantity q = Quantity::from_raw(shares[i]);
+      step.save_account(ids[i]);
       w.accounts[ids[i]].position_mut(market).quote -= q;
       touched_.push_back(ids[i]);
+      fault_point(FaultPoint::Change);
       e.legs.push_back(Leg{Book::account(ids[i]), Book::deficit(asset), asset, q});
       record(t, "socialization", ids[i],
              {{"market", s.perp_params[market].symbol},
@@ -227,11 +232,10 @@ void Resolver::socialize_over_positions(AssetId asset, MarketId market,
               {"amount", asset_amount(asset, q)}});
     }
     if (!e.legs.empty()) {
-      journal_.post(std::move(e));
+      post(std::move(e));
       bad_debt_.cover(t, asset, Book{BookKind::OpenInterest, market}, amount,
                       usd(asset, amount, Rounding::Down));
     }
-    step.finish();
   }
   if (std::string_view(layer) != layer_name(Layer::Mutualization)) {
     for (const auto& [from, q] : losses) {
@@ -243,6 +247,7 @@ void Resolver::socialize_over_positions(AssetId asset, MarketId market,
               {"reason", "no open interest left to socialise over"}});
     }
   }
+  step.finish();
 }
 
 }  // namespace backstop

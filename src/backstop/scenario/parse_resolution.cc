@@ -302,6 +302,50 @@ void parse_auction(Builder& b, const Fields& parent, ResolutionConfig& c) {
   }
 }
 
+// [resolution.perp_pacing] (Drift time-paced partial liquidation) and [resolution.perp_chunks]
+// (Hyperliquid chunks); `perp_pacing = "none"` / `perp_chunks = "none"` turns a preset's off.
+void parse_perp_pacing(const Fields& f, ResolutionConfig& c) {
+  auto none = [&](std::string_view key) {
+    const toml::node* n = f.find(key);
+    if (n == nullptr || !n->is_string()) return false;
+    if (n->value<std::string>() != "none") f.error(key, "expected a table or \"none\"");
+    return true;
+  };
+  if (none("perp_pacing")) {
+    c.perp_pacing.reset();
+  } else if (const toml::table* pt = f.subtable("perp_pacing")) {
+    const Fields pf(f.diag(), *pt, f.field("perp_pacing"),
+                    {"initial_pct", "duration_s", "small_shortage", "small_position"});
+    PerpPacing p = c.perp_pacing.value_or(PerpPacing{});
+    if (auto v = pf.bounded("initial_pct", kRatioDecimals, 0, kOne, "in [0, 1]", true)) {
+      p.initial_pct = Ratio::from_raw(*v);
+    }
+    if (auto v = pf.integer("duration_s", 1, int64_t{1} << 40, true)) p.duration_s = *v;
+    if (auto v = pf.bounded("small_shortage", kValueDecimals, 0, kMaxRaw, ">= 0")) {
+      p.small_shortage = Value::from_raw(*v);
+    }
+    if (auto v = pf.bounded("small_position", kValueDecimals, 0, kMaxRaw, ">= 0")) {
+      p.small_position = Value::from_raw(*v);
+    }
+    c.perp_pacing = p;
+  }
+  if (none("perp_chunks")) {
+    c.perp_chunks.reset();
+  } else if (const toml::table* ct = f.subtable("perp_chunks")) {
+    const Fields cf(f.diag(), *ct, f.field("perp_chunks"),
+                    {"fraction", "notional_threshold", "cooldown_s"});
+    PerpChunks k = c.perp_chunks.value_or(PerpChunks{});
+    if (auto v = cf.bounded("fraction", kRatioDecimals, 1, kOne, "in (0, 1]")) {
+      k.fraction = Ratio::from_raw(*v);
+    }
+    if (auto v = cf.bounded("notional_threshold", kValueDecimals, 0, kMaxRaw, ">= 0")) {
+      k.notional_threshold = Value::from_raw(*v);
+    }
+    if (auto v = cf.integer("cooldown_s", 0, int64_t{1} << 40)) k.cooldown_s = *v;
+    c.perp_chunks = k;
+  }
+}
+
 }  // namespace
 
 void parse_resolution(Builder& b, const toml::node* node) {
@@ -340,7 +384,9 @@ void parse_resolution(Builder& b, const toml::node* node) {
                   "max_fill_slippage",
                   "auction",
                   "redistribute",
-                  "store_front"});
+                  "store_front",
+                  "perp_pacing",
+                  "perp_chunks"});
   ResolutionConfig c = b.preset != nullptr ? preset_resolution(b.preset->name) : ResolutionConfig{};
   c.enabled = f.boolean("enabled").value_or(true);
   if (auto v = f.str("lending_policy")) {
@@ -397,6 +443,7 @@ void parse_resolution(Builder& b, const toml::node* node) {
   auto ratio = [&](std::string_view key, Ratio& out) {
     if (auto v = f.bounded(key, kRatioDecimals, 0, kOne, "in [0, 1]")) out = Ratio::from_raw(*v);
   };
+  parse_perp_pacing(f, c);
   ratio("perp_fee", c.perp_fee);
   ratio("perp_fee_to_insurance", c.perp_fee_to_insurance);
   ratio("buffer", c.buffer);
