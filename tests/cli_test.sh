@@ -25,7 +25,7 @@ fail() {
 "$BACKSTOP" presets | grep -q 'aave-v3' || fail "presets lists aave-v3"
 
 # --- examples: exit 0, valid JSON, deterministic ----------------------------------------------
-mapfile -t examples < <(find "$SRC/examples" -name '*.toml' | sort)
+mapfile -t examples < <(find "$SRC/examples" -name '*.toml' -not -path '*/examples/simulate/*' | sort)
 ((${#examples[@]} >= 3)) || fail "expected at least 3 example files, found ${#examples[@]}"
 json_files=()
 for f in "${examples[@]}"; do

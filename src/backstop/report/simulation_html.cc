@@ -129,6 +129,7 @@ std::string simulation_html(const sim::SimResult& r) {
       {"mean bad debt", money(r.bad_debt.mean)},
       {"VaR " + lvl + " bad debt", money(last(r.bad_debt.var))},
       {"ES " + lvl + " bad debt", money(last(r.bad_debt.es))},
+      {"ES " + lvl + " loss incl. latent", money(last(r.loss.es))},
       {"LaR " + lvl, money(last(r.liquidated.var))},
       {"P(insurance fund exhausted)", pct(r.fund_exhaustion)},
       {"most cascade waves in a step", std::to_string(r.max_waves)},
@@ -186,6 +187,7 @@ std::string simulation_html(const sim::SimResult& r) {
       t.rows.push_back(std::move(cells));
     };
     row("bad debt", r.bad_debt);
+    row("loss (bad debt + latent)", r.loss);
     row("uncovered deficit", r.uncovered);
     row("liquidated (LaR)", r.liquidated);
     row("insurance fund fall", r.fund_shortfall);

@@ -72,6 +72,7 @@ ordered_json simulation_to_json(const SimResult& r) {
   o["levels"] = levels;
   o["bad_debt"] = tail_json(r.bad_debt, r.levels);
   o["uncovered"] = tail_json(r.uncovered, r.levels);
+  o["loss"] = tail_json(r.loss, r.levels);
   o["liquidated"] = tail_json(r.liquidated, r.levels);
   o["insurance_fund"] = {{"start", format(r.fund_start)},
                          {"exhaustion_probability", format(r.fund_exhaustion)},
@@ -149,6 +150,8 @@ ordered_json simulation_to_json(const SimResult& r) {
                      {"label", p.label},
                      {"bad_debt", format(p.bad_debt)},
                      {"uncovered", format(p.uncovered)},
+                     {"latent", format(p.latent)},
+                     {"loss", format(p.loss)},
                      {"liquidated", format(p.liquidated)},
                      {"liquidations", p.liquidations},
                      {"declined", p.declined},
@@ -180,18 +183,19 @@ std::string simulation_json_text(const SimResult& r) {
 
 std::string simulation_paths_csv(const SimResult& r) {
   std::string s =
-      "path,label,bad_debt,uncovered,liquidated,liquidations,declined,insurance_paid,socialized,"
-      "slashed,adl_fills,adl_notional,fund_min,fund_end,fund_exhausted,waves,max_waves,"
+      "path,label,bad_debt,uncovered,latent,loss,liquidated,liquidations,declined,insurance_paid,"
+      "socialized,slashed,adl_fills,adl_notional,fund_min,fund_end,fund_exhausted,waves,max_waves,"
       "rejected_prices,error\n";
   for (const sim::PathResult& p : r.path_results) {
     std::string err = p.error;
     std::replace(err.begin(), err.end(), '"', '\'');
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n", p.index,
-                     p.label, format(p.bad_debt), format(p.uncovered), format(p.liquidated),
-                     p.liquidations, p.declined, format(p.insurance_paid), format(p.socialized),
-                     format(p.slashed), p.adl_fills, format(p.adl_notional), format(p.fund_min),
-                     format(p.fund_end), p.fund_exhausted ? "true" : "false", p.waves, p.max_waves,
-                     p.rejected_prices, err);
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n",
+                     p.index, p.label, format(p.bad_debt), format(p.uncovered), format(p.latent),
+                     format(p.loss), format(p.liquidated), p.liquidations, p.declined,
+                     format(p.insurance_paid), format(p.socialized), format(p.slashed), p.adl_fills,
+                     format(p.adl_notional), format(p.fund_min), format(p.fund_end),
+                     p.fund_exhausted ? "true" : "false", p.waves, p.max_waves, p.rejected_prices,
+                     err);
   }
   return s;
 }
@@ -215,6 +219,9 @@ std::string simulation_text(const SimResult& r) {
   s += fmt::format("  bad debt      mean {}  VaR{} {}  ES{} {}  max {}\n", format(r.bad_debt.mean),
                    lvl, format(last(r.bad_debt.var)), lvl, format(last(r.bad_debt.es)),
                    format(r.bad_debt.max));
+  s +=
+      fmt::format("  loss          mean {}  VaR{} {}  ES{} {}  (bad debt + latent at the end)\n",
+                  format(r.loss.mean), lvl, format(last(r.loss.var)), lvl, format(last(r.loss.es)));
   s += fmt::format("  liquidated    mean {}  LaR{} {}\n", format(r.liquidated.mean), lvl,
                    format(last(r.liquidated.var)));
   s += fmt::format("  insurance     start {}  P(exhausted) {}\n", format(r.fund_start),

@@ -247,6 +247,20 @@ void Resolver::run_auctions(Timestamp t) {
   }
 }
 
+Value Resolver::open_auction_shortfall() const {
+  Value total{};
+  for (const Auction& au : auctions_) {
+    if (!au.running || !au.sin.is_positive()) continue;
+    const AssetParams& cp = engine_.state().asset_params[au.collateral];
+    const Quantity lot =
+        liquidation::maker_quantity_from_wad(au.sale.lot_wad, cp.decimals, Rounding::Down);
+    const Value owed = usd(au.debt, au.sin, Rounding::Up);
+    const Value worth = usd(au.collateral, lot, Rounding::Down);
+    if (owed > worth) total += owed - worth;
+  }
+  return total;
+}
+
 void Resolver::end_auction(std::size_t i, Timestamp t) {
   Quantity left{};
   {

@@ -77,6 +77,9 @@ class Resolver {
   // may lag, and already carries the impact of earlier sales). Non-positive prices unpin.
   void anchor_asset_liquidity(AssetId a, Price p);
   void anchor_market_liquidity(MarketId m, Price p);
+  // What running Dutch auctions would still lose if their lots were worth the oracle price: the
+  // sum over auctions of max(0, debt still owed (up) - lot at the oracle (down)), USD.
+  [[nodiscard]] Value open_auction_shortfall() const;
   // The configuration to change between events: liquidator presence, liquidity depth.
   [[nodiscard]] ResolutionConfig& mutable_config() { return cfg_; }
 

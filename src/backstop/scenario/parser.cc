@@ -63,6 +63,16 @@ ParseResult parse_scenario(std::string_view text, const std::string& file) {
     result.errors = d.take();
     return result;
   }
+  for (const char* key : {"source", "simulation", "population"}) {
+    if (root.contains(key)) {
+      d.error(root.get(key)->source(), key,
+              fmt::format("[{}] belongs to a simulation config: run this file with `backstop "
+                          "simulate {}`",
+                          key, file));
+      result.errors = d.take();
+      return result;
+    }
+  }
   result.scenario = scenario_detail::parse_scenario_root(d, root, file, {});
   if (!d.ok()) {
     result.scenario.reset();

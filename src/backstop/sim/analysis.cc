@@ -159,7 +159,7 @@ CeilingResult advise_debt_ceiling(const SimConfig& cfg, unsigned threads, const 
     const std::vector<PathResult> paths =
         run_paths(run, threads, opt, fmt::format("debt ceiling {}", format(c)));
     std::vector<Value> bad;
-    for (const PathResult& p : paths) bad.push_back(p.bad_debt);
+    for (const PathResult& p : paths) bad.push_back(p.loss);
     const LossSample sample(std::move(bad));
     const Value tail = cc.expected_shortfall ? sample.expected_shortfall(cc.level)
                                              : sample.value_at_risk(cc.level);
@@ -167,7 +167,9 @@ CeilingResult advise_debt_ceiling(const SimConfig& cfg, unsigned threads, const 
     r.evaluations.push_back({c, tail, pass});
     return !pass;
   };
-  const BisectResult<int64_t> b = bisect_smallest_raw(0, steps, fails);
+  // Three evenly spaced extra evaluations catch a tail that is not monotone in the ceiling (for
+  // example when auction limits throttle liquidations); the answer is then reported as such.
+  const BisectResult<int64_t> b = bisect_smallest_raw(0, steps, fails, 3);
   switch (b.status) {
     case BisectStatus::Found:
       if (*b.x == 0) {
@@ -226,9 +228,9 @@ SweepResult run_sweep(const SimConfig& cfg, unsigned threads, const SimOptions& 
       try {
         const SimResult res = simulate(sub, so);
         for (const std::string_view m :
-             {"bad_debt_mean", "bad_debt_max", "bad_debt_var", "bad_debt_es", "uncovered_mean",
-              "uncovered_es", "liquidated_mean", "liquidated_var", "fund_exhaustion",
-              "fund_shortfall_es"}) {
+             {"bad_debt_mean", "bad_debt_max", "bad_debt_var", "bad_debt_es", "loss_mean",
+              "loss_var", "loss_es", "uncovered_mean", "uncovered_es", "liquidated_mean",
+              "liquidated_var", "fund_exhaustion", "fund_shortfall_es"}) {
           pt.metrics[std::string(m)] = metric_text(res, m);
         }
       } catch (const std::invalid_argument& e) {

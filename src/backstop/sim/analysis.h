@@ -7,7 +7,8 @@
 //                        so the exhaustion probability is monotone in F and bisected exactly on the
 //                        sample; optionally verified by a run with the answer;
 //   advise_debt_ceiling  the largest total debt (or notional) of one population, on a grid of
-//                        `resolution` steps in [lo, hi], whose tail bad debt (ES or VaR at
+//                        `resolution` steps in [lo, hi], whose tail loss (bad debt + latent
+//                        losses at the end of the horizon; ES or VaR at
 //                        `level`) stays <= budget, by bisection (each evaluation is a run with the
 //                        population scaled; common random numbers keep it monotone in practice,
 //                        and a non-monotone answer is reported, not hidden);

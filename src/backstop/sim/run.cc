@@ -576,6 +576,17 @@ PathResult PreparedRun::run_path(uint64_t index) const {
     out.uncovered =
         add(out.uncovered, usd(engine.state(), a, res.bad_debt().outstanding(a), Rounding::Up));
   }
+  // Latent losses: accounts still underwater and auctions still running at the end.
+  {
+    const MarginCache& cache = engine.cache();
+    for (const MarginAccount& a : engine.state().accounts) {
+      if (a.balances.empty() && a.positions.empty()) continue;
+      const AccountRisk risk = compute_risk(cache, a);
+      if (risk.equity.is_negative()) out.latent = add(out.latent, -risk.equity);
+    }
+    out.latent = add(out.latent, res.open_auction_shortfall());
+    out.loss = add(out.bad_debt, out.latent);
+  }
   out.fund_end = fund_usd();
   out.state_hash = engine.state_hash();
   return out;

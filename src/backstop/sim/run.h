@@ -40,8 +40,12 @@ struct SeriesPoint {
 struct PathResult {
   uint64_t index = 0;
   std::string label;
-  Value bad_debt{};        // debt written off (booked to the deficit), USD at the time
-  Value uncovered{};       // deficit still outstanding at the end, USD at the final prices (up)
+  Value bad_debt{};   // debt written off (booked to the deficit), USD at the time
+  Value uncovered{};  // deficit still outstanding at the end, USD at the final prices (up)
+  // Losses not yet booked at the end: the negative equity of accounts still open (at the final
+  // oracle prices) plus what running Dutch auctions would lose at the oracle price.
+  Value latent{};
+  Value loss{};  // bad_debt + latent: what the path's crash costs if prices stay where they end
   Value liquidated{};      // debt repaid + notional closed by liquidations, USD
   Value insurance_paid{};  // insurance fund payouts, USD
   Value socialized{};      // supplier haircuts + open-interest socialisation + redistribution

@@ -25,11 +25,26 @@ uint64_t mix(uint64_t h, int64_t v) {
 
 uint64_t digest_of(const PathResult& p) {
   uint64_t h = mix(0, p.index);
-  for (const int64_t v :
-       {p.bad_debt.raw(), p.uncovered.raw(), p.liquidated.raw(), p.insurance_paid.raw(),
-        p.socialized.raw(), p.slashed.raw(), p.adl_notional.raw(), p.liquidations, p.declined,
-        p.adl_fills, p.waves, p.max_waves, p.rejected_prices, p.fund_start.raw(), p.fund_min.raw(),
-        p.fund_end.raw(), static_cast<int64_t>(p.fund_exhausted), p.fund_drawdown.raw()}) {
+  for (const int64_t v : {p.bad_debt.raw(),
+                          p.uncovered.raw(),
+                          p.latent.raw(),
+                          p.loss.raw(),
+                          p.liquidated.raw(),
+                          p.insurance_paid.raw(),
+                          p.socialized.raw(),
+                          p.slashed.raw(),
+                          p.adl_notional.raw(),
+                          p.liquidations,
+                          p.declined,
+                          p.adl_fills,
+                          p.waves,
+                          p.max_waves,
+                          p.rejected_prices,
+                          p.fund_start.raw(),
+                          p.fund_min.raw(),
+                          p.fund_end.raw(),
+                          static_cast<int64_t>(p.fund_exhausted),
+                          p.fund_drawdown.raw()}) {
     h = mix(h, v);
   }
   for (const int64_t w : p.wave_liquidations) h = mix(h, w);
@@ -122,6 +137,7 @@ void aggregate(const std::vector<PathResult>& paths, const std::vector<Ratio>& l
                SimResult& out) {
   std::vector<Value> bad;
   std::vector<Value> unc;
+  std::vector<Value> loss;
   std::vector<Value> liq;
   std::vector<Value> shortfall;
   int64_t exhausted = 0;
@@ -132,6 +148,7 @@ void aggregate(const std::vector<PathResult>& paths, const std::vector<Ratio>& l
   for (const PathResult& p : paths) {
     bad.push_back(p.bad_debt);
     unc.push_back(p.uncovered);
+    loss.push_back(p.loss);
     liq.push_back(p.liquidated);
     shortfall.push_back(Value::from_raw(p.fund_start.raw() - p.fund_min.raw()));
     if (p.fund_exhausted) ++exhausted;
@@ -148,6 +165,7 @@ void aggregate(const std::vector<PathResult>& paths, const std::vector<Ratio>& l
   out.levels = levels;
   out.bad_debt = tail(bad, levels);
   out.uncovered = tail(unc, levels);
+  out.loss = tail(loss, levels);
   out.liquidated = tail(liq, levels);
   out.fund_shortfall = tail(shortfall, levels);
   out.fund_exhaustion = paths.empty()
@@ -200,6 +218,9 @@ constexpr MetricDef kMetrics[] = {
     {"bad_debt_max", "largest bad debt"},
     {"bad_debt_var", "VaR of bad debt at the highest level"},
     {"bad_debt_es", "expected shortfall of bad debt at the highest level"},
+    {"loss_mean", "mean loss (bad debt + latent)"},
+    {"loss_var", "VaR of the loss at the highest level"},
+    {"loss_es", "expected shortfall of the loss at the highest level"},
     {"uncovered_mean", "mean deficit left uncovered"},
     {"uncovered_es", "expected shortfall of the uncovered deficit"},
     {"liquidated_mean", "mean liquidated value"},
@@ -230,6 +251,9 @@ std::string metric_text(const SimResult& r, std::string_view metric) {
   if (metric == "bad_debt_max") return format(r.bad_debt.max);
   if (metric == "bad_debt_var") return format(last(r.bad_debt.var));
   if (metric == "bad_debt_es") return format(last(r.bad_debt.es));
+  if (metric == "loss_mean") return format(r.loss.mean);
+  if (metric == "loss_var") return format(last(r.loss.var));
+  if (metric == "loss_es") return format(last(r.loss.es));
   if (metric == "uncovered_mean") return format(r.uncovered.mean);
   if (metric == "uncovered_es") return format(last(r.uncovered.es));
   if (metric == "liquidated_mean") return format(r.liquidated.mean);

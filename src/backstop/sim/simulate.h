@@ -102,6 +102,7 @@ struct SimResult {
   std::vector<PathResult> path_results;
   TailStats bad_debt;
   TailStats uncovered;
+  TailStats loss;           // bad debt + latent losses at the end of the horizon
   TailStats liquidated;     // liquidations at risk (LaR)
   Ratio fund_exhaustion{};  // share of paths on which an insurance fund hit its minimum (up)
   Value fund_start{};
