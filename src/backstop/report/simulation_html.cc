@@ -138,8 +138,11 @@ std::string simulation_html(const sim::SimResult& r) {
     rep.summary.emplace_back("insurance fund needed", money(r.sizing->balance_usd));
   }
   if (r.ceiling) {
-    rep.summary.emplace_back("advised debt ceiling",
-                             r.ceiling->ceiling ? money(*r.ceiling->ceiling) : "none passes");
+    rep.summary.emplace_back(
+        "advised debt ceiling",
+        r.ceiling->status == sim::BisectStatus::NonMonotone
+            ? "not monotone"
+            : (r.ceiling->ceiling ? money(*r.ceiling->ceiling) : "none passes"));
   }
 
   // Losses.
@@ -274,7 +277,10 @@ std::string simulation_html(const sim::SimResult& r) {
     }
     if (r.ceiling) {
       const sim::CeilingResult& c = *r.ceiling;
-      t.rows.push_back({"debt ceiling", c.ceiling ? money(*c.ceiling) : "none passes",
+      t.rows.push_back({"debt ceiling",
+                        c.status == sim::BisectStatus::NonMonotone
+                            ? "no answer: tail not monotone in the ceiling"
+                            : (c.ceiling ? money(*c.ceiling) : "none passes"),
                         fmt::format("{} {} of bad debt <= {}", c.expected_shortfall ? "ES" : "VaR",
                                     pct(c.level), money(c.budget))});
       html::LineChart lc;

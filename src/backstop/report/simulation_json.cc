@@ -232,8 +232,13 @@ std::string simulation_text(const SimResult& r) {
                      format(r.sizing->target));
   }
   if (r.ceiling) {
-    s += fmt::format("  debt ceiling  {}\n",
-                     r.ceiling->ceiling ? format(*r.ceiling->ceiling) : std::string("none passes"));
+    std::string answer = "none in range passes";
+    if (r.ceiling->status == sim::BisectStatus::NonMonotone) {
+      answer = "no answer: the tail loss is not monotone in the ceiling (see evaluations)";
+    } else if (r.ceiling->ceiling) {
+      answer = format(*r.ceiling->ceiling);
+    }
+    s += fmt::format("  debt ceiling  {}\n", answer);
   }
   if (r.failed_paths > 0) {
     s += fmt::format(
