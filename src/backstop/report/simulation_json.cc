@@ -154,6 +154,7 @@ ordered_json simulation_to_json(const SimResult& r) {
                      {"loss", format(p.loss)},
                      {"liquidated", format(p.liquidated)},
                      {"liquidations", p.liquidations},
+                     {"accounts_liquidated", p.accounts_liquidated},
                      {"declined", p.declined},
                      {"insurance_paid", format(p.insurance_paid)},
                      {"socialized", format(p.socialized)},

@@ -84,17 +84,36 @@ void Resolver::anchor_market_liquidity(MarketId m, Price p) {
 }
 
 Outcome Resolver::apply(const Event& e) {
+  return apply_all(std::span<const Event>(&e, 1)).front();
+}
+
+std::vector<Outcome> Resolver::apply_all(std::span<const Event> events) {
+  std::vector<Outcome> outs;
+  outs.reserve(events.size());
   const Timestamp before = engine_.state().now;
-  const Outcome out = engine_.apply(e);
-  if (!out.ok() || !cfg_.enabled) return out;
-  if (cfg_.impact_half_life_s > 0 && e.time > before) {
-    for (auto& [id, m] : cfg_.asset_liquidity) m.recover(e.time - before, cfg_.impact_half_life_s);
-    for (auto& [id, m] : cfg_.market_liquidity) m.recover(e.time - before, cfg_.impact_half_life_s);
+  std::vector<AccountId> touched;
+  bool full = false;
+  bool any = false;
+  for (const Event& e : events) {
+    outs.push_back(engine_.apply(e));
+    if (!outs.back().ok()) continue;
+    any = true;
+    const std::vector<AccountId> t = touched_by(e.body);
+    touched.insert(touched.end(), t.begin(), t.end());
+    full = full || moves_everyone(e.body);
   }
-  step_autolines(e.time);
+  if (!any || !cfg_.enabled) return outs;
+  const Timestamp now = engine_.state().now;
+  if (cfg_.impact_half_life_s > 0 && now > before) {
+    for (auto& [id, m] : cfg_.asset_liquidity) m.recover(now - before, cfg_.impact_half_life_s);
+    for (auto& [id, m] : cfg_.market_liquidity) m.recover(now - before, cfg_.impact_half_life_s);
+  }
+  step_autolines(now);
   follow_prices();
-  resolve(e.time, touched_by(e.body), moves_everyone(e.body));
-  return out;
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  resolve(now, touched, full);
+  return outs;
 }
 
 void Resolver::follow_prices() {

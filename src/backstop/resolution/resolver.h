@@ -28,6 +28,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "backstop/engine/engine.h"
@@ -61,6 +62,10 @@ class Resolver {
   // Applies the event; when it is accepted (and resolution is enabled) resolves every account it
   // left below maintenance. Returns the event's outcome.
   Outcome apply(const Event& e);
+  // Applies the events in order, then resolves once (a simulation step's simultaneous price
+  // moves: no account is liquidated on a state where only some of the step's prices moved).
+  // Returns each event's outcome. apply(e) is apply_all({e}).
+  std::vector<Outcome> apply_all(std::span<const Event> events);
 
   [[nodiscard]] const Engine& engine() const { return engine_; }
   [[nodiscard]] const ResolutionConfig& config() const { return cfg_; }

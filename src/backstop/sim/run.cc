@@ -303,7 +303,10 @@ PathResult PreparedRun::run_path(uint64_t index) const {
     if (!now || !base_marginal[d].is_positive()) return exo;
     return scale_price(exo, now->raw(), base_marginal[d].raw());
   };
-  // Sends `p` (the driver's own price) to every target, scaled for the others.
+  // Queues `p` (the driver's own price) for every target, scaled for the others; flush() applies
+  // the step's queued prices at once (resolution runs after all of them).
+  std::vector<Price> oracle(initial_);
+  std::vector<Event> queued;
   auto report = [&](std::size_t d, Price p, Timestamp t) {
     const Driver& drv = cfg_.drivers[d];
     for (std::size_t k = 0; k < drv.targets.size(); ++k) {
@@ -318,8 +321,18 @@ PathResult PreparedRun::run_path(uint64_t index) const {
       } else {
         e.body = SetAssetPrice{tg.id, tp};
       }
-      if (!res.apply(e).ok()) ++out.rejected_prices;
+      queued.push_back(std::move(e));
     }
+  };
+  auto flush = [&]() {
+    if (queued.empty()) return;
+    for (const Outcome& o : res.apply_all(queued)) {
+      if (!o.ok()) ++out.rejected_prices;
+    }
+    queued.clear();
+    // What the engine holds now (a rejected update leaves the previous price).
+    for (std::size_t d = 0; d < nd; ++d)
+      oracle[d] = target_price(engine.state(), cfg_.drivers[d].targets[0]);
   };
   auto anchor = [&](std::size_t d, Price exo) {
     const Driver& drv = cfg_.drivers[d];
@@ -357,7 +370,6 @@ PathResult PreparedRun::run_path(uint64_t index) const {
   out.fund_start = fund_usd();
   out.fund_min = out.fund_start;
 
-  std::vector<Price> oracle(initial_);
   std::vector<Timestamp> oracle_time(nd, engine.state().now);
   std::vector<std::vector<Price>> market_hist(nd);
   for (std::size_t d = 0; d < nd; ++d) market_hist[d].push_back(initial_[d]);
@@ -368,6 +380,7 @@ PathResult PreparedRun::run_path(uint64_t index) const {
   const int64_t start_liq = res.totals().liquidations;
   const int64_t stride = std::max<int64_t>(1, steps_ / std::max(1, cfg_.series_points - 1));
 
+  std::vector<uint8_t> liquidated_seen(engine.state().accounts.size(), 0);
   auto scan_ledgers = [&]() {
     const State& s = engine.state();
     for (const JournalEntry& e : res.journal().entries_since(journal_seen)) {
@@ -410,6 +423,14 @@ PathResult PreparedRun::run_path(uint64_t index) const {
     journal_seen = res.journal().size();
     const auto& recs = res.records();
     for (std::size_t i = records_seen; i < recs.size(); ++i) {
+      if (recs[i].kind == "liquidation" && recs[i].account) {
+        const AccountId a = *recs[i].account;
+        if (a >= liquidated_seen.size()) liquidated_seen.resize(a + 1, 0);
+        if (liquidated_seen[a] == 0) {
+          liquidated_seen[a] = 1;
+          ++out.accounts_liquidated;
+        }
+      }
       if (recs[i].kind != "adl_fill") continue;
       std::string market;
       std::string size;
@@ -500,9 +521,9 @@ PathResult PreparedRun::run_path(uint64_t index) const {
           }
           if (!update) continue;
           report(d, cand, t);
-          oracle[d] = cand;
           oracle_time[d] = t;
         }
+        flush();
       }
       out.wave_liquidations[0] += res.totals().liquidations - before;
       // Cascade waves: sales moved the market price; the oracle reports it again.
@@ -523,10 +544,10 @@ PathResult PreparedRun::run_path(uint64_t index) const {
             if (absdiff * kRatioOne <= threshold) continue;
             moved = true;
             report(d, m, t);
-            oracle[d] = m;
             oracle_time[d] = t;
             market_hist[d].back() = m;
           }
+          flush();
           if (!moved) break;
           ++waves;
           if (out.wave_liquidations.size() <= static_cast<std::size_t>(w)) {
