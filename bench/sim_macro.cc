@@ -364,8 +364,8 @@ int main(int argc, char** argv) {
     if (o.numpy) {
       const auto& res = np.at("results").at(p);
       worst_rel = std::max(worst_rel, rel(res.at("bad_debt").get<double>()));
-      worst_count = std::max(worst_count,
-                             std::abs(sim[p].liquidations - res.at("liquidated").get<int64_t>()));
+      worst_count = std::max(
+          worst_count, std::abs(sim[p].accounts_liquidated - res.at("liquidated").get<int64_t>()));
     }
   }
   for (std::size_t p = 0; p < sim.size(); ++p) {
@@ -382,8 +382,8 @@ int main(int argc, char** argv) {
     bad += static_cast<double>(p.bad_debt.raw()) / 1e6;
   }
   std::printf(
-      "model: %lld liquidations, %.2f USD bad debt over all paths; largest per-path "
-      "difference to the baselines: %.2e relative bad debt, %lld liquidations\n",
+      "model: %lld accounts liquidated, %.2f USD bad debt over all paths; largest per-path "
+      "difference to the baselines: %.2e relative bad debt, %lld accounts\n",
       static_cast<long long>(liq), bad, worst_rel, static_cast<long long>(worst_count));
   return 0;
 }

@@ -42,7 +42,8 @@ done
 # Overrides change the run.
 "$BACKSTOP" simulate "$CFG" --json --seed 8 --quiet >"$TMP/seed8.json" || fail "--seed"
 cmp -s "$TMP/seed8.json" "$OUT/small.json" && fail "--seed 8 gave the same output as seed 7"
-"$BACKSTOP" simulate "$CFG" --json --paths 2 --quiet | grep -q '"paths": 2,' || fail "--paths 2"
+"$BACKSTOP" simulate "$CFG" --json --paths 2 --quiet >"$TMP/p2.json" || fail "--paths 2 run"
+grep -q '"paths": 2,' "$TMP/p2.json" || fail "--paths 2"
 
 # --- schema and CSV shape ------------------------------------------------------------------
 "$PY" - "$SCHEMA" "$OUT/small.json" "$TMP/seed8.json" <<'PYEOF' || fail "schema validation"

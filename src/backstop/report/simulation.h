@@ -2,8 +2,8 @@
 // The outputs of `backstop simulate` (docs/simulate-output.md): the JSON document, schema
 // "backstop.simulate/1" (docs/schema/simulate-output.schema.json), two CSV files (one row per
 // path; the sampled time series of every path) and the self-contained HTML report (report/html.h).
-// Money and ratios are exact decimal strings in JSON and CSV; the wall time is the only field that
-// differs between two runs of the same configuration and seed ("seconds", left out of the digest).
+// Money and ratios are exact decimal strings in JSON and CSV; two runs of the same configuration
+// and seed give the same bytes whatever the thread count (the wall time is not in any output).
 // Pure; thread-safe.
 #pragma once
 

@@ -277,16 +277,17 @@ std::string simulation_html(const sim::SimResult& r) {
     }
     if (r.ceiling) {
       const sim::CeilingResult& c = *r.ceiling;
-      t.rows.push_back({"debt ceiling",
-                        c.status == sim::BisectStatus::NonMonotone
-                            ? "no answer: tail not monotone in the ceiling"
-                            : (c.ceiling ? money(*c.ceiling) : "none passes"),
-                        fmt::format("{} {} of bad debt <= {}", c.expected_shortfall ? "ES" : "VaR",
-                                    pct(c.level), money(c.budget))});
+      t.rows.push_back(
+          {"debt ceiling",
+           c.status == sim::BisectStatus::NonMonotone
+               ? "no answer: tail not monotone in the ceiling"
+               : (c.ceiling ? money(*c.ceiling) : "none passes"),
+           fmt::format("{} {} of the loss (bad debt + latent) <= {}",
+                       c.expected_shortfall ? "ES" : "VaR", pct(c.level), money(c.budget))});
       html::LineChart lc;
-      lc.title = "Tail bad debt by ceiling";
+      lc.title = "Tail loss by ceiling";
       lc.x_label = "ceiling (USD)";
-      lc.y_label = "tail bad debt (USD)";
+      lc.y_label = "tail loss, bad debt + latent (USD)";
       std::vector<sim::CeilingEvaluation> ev = c.evaluations;
       std::sort(ev.begin(), ev.end(),
                 [](const auto& a, const auto& b) { return a.ceiling < b.ceiling; });

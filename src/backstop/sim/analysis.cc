@@ -34,7 +34,7 @@ int64_t points_between(int64_t from, int64_t to, int64_t step) {
 
 }  // namespace
 
-std::vector<CurveSeries> liquidation_curve(const PreparedRun& run) {
+std::vector<CurveSeries> liquidation_curve(const PreparedRun& run, unsigned threads) {
   const SimConfig& cfg = run.config();
   const LiquidationCurveConfig& cc = cfg.curve;
   const int64_t n = points_between(cc.from, cc.to, cc.step);
@@ -45,8 +45,7 @@ std::vector<CurveSeries> liquidation_curve(const PreparedRun& run) {
     out[d].points.resize(static_cast<std::size_t>(n));
   }
   const std::size_t jobs = cfg.drivers.size() * static_cast<std::size_t>(n);
-  const unsigned threads = std::max(1U, std::thread::hardware_concurrency());
-  parallel_for(jobs, threads, [&](std::size_t job) {
+  parallel_for(jobs, std::max(1U, threads), [&](std::size_t job) {
     const std::size_t d = job / static_cast<std::size_t>(n);
     const int64_t k = static_cast<int64_t>(job % static_cast<std::size_t>(n));
     const int64_t move = cc.from + dir * k * cc.step;
@@ -215,6 +214,14 @@ SweepResult run_sweep(const SimConfig& cfg, unsigned threads, const SimOptions& 
       }
       SimConfig sub = std::move(*parsed.config);
       sub.sweep.reset();
+      // The run's own seed and paths (which the command line may have overridden) hold at every
+      // point, unless an axis sweeps them.
+      auto swept = [&](std::string_view key) {
+        return std::any_of(sw.axes.begin(), sw.axes.end(),
+                           [&](const SweepAxis& a) { return a.key == key; });
+      };
+      if (!swept("simulation.seed")) sub.seed = cfg.seed;
+      if (!swept("simulation.paths")) sub.paths = cfg.paths;
       if (sw.paths) sub.paths = *sw.paths;
       SimOptions so;
       so.threads = threads;

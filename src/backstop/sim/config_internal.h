@@ -44,7 +44,7 @@ void parse_source(Ctx& c, const toml::table* t, bool present);
 }  // namespace backstop::sim::config_detail
 
 namespace backstop::sim {
-// Sweep metrics (sim/summary.cc).
+// Sweep metrics (sim/simulate.cc).
 [[nodiscard]] bool is_sweep_metric(std::string_view name);
 [[nodiscard]] std::string sweep_metric_list();
 }  // namespace backstop::sim

@@ -3,6 +3,7 @@
 // diagnostics. The [source] table is in config_source.cc.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -53,6 +54,15 @@ std::optional<std::size_t> driver_for(Ctx& c, const Fields& f, std::string_view 
   } else {
     f.error(key, fmt::format("unknown asset or market '{}'", sym));
     return std::nullopt;
+  }
+  for (const Driver& other : c.out.drivers) {
+    for (const Target& t : other.targets) {
+      if (t.market == d.targets[0].market && t.id == d.targets[0].id) {
+        f.error(key, fmt::format("'{}' is already driven by '{}' (its [[driver]] also = [...])",
+                                 sym, other.symbol));
+        return std::nullopt;
+      }
+    }
   }
   c.out.drivers.push_back(std::move(d));
   return c.out.drivers.size() - 1;
@@ -142,6 +152,10 @@ void parse_simulation(Ctx& c, const toml::table* t) {
       }
       o.levels.push_back(Ratio::from_raw(*raw));
     }
+    // Ascending and distinct: "the highest level" is the last one.
+    std::sort(o.levels.begin(), o.levels.end());
+    o.levels.erase(std::unique(o.levels.begin(), o.levels.end()), o.levels.end());
+    if (o.levels.empty()) f.error("levels", "needs at least one level");
   }
 }
 
@@ -168,7 +182,13 @@ void parse_population(Ctx& c, const toml::table& t, const std::string& path) {
     f.error(key, fmt::format("unknown asset '{}'", *sym));
     return std::nullopt;
   };
+  auto not_used = [&](std::initializer_list<std::string_view> keys) {
+    for (const std::string_view k : keys) {
+      if (f.has(k)) f.error(k, fmt::format("not used by a {} population", kind));
+    }
+  };
   if (kind == "lending") {
+    not_used({"market", "notional_usd", "leverage", "long_share"});
     p.kind = Population::Kind::Lending;
     p.collateral = asset("collateral").value_or(0);
     p.debt = asset("debt").value_or(0);
@@ -182,6 +202,7 @@ void parse_population(Ctx& c, const toml::table& t, const std::string& path) {
       p.utilization = Ratio::from_raw(*v);
     }
   } else if (kind == "perp") {
+    not_used({"collateral", "debt", "collateral_usd", "health", "utilization"});
     p.kind = Population::Kind::Perp;
     if (const std::optional<std::string> sym = f.str("market", true)) {
       if (auto m = s.find_market(*sym)) {
@@ -266,7 +287,7 @@ void parse_environment(Ctx& c, const toml::table* t) {
   if (auto v = config_detail::step_ranges(f, "oracle_outages")) e.oracle_outages = *v;
   if (auto v = config_detail::step_ranges(f, "liquidator_outages")) e.liquidator_outages = *v;
   if (auto v = f.integer("liquidator_latency_s", 0, INT32_MAX)) e.liquidator_latency_s = *v;
-  if (auto v = f.integer("liquidations_per_step", 0, INT32_MAX)) e.liquidations_per_step = *v;
+  if (auto v = f.integer("liquidations_per_step", 1, INT32_MAX)) e.liquidations_per_step = *v;
   if (auto v = model_number(f, "dry_sensitivity", 0, 1e6, false)) e.dry_sensitivity = *v;
   if (auto v = f.integer("vol_window", 2, 100'000)) e.vol_window = static_cast<int>(*v);
   if (auto v = model_number(f, "vol_reference", 1e-9, 10, false)) e.vol_reference = *v;
@@ -472,6 +493,14 @@ ConfigResult parse_sim_config(std::string_view text, const std::string& file,
   parse_cascade(c, root["cascade"].as_table());
   parse_analysis(c, root["analysis"].as_table());
   parse_sweep(c, root["sweep"].as_table());
+  if (cfg.source.kind != SourceKind::MonteCarlo) {
+    if (cfg.ceiling.paths) {
+      d.error(1, 1, "analysis.debt_ceiling.paths", "paths applies to Monte Carlo sources only");
+    }
+    if (cfg.sweep && cfg.sweep->paths) {
+      d.error(1, 1, "sweep.paths", "paths applies to Monte Carlo sources only");
+    }
+  }
   for (const char* key : {"simulation", "environment", "cascade", "analysis", "sweep"}) {
     if (const toml::node* n = root.get(key); n != nullptr && !n->is_table()) {
       d.error(n->source(), key, fmt::format("expected a table: write [{}]", key));

@@ -536,12 +536,15 @@ PathResult PreparedRun::run_path(uint64_t index) const {
             const Price m = market_price(d, path.at(static_cast<std::size_t>(step), d));
             const int128 diff = static_cast<int128>(m.raw()) - oracle[d].raw();
             const int128 absdiff = diff < 0 ? -diff : diff;
-            int128 threshold = static_cast<int128>(cfg_.cascade.min_move.raw()) * oracle[d].raw();
-            if (env.oracle_deviation) {
-              threshold = std::max(
-                  threshold, static_cast<int128>(env.oracle_deviation->raw()) * oracle[d].raw());
+            // A wave needs a move above min_move and, with a deviation rule, one the oracle would
+            // report (>= the deviation, as for the step's own update).
+            const int128 move = absdiff * kRatioOne;
+            if (move <= static_cast<int128>(cfg_.cascade.min_move.raw()) * oracle[d].raw())
+              continue;
+            if (env.oracle_deviation &&
+                move < static_cast<int128>(env.oracle_deviation->raw()) * oracle[d].raw()) {
+              continue;
             }
-            if (absdiff * kRatioOne <= threshold) continue;
             moved = true;
             report(d, m, t);
             oracle_time[d] = t;

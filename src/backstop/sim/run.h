@@ -46,13 +46,13 @@ struct PathResult {
   // oracle prices) plus what running Dutch auctions would lose at the oracle price.
   Value latent{};
   Value loss{};  // bad_debt + latent: what the path's crash costs if prices stay where they end
-  Value liquidated{};      // debt repaid + notional closed by liquidations, USD
-  Value insurance_paid{};  // insurance fund payouts, USD
-  Value socialized{};      // supplier haircuts + open-interest socialisation + redistribution
-  Value slashed{};         // staked tranche slashed, USD
-  Value adl_notional{};    // auto-deleveraged notional, USD
-  int64_t liquidations = 0;           // liquidation steps (a full close of 3 positions is 3)
-  int64_t accounts_liquidated = 0;    // distinct accounts liquidated at least once
+  Value liquidated{};        // debt repaid + notional closed by liquidations, USD
+  Value insurance_paid{};    // insurance fund payouts, USD
+  Value socialized{};        // supplier haircuts + open-interest socialisation + redistribution
+  Value slashed{};           // staked tranche slashed, USD
+  Value adl_notional{};      // auto-deleveraged notional, USD
+  int64_t liquidations = 0;  // liquidation steps (a full close of 3 positions is 3)
+  int64_t accounts_liquidated = 0;  // distinct accounts liquidated at least once
   int64_t declined = 0;
   int64_t adl_fills = 0;
   int64_t waves = 0;            // cascade waves (beyond each step's first price update)

@@ -197,7 +197,7 @@ SimResult simulate(const SimConfig& cfg, const SimOptions& opt) {
   r.path_results = run_paths(run, threads, opt, "paths");
   aggregate(r.path_results, cfg.levels, r);
   if (opt.analyses) {
-    if (cfg.curve.enabled) r.curve = liquidation_curve(run);
+    if (cfg.curve.enabled) r.curve = liquidation_curve(run, threads);
     if (cfg.sizing.enabled) r.sizing = size_insurance_fund(cfg, run, threads, opt);
     if (cfg.ceiling.enabled) r.ceiling = advise_debt_ceiling(cfg, threads, opt);
     if (cfg.sweep) r.sweep = run_sweep(cfg, threads, opt);

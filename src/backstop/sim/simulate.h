@@ -137,7 +137,7 @@ void aggregate(const std::vector<PathResult>& paths, const std::vector<Ratio>& l
                SimResult& out);
 
 // The liquidation curve of the starting book (per driver, its price moved alone).
-[[nodiscard]] std::vector<CurveSeries> liquidation_curve(const PreparedRun& run);
+[[nodiscard]] std::vector<CurveSeries> liquidation_curve(const PreparedRun& run, unsigned threads);
 
 // A sweep metric's exact decimal text for a result (sweep metric names: sweep_metric_list()).
 [[nodiscard]] std::string metric_text(const SimResult& r, std::string_view metric);
