@@ -19,7 +19,7 @@
 // cycling; each account 1-4 positions in distinct markets, notional 10^U(2, 6) USD, long or
 // short, entry = start x exp(N(0, 0.02)), USDC collateral = max(1.02 x requirement,
 // gross notional / leverage) - pnl with leverage U(1.5, 15).
-// Paths: backstop's Monte Carlo (GBM, pairwise correlation 0.5, 5-minute steps).
+// Paths: backstop's Monte Carlo (GBM, pairwise correlation 0.5, 1-minute steps: 1,440 = a day).
 #include <fmt/format.h>
 
 #include <atomic>
@@ -168,7 +168,7 @@ SimConfig make_config(const Options& o, std::ofstream& book_csv) {
   cfg.source.kind = SourceKind::MonteCarlo;
   cfg.paths = o.paths;
   cfg.steps = o.steps;
-  cfg.step_seconds = 300;
+  cfg.step_seconds = 60;
   cfg.seed = o.seed;
   cfg.cascade.enabled = false;
   cfg.curve.enabled = false;
@@ -301,7 +301,7 @@ int main(int argc, char** argv) {
   const double work_units =
       static_cast<double>(o.accounts) * static_cast<double>(o.paths) * static_cast<double>(o.steps);
   std::printf(
-      "book: %lld accounts, %d markets; %lld paths x %lld steps (5 min); %u threads; "
+      "book: %lld accounts, %d markets; %lld paths x %lld steps (1 min); %u threads; "
       "setup %.2f s\n",
       static_cast<long long>(o.accounts), o.markets, static_cast<long long>(o.paths),
       static_cast<long long>(o.steps), o.threads, setup);

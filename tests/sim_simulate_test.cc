@@ -172,6 +172,97 @@ moves = { BTC-PERP = "-0.06" }
   EXPECT_EQ(two.path_results[0].waves, 0);
 }
 
+// Collateral shared across markets spreads a crash (docs/liquidity.md §1, linear curve):
+// BTC-PERP 10,000 (no liquidity model: fills at the mark), ETH-PERP 1,000 with a linear curve of
+// depth 200,000 USDC; maintenance 5 % on both.
+//   X: long 1 BTC + long 20 ETH on 3,000 USDC (cross). BTC -20 % -> 8,000: equity 3,000 - 2,000 =
+//      1,000 < maintenance 0.05 x (8,000 + 20,000) = 1,400: X is closed in full (2 liquidations);
+//      its 20 ETH move the ETH market price to 1,000 (1 - 20 x 1,000 / 200,000) = 900.
+//   Y: long 10 ETH at 1,000 on 1,000 USDC, below maintenance when 1,000 + 10 (P - 1,000) < 0.5 P,
+//      i.e. P < 947.37: ETH's own price never moved, but at 900 Y goes in wave 1; its 10 ETH
+//      take the market price to 1,000 (1 - 30 x 1,000 / 200,000) = 850.
+TEST(SimCascade, SharedCollateralSpreadsToAnotherMarket) {
+  const SimConfig cfg = parse_ok(R"(
+version = 1
+name = "shared"
+[[asset]]
+symbol = "USDC"
+decimals = 6
+price = "1"
+weight_initial = "1"
+weight_maint = "1"
+borrowable = true
+[[market]]
+symbol = "BTC-PERP"
+base_decimals = 8
+quote = "USDC"
+mark = "10000"
+tiers = [{ notional = "0", initial = "0.10", maint = "0.05" }]
+[[market]]
+symbol = "ETH-PERP"
+base_decimals = 8
+quote = "USDC"
+mark = "1000"
+tiers = [{ notional = "0", initial = "0.10", maint = "0.05" }]
+[resolution]
+perp_policy = "full"
+[[resolution.liquidity]]
+market = "ETH-PERP"
+model = "slippage"
+depth = "200000"
+k = "1"
+shape = "linear"
+[[account]]
+id = "mm"
+deposits = { USDC = "10000000" }
+[[account]]
+id = "x"
+deposits = { USDC = "3000" }
+[[account]]
+id = "y"
+deposits = { USDC = "1000" }
+[[event]]
+t = 0
+type = "trade"
+account = "x"
+market = "BTC-PERP"
+size = "1"
+price = "10000"
+counterparty = "mm"
+[[event]]
+t = 0
+type = "trade"
+account = "x"
+market = "ETH-PERP"
+size = "20"
+price = "1000"
+counterparty = "mm"
+[[event]]
+t = 0
+type = "trade"
+account = "y"
+market = "ETH-PERP"
+size = "10"
+price = "1000"
+counterparty = "mm"
+[[driver]]
+symbol = "ETH-PERP"
+[source]
+kind = "shock"
+moves = { BTC-PERP = "-0.2" }
+)");
+  const SimResult r = simulate(cfg, quiet());
+  const PathResult& p = r.path_results[0];
+  EXPECT_EQ(p.accounts_liquidated, 2);
+  ASSERT_GE(p.wave_liquidations.size(), 2U);
+  EXPECT_EQ(p.wave_liquidations[0], 2);  // X's two positions
+  EXPECT_EQ(p.wave_liquidations[1], 1);  // Y, on ETH's impact alone
+  ASSERT_EQ(r.drivers.size(), 2U);
+  EXPECT_EQ(r.drivers[0], "ETH-PERP");
+  EXPECT_EQ(format(p.final_prices[0]), "850");   // ETH: impact only
+  EXPECT_EQ(format(p.final_prices[1]), "8000");  // BTC: the shock
+}
+
 // The oracle reports the market price of k steps ago: the liquidation happens k steps later.
 TEST(SimEnvironment, OracleDelayPostponesLiquidation) {
   auto first_liquidation_step = [](const PathResult& p) {
