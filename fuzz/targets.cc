@@ -8,8 +8,10 @@
 #include "backstop/engine/engine.h"
 #include "backstop/money/fixed.h"
 #include "backstop/report/json.h"
+#include "backstop/report/simulation.h"
 #include "backstop/scenario/runner.h"
 #include "backstop/scenario/scenario.h"
+#include "backstop/sim/simulate.h"
 #include "resolution_invariants.h"
 
 namespace backstop::fuzz {
@@ -175,6 +177,49 @@ std::size_t engine_events(const uint8_t* data, std::size_t size) {
     }
   }
   return applied;
+}
+
+bool sim_config_text(const uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  sim::ConfigResult p = sim::parse_sim_config(text, "fuzz.toml");
+  if (!p.config) {
+    check(!p.errors.empty());
+    for (const std::string& e : p.errors) check(e.rfind("fuzz.toml", 0) == 0);
+    return false;
+  }
+  sim::SimConfig cfg = std::move(*p.config);
+  int64_t generated = 0;
+  for (const sim::Population& pop : cfg.populations) generated += pop.count;
+  if (generated > 200 || cfg.scenario.initial.accounts.size() > 200) return false;
+  if (cfg.scenario.events.size() > 2000) return false;
+  const sim::Source& src = cfg.source;
+  if (src.kind == sim::SourceKind::Replay) return false;  // files: covered by the price-series tests
+  if (src.shock_steps + src.hold_steps > 40) return false;
+  if (src.kind == sim::SourceKind::Grid && src.grid_step > 0 &&
+      (src.grid_to > src.grid_from ? src.grid_to - src.grid_from : src.grid_from - src.grid_to) /
+              src.grid_step >
+          8) {
+    return false;
+  }
+  cfg.paths = std::min<int64_t>(cfg.paths, 4);
+  cfg.steps = std::min<int64_t>(cfg.steps, 40);
+  sim::SimOptions one;
+  one.threads = 1;
+  one.analyses = false;
+  sim::SimOptions two = one;
+  two.threads = 2;
+  try {
+    const sim::SimResult a = sim::simulate(cfg, one);
+    const sim::SimResult b = sim::simulate(cfg, two);
+    check(a.digest == b.digest);
+    check(simulation_json_text(a) == simulation_json_text(b));
+    return true;
+  } catch (const std::invalid_argument&) {
+    // a book the configuration cannot build (a setup event rejected, a name clash)
+  } catch (const OverflowError&) {
+    // generated sizes beyond 64 bits
+  }
+  return false;
 }
 
 void scenario_text(const uint8_t* data, std::size_t size) {

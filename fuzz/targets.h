@@ -21,6 +21,13 @@ std::size_t engine_events(const uint8_t* data, std::size_t size);  // returns ev
 // scenario that runs to completion and renders deterministically (two renders are identical).
 void scenario_text(const uint8_t* data, std::size_t size);
 
+// Simulation config text (TOML, `backstop simulate`): never crashes; either errors (each naming
+// the file and a line) or, bounded to a small run (at most 200 generated accounts, 4 paths of 40
+// steps, analyses off), a simulation whose result is identical with 1 and 2 threads. A book the
+// config cannot build (std::invalid_argument) is an accepted outcome. Returns whether a
+// simulation ran.
+bool sim_config_text(const uint8_t* data, std::size_t size);
+
 // Bytes -> a resolution config (first byte: perp policy, toxic guard, profit rule, RecapDebt in
 // the waterfall, liquidity models, liquidator latency/absence) on a fixed venue (USDC, ETH,
 // BTC-PERP, five owners) and a stream of events (deposits, borrows, trades, price moves with

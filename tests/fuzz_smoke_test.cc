@@ -130,3 +130,46 @@ TEST(FuzzSmoke, ScenarioTextMutations) {
 }
 
 }  // namespace
+
+// Every simulation example and test config, and every bad one, through the simulation-config
+// fuzz entry point; then seeded random mutations of them.
+TEST(FuzzSmoke, SimConfigTextMutations) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> corpus;
+  for (const char* dir : {"/examples/simulate", "/tests/data/sim", "/tests/data/sim-bad"}) {
+    for (const auto& e : fs::directory_iterator(std::string(BACKSTOP_SOURCE_DIR) + dir)) {
+      if (e.path().extension() != ".toml") continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      corpus.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+  }
+  ASSERT_GE(corpus.size(), 6u);
+  std::sort(corpus.begin(), corpus.end());
+  int ran = 0;
+  for (const std::string& text : corpus) {
+    const auto b = bytes(text);
+    ran += backstop::fuzz::sim_config_text(b.data(), b.size()) ? 1 : 0;
+  }
+  EXPECT_GE(ran, 1) << "no corpus config was small enough to simulate";
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 60; ++i) {
+    std::string text = corpus[rng() % corpus.size()];
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int k = 0; k < edits && !text.empty(); ++k) {
+      const std::size_t at = rng() % text.size();
+      switch (rng() % 3) {
+        case 0:
+          text[at] = static_cast<char>(rng());
+          break;
+        case 1:
+          text.erase(at, 1 + rng() % 16);
+          break;
+        default:
+          text.insert(at, std::string(1 + rng() % 4, "0.9-\"=[]\n"[rng() % 8]));
+          break;
+      }
+    }
+    const auto b = bytes(text);
+    (void)backstop::fuzz::sim_config_text(b.data(), b.size());
+  }
+}
