@@ -232,6 +232,10 @@ TEST(Monitor, BandIsSoundUnderIndependentMoves) {
 //   WETH: 2,000e9 * 479,209,981 / 21,000e6 = 45,639,045,809 (a $45.64 move, 2.28%)
 //   USDC: 1e9 * 479,209,981 / 16,800e6 = 28,524,403 (0.0285 of a dollar).
 // Check: a WETH drop of $45.64 costs 10 * 45.64 * 0.85 = $388 < $1,000 - $41.58 - (USDC share).
+// Solo limits (the whole room to one source, band.h): floor(v0 * room / C), room = 999,999,963:
+//   WETH: 2,000e9 * 999,999,963 / 21,000e6 = 95,238,091,714.28 -> 95,238,091,714 ($95.24, 4.76%)
+//   USDC: 1e9 * 999,999,963 / 16,800e6 = 59,523,807.3 -> 59,523,807.
+//   Check: a WETH drop of $95.24 alone costs 10 * 95.24 * 0.85 = $809.5 <= $1,000.
 TEST(Monitor, BandOfASimpleBorrower) {
   State s;
   s.add_asset(asset("USDC", 6, "0.9", "0.9", true), priced("1"));
@@ -257,6 +261,10 @@ TEST(Monitor, BandOfASimpleBorrower) {
   EXPECT_EQ(b.drivers[1].source, l.price(1));
   EXPECT_EQ(b.drivers[1].sensitivity, usd("21000").raw());
   EXPECT_EQ(b.drivers[1].width, 45'639'045'809);
+  EXPECT_EQ(b.rest, 958'419'963);
+  EXPECT_EQ(b.drivers[0].solo, 59'523'807);
+  EXPECT_EQ(b.drivers[1].solo, 95'238'091'714);
+  EXPECT_EQ(b.index_sensitivity, usd("37800").raw());  // 21,000 + 16,800
   EXPECT_EQ(b.drivers[2].source, l.supply_index(1));
   EXPECT_EQ(b.drivers[2].sensitivity, usd("21000").raw());
   EXPECT_EQ(b.drivers[3].source, l.borrow_index(0));
@@ -266,6 +274,131 @@ TEST(Monitor, BandOfASimpleBorrower) {
   const Band far = compute_band(e.cache(), l, e.state().accounts[a]);
   ASSERT_EQ(far.drivers.size(), 2U);
   EXPECT_EQ(far.drivers[0].width, 200'000'000'000);  // 10% of $2,000
+  EXPECT_EQ(far.drivers[0].solo, 200'000'000'000);
+}
+
+// The screen's inequality on its own (band.h): moving the sources (indexes included) by dv_s with
+// sum |dv_s| / solo_s <= 1 never changes the sign of the exact excess, whichever way the room is
+// spent (all on one source, evenly, or unevenly; the extremes are the worst case).
+TEST(Monitor, SoloLimitsAreSoundJointly) {
+  std::mt19937_64 rng(7);
+  RandomVenue v = make_venue(rng, 200);
+  const Engine& e = v.engine;
+  const SourceLayout l = source_layout(e.cache());
+  int tried = 0;
+  int spent_most = 0;  // trials that used more than 90% of the room
+  for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
+    const MarginAccount& a = e.state().accounts[id];
+    const Band b = compute_band(e.cache(), l, a);
+    std::vector<const Driver*> sharing;
+    for (const Driver& d : b.drivers) sharing.push_back(&d);
+    if (sharing.empty()) continue;
+    for (int trial = 0; trial < 40; ++trial) {
+      // Shares f_s of the unit (in 1/2^20), summing to at most 2^20: trial 0 mod 3 all on one
+      // source, 1 mod 3 random uneven, 2 mod 3 even.
+      const int64_t unit = int64_t{1} << 20;
+      std::vector<int64_t> f(sharing.size(), 0);
+      if (trial % 3 == 0) {
+        f[rng() % f.size()] = unit;
+      } else if (trial % 3 == 1) {
+        int64_t left = unit;
+        for (std::size_t k = 0; k < f.size(); ++k) {
+          f[k] = k + 1 == f.size() ? left
+                                   : static_cast<int64_t>(rng() % static_cast<uint64_t>(left + 1));
+          left -= f[k];
+        }
+      } else {
+        for (auto& x : f) x = unit / static_cast<int64_t>(f.size());
+      }
+      MarginCache c = e.cache();
+      int128 used = 0;  // sum |dv| / solo in 1/2^20, rounded up
+      for (std::size_t k = 0; k < sharing.size(); ++k) {
+        const Driver& d = *sharing[k];
+        const int64_t dv = static_cast<int64_t>(mul_div(d.solo, f[k], unit, Rounding::Down));
+        if (d.solo > 0) used += div_round(int128{dv} * unit, d.solo, Rounding::Up);
+        const int64_t nv = rng() % 2 ? d.value + dv : d.value - dv;
+        const SourceId src = d.source;
+        if (src < l.assets) {
+          override_asset_price(c, static_cast<AssetId>(src), Price::from_raw(nv));
+        } else if (src < 2 * l.assets) {
+          c.assets[src - l.assets].supply_index = Index::from_raw(nv);
+        } else if (src < 3 * l.assets) {
+          c.assets[src - 2 * l.assets].borrow_index = Index::from_raw(nv);
+        } else {
+          override_mark_price(c, static_cast<MarketId>(src - 3 * l.assets), Price::from_raw(nv));
+        }
+      }
+      ASSERT_LE(used, unit);
+      if (10 * used > 9 * unit) ++spent_most;
+      ASSERT_EQ(maint_excess(c, a).is_negative(), b.excess.is_negative())
+          << "account " << id << " trial " << trial;
+      ++tried;
+    }
+  }
+  EXPECT_GT(tried, 4000);
+  EXPECT_GT(spent_most, 2000);  // the tests push to the edge of the inequality
+}
+
+// detect and rearm separately, with rearm sometimes skipped: every detect must still report
+// exactly the rescan's changes, and the screen must settle some candidates.
+TEST(Monitor, DetectThenRearmEqualsFullRescan) {
+  for (uint64_t seed = 11; seed <= 14; ++seed) {
+    std::mt19937_64 rng(seed);
+    RandomVenue v = make_venue(rng, 150);
+    Engine& e = v.engine;
+    MarginMonitor mon(e.state(), e.cache());
+    std::set<AccountId> prev = mon.unsafe();
+    Timestamp t = 0;
+    std::vector<AccountId> touched;  // since the last detect
+    for (int step = 0; step < 300; ++step) {
+      t += static_cast<Timestamp>(rng() % 3600);
+      const int kind = static_cast<int>(rng() % 10);
+      if (kind < 4) {
+        const auto a = static_cast<AssetId>(rng() % 3);
+        (void)e.apply(ev(t, SetAssetPrice{a, moved(rng, e.state().assets[a].price, 300)}));
+      } else if (kind < 9) {
+        const auto m = static_cast<MarketId>(rng() % 2);
+        (void)e.apply(
+            ev(t, SetMarkPrice{m, moved(rng, e.state().perps[m].mark, 400), std::nullopt}));
+      } else {
+        const AccountId a = v.accounts[rng() % v.accounts.size()];
+        (void)e.apply(ev(
+            t, Deposit{a, 0, Quantity::from_raw(static_cast<int64_t>(rng() % 1'000'000'000) + 1)}));
+        touched.push_back(a);
+      }
+      const auto ch = mon.detect(e.state(), e.cache(), touched);
+      touched.clear();
+      const std::set<AccountId> truth = rescan(e);
+      ASSERT_EQ(mon.unsafe(), truth) << "seed " << seed << " step " << step;
+      std::vector<AccountId> up;
+      std::vector<AccountId> down;
+      std::set_difference(truth.begin(), truth.end(), prev.begin(), prev.end(),
+                          std::back_inserter(up));
+      std::set_difference(prev.begin(), prev.end(), truth.begin(), truth.end(),
+                          std::back_inserter(down));
+      ASSERT_EQ(ch.became_unsafe, up);
+      ASSERT_EQ(ch.became_safe, down);
+      ASSERT_LE(ch.exact, ch.evaluated);
+      prev = truth;
+      if (rng() % 4 != 0) {
+        mon.rearm(e.state(), e.cache());
+        ASSERT_EQ(mon.pending(), 0U);
+      }
+    }
+    EXPECT_GT(mon.stats().screened, 0U);
+    EXPECT_GT(mon.stats().exact, 0U);
+  }
+}
+
+TEST(Monitor, RearmRejectsOtherPrices) {
+  std::mt19937_64 rng(3);
+  RandomVenue v = make_venue(rng, 20);
+  Engine& e = v.engine;
+  MarginMonitor mon(e.state(), e.cache());
+  (void)e.apply(ev(1, SetMarkPrice{0, moved(rng, e.state().perps[0].mark, 400), std::nullopt}));
+  (void)mon.detect(e.state(), e.cache(), {});
+  (void)e.apply(ev(2, SetAssetPrice{1, px("1900")}));
+  EXPECT_THROW(mon.rearm(e.state(), e.cache()), std::invalid_argument);
 }
 
 }  // namespace
