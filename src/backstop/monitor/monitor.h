@@ -8,8 +8,10 @@
 // change. For each source the monitor indexes the band edges in buckets keyed by a monotone
 // function of the edge value (~0.025% wide). When a source moves to v, every bucket strictly past
 // v is crossed as a whole and the bucket holding v is scanned edge by edge; the accounts behind the
-// crossed edges are re-evaluated exactly (maint_excess) and re-indexed. The cost of a tick is
-// proportional to the number of edges it crossed, not to the size of the book.
+// crossed edges are candidates (screened, or re-evaluated exactly, then re-indexed: see below).
+// The cost of a tick is proportional to the number of edges it crossed, not to the size of the
+// book. Memory: 16 bytes per edge (two per price source per account) plus a 192-byte record and
+// 12 more bytes per account.
 //
 // Interest indexes are handled by epochs: every band absorbs a relative index move of
 // kIndexAllowance; when any index leaves kIndexEpochMove of its value at the epoch start the
@@ -28,6 +30,7 @@
 // `sync` is detect followed by rearm. A detect that finds accounts still pending (rearm skipped)
 // evaluates them exactly like touched accounts, so skipping rearm is never unsound, only slower.
 //
+// Units: source values are raw Price / Index units; excess in micro-dollars (Value).
 // Owns its indexes; reads the State and MarginCache passed in. Not thread-safe (one writer).
 // A band generation counter per account (uint32) identifies stale edges and a detect stamp
 // (uint32) de-duplicates candidates; they wrap after 2^32 re-evaluations of one account or
