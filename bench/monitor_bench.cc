@@ -12,8 +12,8 @@
 //
 // Counters: us/tick (CPU of detect), us/rearm (CPU of the rearm after it), evaluated (candidates
 // the tick crossed), exact (of which valued exactly; the rest the screen settled), unsafe
-// (accounts that crossed), edges (band edges held), build_s (monitor construction = one full scan + index),
-// and for the rescan: ms/rescan and ratio = rescan time / tick time.
+// (accounts that crossed), edges (band edges held), build_s (monitor construction = one full scan +
+// index), and for the rescan: ms/rescan and ratio = rescan time / tick time.
 //
 // Run: scripts/bench.sh monitor (see BENCHMARKS.md). Not part of CI.
 #include <benchmark/benchmark.h>

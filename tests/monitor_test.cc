@@ -376,8 +376,8 @@ TEST(Monitor, IndexDriftTermIsSound) {
       const std::size_t pick = prices.empty() ? 0 : rng() % prices.size();
       for (std::size_t k = 0; k < prices.size(); ++k) {
         const Driver& d = *prices[k];
-        const int128 share = trial % 2 == 0 ? (k == pick ? left : 0)
-                                            : left / static_cast<int128>(prices.size());
+        const int128 share =
+            trial % 2 == 0 ? (k == pick ? left : 0) : left / static_cast<int128>(prices.size());
         const int64_t dv = static_cast<int64_t>(mul_div(d.solo, share, one, Rounding::Down));
         if (d.solo > 0) used += div_round(int128{dv} * one, d.solo, Rounding::Up);
         const int64_t nv = rng() % 2 ? d.value + dv : d.value - dv;
@@ -486,15 +486,16 @@ TEST(Monitor, ScreenIsExactAcrossMoveSizes) {
           const auto a = static_cast<AssetId>(src);
           const Price p = e.state().assets[a].price;
           undo.emplace_back(src, p);
-          (void)e.apply(ev(t, SetAssetPrice{a, Price::from_raw(static_cast<int64_t>(
-                                                   mul_div(p.raw(), step, 10'000, Rounding::Down)))}));
+          (void)e.apply(ev(t, SetAssetPrice{a, Price::from_raw(static_cast<int64_t>(mul_div(
+                                                   p.raw(), step, 10'000, Rounding::Down)))}));
         } else {
           const auto m = static_cast<MarketId>(src - 3);
           const Price p = e.state().perps[m].mark;
           undo.emplace_back(src, p);
-          (void)e.apply(ev(t, SetMarkPrice{m, Price::from_raw(static_cast<int64_t>(mul_div(
-                                                  p.raw(), step, 10'000, Rounding::Down))),
-                                          std::nullopt}));
+          (void)e.apply(ev(t, SetMarkPrice{m,
+                                           Price::from_raw(static_cast<int64_t>(
+                                               mul_div(p.raw(), step, 10'000, Rounding::Down))),
+                                           std::nullopt}));
         }
       }
       const auto ch = mon.sync(e.state(), e.cache(), {});
@@ -505,14 +506,14 @@ TEST(Monitor, ScreenIsExactAcrossMoveSizes) {
         if (it->first < 3) {
           (void)e.apply(ev(t, SetAssetPrice{static_cast<AssetId>(it->first), it->second}));
         } else {
-          (void)e.apply(ev(t, SetMarkPrice{static_cast<MarketId>(it->first - 3), it->second,
-                                           std::nullopt}));
+          (void)e.apply(
+              ev(t, SetMarkPrice{static_cast<MarketId>(it->first - 3), it->second, std::nullopt}));
         }
       }
       (void)mon.sync(e.state(), e.cache(), {});
       ASSERT_EQ(mon.unsafe(), base) << "seed " << seed << " trial " << trial << " (back)";
     }
-    EXPECT_GT(flips, 20U);  // 29-47 per seed
+    EXPECT_GT(flips, 20U);                  // 29-47 per seed
     EXPECT_GT(mon.stats().screened, 100U);  // ~220 per seed
   }
 }

@@ -140,9 +140,10 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     if (b.room > 0 && d.value > 0) {
       const int64_t cap =
           static_cast<int64_t>(mul_div(d.value, kMaxBandMove, kRatioOne, Rounding::Down));
-      d.solo = d.sensitivity == 0 ? cap
-                                  : static_cast<int64_t>(std::min<int128>(
-                                        mul_div(d.value, b.room, d.sensitivity, Rounding::Down), cap));
+      d.solo = d.sensitivity == 0
+                   ? cap
+                   : static_cast<int64_t>(std::min<int128>(
+                         mul_div(d.value, b.room, d.sensitivity, Rounding::Down), cap));
     }
     if (l.is_index(d.source)) {
       has_index = true;

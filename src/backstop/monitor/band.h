@@ -68,11 +68,11 @@ struct Driver {
 };
 
 struct Band {
-  Value excess{};                                     // maint_excess(c, a), exact
-  int128 slack = 0;                                   // S, micro-dollars, rounded up
-  int128 room = 0;                                    // |E| - 2S - 1 (may be <= 0)
+  Value excess{};    // maint_excess(c, a), exact
+  int128 slack = 0;  // S, micro-dollars, rounded up
+  int128 room = 0;   // |E| - 2S - 1 (may be <= 0)
   int128 rest = 0;  // what the sharing sources share: room, less the index allowance unless fragile
-  int128 index_sensitivity = 0;  // sum of C_s over the index sources
+  int128 index_sensitivity = 0;                       // sum of C_s over the index sources
   bool fragile = false;                               // index sources carry edges (see above)
   boost::container::small_vector<Driver, 8> drivers;  // sorted by source, unique
 };

@@ -98,7 +98,8 @@ void MarginMonitor::set_excess(AccountId id, Value e, Changes* changes) {
   } else {
     unsafe_.erase(id);
   }
-  if (changes != nullptr) (now_unsafe ? changes->became_unsafe : changes->became_safe).push_back(id);
+  if (changes != nullptr)
+    (now_unsafe ? changes->became_unsafe : changes->became_safe).push_back(id);
 }
 
 bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, AccountId id) {
@@ -145,9 +146,10 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
       const std::size_t k = limit++;
       m.source[k] = static_cast<uint16_t>(d.source);
       m.v0[k] = d.value;
-      m.solo_rel[k] = d.value > 0 ? static_cast<uint32_t>(div_round(int128{d.solo} << 32, d.value,
-                                                                    Rounding::Down))
-                                  : 0U;
+      m.solo_rel[k] =
+          d.value > 0
+              ? static_cast<uint32_t>(div_round(int128{d.solo} << 32, d.value, Rounding::Down))
+              : 0U;
     }
     count += 2;
   }

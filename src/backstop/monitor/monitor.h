@@ -132,8 +132,8 @@ class MarginMonitor {
   // index sources together through idx_rel and the epoch's drift (fragile bands included).
   static constexpr std::size_t kSlots = 12;
   struct alignas(64) Meta {
-    uint32_t gen = 0;   // generation of the current band; edges with another one are stale
-    uint32_t seen = 0;  // stamp_ of the last detect that took the account as a candidate
+    uint32_t gen = 0;      // generation of the current band; edges with another one are stale
+    uint32_t seen = 0;     // stamp_ of the last detect that took the account as a candidate
     uint64_t idx_rel = 0;  // ceil(2^32 index_sensitivity / room); kNoRoom if room <= 0
     uint8_t n = 0;         // limits held
     uint8_t fragile = 0;
@@ -165,8 +165,8 @@ class MarginMonitor {
   std::vector<Meta> meta_;
   std::vector<int64_t> excess_;
   std::vector<uint32_t> edges_of_;  // live edges of each account's current band
-  int64_t index_drift_ = 0;   // largest relative index move from epoch_ seen this epoch (Ratio raw)
-  uint64_t index_move_ = 0;   // bound on any index's relative move since an evaluation (Ratio raw)
+  int64_t index_drift_ = 0;  // largest relative index move from epoch_ seen this epoch (Ratio raw)
+  uint64_t index_move_ = 0;  // bound on any index's relative move since an evaluation (Ratio raw)
   std::vector<AccountId> pending_;  // need a new band (detect -> rearm)
   std::vector<AccountId> exact_;    // detect's scratch: decided by maint_excess
   uint32_t stamp_ = 0;
