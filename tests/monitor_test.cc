@@ -232,6 +232,10 @@ TEST(Monitor, BandIsSoundUnderIndependentMoves) {
 //   WETH: 2,000e9 * 479,209,981 / 21,000e6 = 45,639,045,809 (a $45.64 move, 2.28%)
 //   USDC: 1e9 * 479,209,981 / 16,800e6 = 28,524,403 (0.0285 of a dollar).
 // Check: a WETH drop of $45.64 costs 10 * 45.64 * 0.85 = $388 < $1,000 - $41.58 - (USDC share).
+// Solo limits (the whole room to one source, band.h): floor(v0 * room / C), room = 999,999,963:
+//   WETH: 2,000e9 * 999,999,963 / 21,000e6 = 95,238,091,714.28 -> 95,238,091,714 ($95.24, 4.76%)
+//   USDC: 1e9 * 999,999,963 / 16,800e6 = 59,523,807.3 -> 59,523,807.
+//   Check: a WETH drop of $95.24 alone costs 10 * 95.24 * 0.85 = $809.5 <= $1,000.
 TEST(Monitor, BandOfASimpleBorrower) {
   State s;
   s.add_asset(asset("USDC", 6, "0.9", "0.9", true), priced("1"));
@@ -257,6 +261,10 @@ TEST(Monitor, BandOfASimpleBorrower) {
   EXPECT_EQ(b.drivers[1].source, l.price(1));
   EXPECT_EQ(b.drivers[1].sensitivity, usd("21000").raw());
   EXPECT_EQ(b.drivers[1].width, 45'639'045'809);
+  EXPECT_EQ(b.rest, 958'419'963);
+  EXPECT_EQ(b.drivers[0].solo, 59'523'807);
+  EXPECT_EQ(b.drivers[1].solo, 95'238'091'714);
+  EXPECT_EQ(b.index_sensitivity, usd("37800").raw());  // 21,000 + 16,800
   EXPECT_EQ(b.drivers[2].source, l.supply_index(1));
   EXPECT_EQ(b.drivers[2].sensitivity, usd("21000").raw());
   EXPECT_EQ(b.drivers[3].source, l.borrow_index(0));
@@ -266,6 +274,259 @@ TEST(Monitor, BandOfASimpleBorrower) {
   const Band far = compute_band(e.cache(), l, e.state().accounts[a]);
   ASSERT_EQ(far.drivers.size(), 2U);
   EXPECT_EQ(far.drivers[0].width, 200'000'000'000);  // 10% of $2,000
+  EXPECT_EQ(far.drivers[0].solo, 200'000'000'000);
+}
+
+// The screen's inequality on its own (band.h): moving the sources (indexes included) by dv_s with
+// sum |dv_s| / solo_s <= 1 never changes the sign of the exact excess, whichever way the room is
+// spent (all on one source, evenly, or unevenly; the extremes are the worst case).
+TEST(Monitor, SoloLimitsAreSoundJointly) {
+  std::mt19937_64 rng(7);
+  RandomVenue v = make_venue(rng, 200);
+  const Engine& e = v.engine;
+  const SourceLayout l = source_layout(e.cache());
+  int tried = 0;
+  int spent_most = 0;  // trials that used more than 90% of the room
+  for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
+    const MarginAccount& a = e.state().accounts[id];
+    const Band b = compute_band(e.cache(), l, a);
+    std::vector<const Driver*> sharing;
+    for (const Driver& d : b.drivers) sharing.push_back(&d);
+    if (sharing.empty()) continue;
+    for (int trial = 0; trial < 40; ++trial) {
+      // Shares f_s of the unit (in 1/2^20), summing to at most 2^20: trial 0 mod 3 all on one
+      // source, 1 mod 3 random uneven, 2 mod 3 even.
+      const int64_t unit = int64_t{1} << 20;
+      std::vector<int64_t> f(sharing.size(), 0);
+      if (trial % 3 == 0) {
+        f[rng() % f.size()] = unit;
+      } else if (trial % 3 == 1) {
+        int64_t left = unit;
+        for (std::size_t k = 0; k < f.size(); ++k) {
+          f[k] = k + 1 == f.size() ? left
+                                   : static_cast<int64_t>(rng() % static_cast<uint64_t>(left + 1));
+          left -= f[k];
+        }
+      } else {
+        for (auto& x : f) x = unit / static_cast<int64_t>(f.size());
+      }
+      MarginCache c = e.cache();
+      int128 used = 0;  // sum |dv| / solo in 1/2^20, rounded up
+      for (std::size_t k = 0; k < sharing.size(); ++k) {
+        const Driver& d = *sharing[k];
+        const int64_t dv = static_cast<int64_t>(mul_div(d.solo, f[k], unit, Rounding::Down));
+        if (d.solo > 0) used += div_round(int128{dv} * unit, d.solo, Rounding::Up);
+        const int64_t nv = rng() % 2 ? d.value + dv : d.value - dv;
+        const SourceId src = d.source;
+        if (src < l.assets) {
+          override_asset_price(c, static_cast<AssetId>(src), Price::from_raw(nv));
+        } else if (src < 2 * l.assets) {
+          c.assets[src - l.assets].supply_index = Index::from_raw(nv);
+        } else if (src < 3 * l.assets) {
+          c.assets[src - 2 * l.assets].borrow_index = Index::from_raw(nv);
+        } else {
+          override_mark_price(c, static_cast<MarketId>(src - 3 * l.assets), Price::from_raw(nv));
+        }
+      }
+      ASSERT_LE(used, unit);
+      if (10 * used > 9 * unit) ++spent_most;
+      ASSERT_EQ(maint_excess(c, a).is_negative(), b.excess.is_negative())
+          << "account " << id << " trial " << trial;
+      ++tried;
+    }
+  }
+  EXPECT_GT(tried, 4000);
+  EXPECT_GT(spent_most, 2000);  // the tests push to the edge of the inequality
+}
+
+// The screen's index term (monitor.cc): all index sources moved by a relative e (either way), the
+// price sources by dv_s, with idx_rel x e / 1e9 + sum 2^32 |dv_s| / solo_s <= 2^32, where
+// idx_rel = ceil(2^32 index_sensitivity / room): the sign never changes.
+TEST(Monitor, IndexDriftTermIsSound) {
+  std::mt19937_64 rng(21);
+  RandomVenue v = make_venue(rng, 200);
+  const Engine& e = v.engine;
+  const SourceLayout l = source_layout(e.cache());
+  const int128 one = int128{1} << 32;
+  int tried = 0;
+  int with_index = 0;
+  for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
+    const MarginAccount& a = e.state().accounts[id];
+    const Band b = compute_band(e.cache(), l, a);
+    if (b.drivers.empty() || b.room <= 0) continue;
+    const int128 idx_rel =
+        b.index_sensitivity > 0 ? div_round(b.index_sensitivity << 32, b.room, Rounding::Up) : 0;
+    for (int trial = 0; trial < 30; ++trial) {
+      // e: up to 0.1% (twice the epoch half-width), or what is left of the unit if less.
+      int64_t eps = static_cast<int64_t>(rng() % 1'000'001);  // Ratio raw, <= 1e6 = 0.1%
+      int128 idx_part = div_round(idx_rel * eps, kRatioOne, Rounding::Up);
+      if (idx_part > one) {
+        eps = static_cast<int64_t>(mul_div(one, kRatioOne, idx_rel, Rounding::Down));
+        idx_part = div_round(idx_rel * eps, kRatioOne, Rounding::Up);
+      }
+      ASSERT_LE(idx_part, one);
+      // The rest of the unit goes to one price source (even trials) or is split evenly.
+      std::vector<const Driver*> prices;
+      for (const Driver& d : b.drivers) {
+        if (!l.is_index(d.source)) prices.push_back(&d);
+      }
+      const int128 left = one - idx_part;
+      MarginCache c = e.cache();
+      int128 used = idx_part;
+      const std::size_t pick = prices.empty() ? 0 : rng() % prices.size();
+      for (std::size_t k = 0; k < prices.size(); ++k) {
+        const Driver& d = *prices[k];
+        const int128 share =
+            trial % 2 == 0 ? (k == pick ? left : 0) : left / static_cast<int128>(prices.size());
+        const int64_t dv = static_cast<int64_t>(mul_div(d.solo, share, one, Rounding::Down));
+        if (d.solo > 0) used += div_round(int128{dv} * one, d.solo, Rounding::Up);
+        const int64_t nv = rng() % 2 ? d.value + dv : d.value - dv;
+        if (d.source < l.assets) {
+          override_asset_price(c, static_cast<AssetId>(d.source), Price::from_raw(nv));
+        } else {
+          override_mark_price(c, static_cast<MarketId>(d.source - 3 * l.assets),
+                              Price::from_raw(nv));
+        }
+      }
+      for (const Driver& d : b.drivers) {
+        if (!l.is_index(d.source)) continue;
+        const int64_t w = static_cast<int64_t>(mul_div(d.value, eps, kRatioOne, Rounding::Down));
+        const int64_t nv = rng() % 2 ? d.value + w : d.value - w;
+        if (d.source < 2 * l.assets) {
+          c.assets[d.source - l.assets].supply_index = Index::from_raw(nv);
+        } else {
+          c.assets[d.source - 2 * l.assets].borrow_index = Index::from_raw(nv);
+        }
+        if (w > 0) ++with_index;
+      }
+      ASSERT_LE(used, one);
+      ASSERT_EQ(maint_excess(c, a).is_negative(), b.excess.is_negative())
+          << "account " << id << " trial " << trial;
+      ++tried;
+    }
+  }
+  EXPECT_GT(tried, 3000);
+  EXPECT_GT(with_index, 1000);
+}
+
+// detect and rearm separately, with rearm sometimes skipped: every detect must still report
+// exactly the rescan's changes, and the screen must settle some candidates.
+TEST(Monitor, DetectThenRearmEqualsFullRescan) {
+  for (uint64_t seed = 11; seed <= 14; ++seed) {
+    std::mt19937_64 rng(seed);
+    RandomVenue v = make_venue(rng, 150);
+    Engine& e = v.engine;
+    MarginMonitor mon(e.state(), e.cache());
+    std::set<AccountId> prev = mon.unsafe();
+    Timestamp t = 0;
+    std::vector<AccountId> touched;  // since the last detect
+    for (int step = 0; step < 300; ++step) {
+      t += static_cast<Timestamp>(rng() % 3600);
+      const int kind = static_cast<int>(rng() % 10);
+      if (kind < 4) {
+        const auto a = static_cast<AssetId>(rng() % 3);
+        (void)e.apply(ev(t, SetAssetPrice{a, moved(rng, e.state().assets[a].price, 300)}));
+      } else if (kind < 9) {
+        const auto m = static_cast<MarketId>(rng() % 2);
+        (void)e.apply(
+            ev(t, SetMarkPrice{m, moved(rng, e.state().perps[m].mark, 400), std::nullopt}));
+      } else {
+        const AccountId a = v.accounts[rng() % v.accounts.size()];
+        (void)e.apply(ev(
+            t, Deposit{a, 0, Quantity::from_raw(static_cast<int64_t>(rng() % 1'000'000'000) + 1)}));
+        touched.push_back(a);
+      }
+      const auto ch = mon.detect(e.state(), e.cache(), touched);
+      touched.clear();
+      const std::set<AccountId> truth = rescan(e);
+      ASSERT_EQ(mon.unsafe(), truth) << "seed " << seed << " step " << step;
+      std::vector<AccountId> up;
+      std::vector<AccountId> down;
+      std::set_difference(truth.begin(), truth.end(), prev.begin(), prev.end(),
+                          std::back_inserter(up));
+      std::set_difference(prev.begin(), prev.end(), truth.begin(), truth.end(),
+                          std::back_inserter(down));
+      ASSERT_EQ(ch.became_unsafe, up);
+      ASSERT_EQ(ch.became_safe, down);
+      ASSERT_LE(ch.exact, ch.evaluated);
+      prev = truth;
+      if (rng() % 4 != 0) {
+        mon.rearm(e.state(), e.cache());
+        ASSERT_EQ(mon.pending(), 0U);
+      }
+    }
+    EXPECT_GT(mon.stats().screened, 0U);
+    EXPECT_GT(mon.stats().exact, 0U);
+  }
+}
+
+// One or two sources jump by a log-uniform 1..2048 bp from the same book and back, so that many
+// candidates sit just past (or just short of) their solo limits: the screen must never clear an
+// account that changed sign (a screen 4x too permissive fails here).
+TEST(Monitor, ScreenIsExactAcrossMoveSizes) {
+  for (uint64_t seed = 31; seed <= 33; ++seed) {
+    std::mt19937_64 rng(seed);
+    RandomVenue v = make_venue(rng, 200);
+    Engine& e = v.engine;
+    MarginMonitor mon(e.state(), e.cache());
+    const std::set<AccountId> base = rescan(e);
+    ASSERT_EQ(mon.unsafe(), base);
+    Timestamp t = 0;  // same timestamp throughout: no interest, so the book comes back exactly
+    std::size_t flips = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+      const int sources = trial % 3 == 0 ? 2 : 1;
+      std::vector<std::pair<int, Price>> undo;  // 0..2 asset, 3..4 market
+      for (int k = 0; k < sources; ++k) {
+        const int src = static_cast<int>(rng() % 5);
+        const int64_t bp = int64_t{1} << (rng() % 12);  // 1..2048
+        const int64_t signed_bp = rng() % 2 ? bp : -bp;
+        const int64_t j = static_cast<int64_t>(rng() % static_cast<uint64_t>(bp)) / 2;
+        const int64_t step = 10'000 + signed_bp - (signed_bp > 0 ? j : -j);
+        if (src < 3) {
+          const auto a = static_cast<AssetId>(src);
+          const Price p = e.state().assets[a].price;
+          undo.emplace_back(src, p);
+          (void)e.apply(ev(t, SetAssetPrice{a, Price::from_raw(static_cast<int64_t>(mul_div(
+                                                   p.raw(), step, 10'000, Rounding::Down)))}));
+        } else {
+          const auto m = static_cast<MarketId>(src - 3);
+          const Price p = e.state().perps[m].mark;
+          undo.emplace_back(src, p);
+          (void)e.apply(ev(t, SetMarkPrice{m,
+                                           Price::from_raw(static_cast<int64_t>(
+                                               mul_div(p.raw(), step, 10'000, Rounding::Down))),
+                                           std::nullopt}));
+        }
+      }
+      const auto ch = mon.sync(e.state(), e.cache(), {});
+      const std::set<AccountId> truth = rescan(e);
+      ASSERT_EQ(mon.unsafe(), truth) << "seed " << seed << " trial " << trial;
+      flips += ch.became_unsafe.size() + ch.became_safe.size();
+      for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+        if (it->first < 3) {
+          (void)e.apply(ev(t, SetAssetPrice{static_cast<AssetId>(it->first), it->second}));
+        } else {
+          (void)e.apply(
+              ev(t, SetMarkPrice{static_cast<MarketId>(it->first - 3), it->second, std::nullopt}));
+        }
+      }
+      (void)mon.sync(e.state(), e.cache(), {});
+      ASSERT_EQ(mon.unsafe(), base) << "seed " << seed << " trial " << trial << " (back)";
+    }
+    EXPECT_GT(flips, 20U);                  // 29-47 per seed
+    EXPECT_GT(mon.stats().screened, 100U);  // ~220 per seed
+  }
+}
+
+TEST(Monitor, RearmRejectsOtherPrices) {
+  std::mt19937_64 rng(3);
+  RandomVenue v = make_venue(rng, 20);
+  Engine& e = v.engine;
+  MarginMonitor mon(e.state(), e.cache());
+  (void)e.apply(ev(1, SetMarkPrice{0, moved(rng, e.state().perps[0].mark, 400), std::nullopt}));
+  (void)mon.detect(e.state(), e.cache(), {});
+  (void)e.apply(ev(2, SetAssetPrice{1, px("1900")}));
+  EXPECT_THROW(mon.rearm(e.state(), e.cache()), std::invalid_argument);
 }
 
 }  // namespace

@@ -137,14 +137,24 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
   bool has_index = false;
   for (Driver& d : b.drivers) {
     d.value = source_value(c, l, d.source);
+    if (b.room > 0 && d.value > 0) {
+      const int64_t cap =
+          static_cast<int64_t>(mul_div(d.value, kMaxBandMove, kRatioOne, Rounding::Down));
+      d.solo = d.sensitivity == 0
+                   ? cap
+                   : static_cast<int64_t>(std::min<int128>(
+                         mul_div(d.value, b.room, d.sensitivity, Rounding::Down), cap));
+    }
     if (l.is_index(d.source)) {
       has_index = true;
+      b.index_sensitivity = checked_add(b.index_sensitivity, d.sensitivity, "band sensitivity");
       index_budget = checked_add(index_budget, scale_up(d.sensitivity, kIndexAllowance, kRatioOne),
                                  "band budget");
     }
   }
   b.fragile = has_index && 2 * index_budget > b.room;
   const int128 rest = b.fragile ? b.room : b.room - index_budget;
+  b.rest = rest;
   if (rest <= 0) return b;
   auto shares = [&](const Driver& d) {
     return d.value > 0 && (b.fragile || !l.is_index(d.source));

@@ -17,6 +17,12 @@
 // width_s = floor(v0_s * budget_s / C_s), capped at v0_s / 10. An account whose index allowance
 // would take more than half its room is "fragile": its index sources get widths (and edges) like
 // prices and all sources share the whole room.
+//
+// The split is only a way to place edges. The inequality itself can be checked directly (the
+// monitor's screen): with solo_s = floor(v0_s * room / C_s), capped at v0_s / 10,
+//     sum_s |v_s - v0_s| / solo_s <= 1   (over all sources, indexes included)
+// implies sum_s C_s |eps_s| <= room, so the sign is unchanged. The index terms may be replaced by
+// any upper bound of sum_idx C_idx |eps_idx| / room, e.g. index_sensitivity x (largest index move).
 #pragma once
 
 #include <boost/container/small_vector.hpp>
@@ -57,12 +63,16 @@ struct Driver {
   int64_t value = 0;       // v0_s, raw source value at evaluation
   int64_t width = 0;       // allowed |v - v0| (raw units); unused for the indexes of a
                            // non-fragile band (epoch rule)
+  int64_t solo = 0;        // allowed |v - v0| if no other source moved: floor(v0 * room / C_s),
+                           // capped at v0 / 10; >= width. 0 when value <= 0 or room <= 0.
 };
 
 struct Band {
-  Value excess{};                                     // maint_excess(c, a), exact
-  int128 slack = 0;                                   // S, micro-dollars, rounded up
-  int128 room = 0;                                    // |E| - 2S - 1 (may be <= 0)
+  Value excess{};    // maint_excess(c, a), exact
+  int128 slack = 0;  // S, micro-dollars, rounded up
+  int128 room = 0;   // |E| - 2S - 1 (may be <= 0)
+  int128 rest = 0;  // what the sharing sources share: room, less the index allowance unless fragile
+  int128 index_sensitivity = 0;                       // sum of C_s over the index sources
   bool fragile = false;                               // index sources carry edges (see above)
   boost::container::small_vector<Driver, 8> drivers;  // sorted by source, unique
 };

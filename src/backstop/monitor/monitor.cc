@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <bit>
 #include <iterator>
+#include <limits>
+#include <stdexcept>
+
+#include "backstop/margin/risk.h"
 
 namespace backstop {
 
@@ -65,42 +69,72 @@ void MarginMonitor::rebuild(const State& s, const MarginCache& c) {
   epoch_ = last_;
   edges_.assign(layout_.count(), SourceEdges{});
   const std::size_t n = s.accounts.size();
-  gen_.resize(n, 0);
-  for (auto& g : gen_) ++g;  // nothing indexed before survives
+  meta_.resize(n);
+  for (Meta& m : meta_) {
+    const uint32_t gen = m.gen + 1;  // nothing indexed before survives
+    m = Meta{};
+    m.gen = gen;
+  }
   excess_.assign(n, 0);
   edges_of_.assign(n, 0);
-  is_fragile_.assign(n, 0);
+  index_drift_ = 0;
+  index_move_ = 0;
+  pending_.clear();
   unsafe_.clear();
   fragile_count_ = 0;
   live_edges_ = 0;
   total_edges_ = 0;
-  for (AccountId id = 0; id < n; ++id) evaluate(c, s.accounts[id], id, nullptr);
+  for (AccountId id = 0; id < n; ++id) evaluate(c, s.accounts[id], id);
 }
 
-void MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, AccountId id,
-                             Changes* changes) {
+void MarginMonitor::set_excess(AccountId id, Value e, Changes* changes) {
+  const bool was_unsafe = excess_[id] < 0;
+  const bool now_unsafe = e.is_negative();
+  excess_[id] = e.raw();
+  if (now_unsafe == was_unsafe) return;
+  // The ordered set changes only when a flag flips (it is small; lookups in it are not).
+  if (now_unsafe) {
+    unsafe_.insert(id);
+  } else {
+    unsafe_.erase(id);
+  }
+  if (changes != nullptr)
+    (now_unsafe ? changes->became_unsafe : changes->became_safe).push_back(id);
+}
+
+bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, AccountId id) {
   ++stats_.evaluations;
   const Band b = compute_band(c, layout_, a);
-  const bool was_unsafe = excess_[id] < 0;
-  const bool now_unsafe = b.excess.is_negative();
-  excess_[id] = b.excess.raw();
-  const uint32_t gen = ++gen_[id];
-  // The ordered sets change only when a flag flips (they are small; lookups in them are not).
-  if (now_unsafe != was_unsafe) {
-    if (now_unsafe) {
-      unsafe_.insert(id);
-    } else {
-      unsafe_.erase(id);
-    }
-  }
-  if (b.fragile != (is_fragile_[id] != 0)) {
-    is_fragile_[id] = b.fragile ? 1 : 0;
+  const bool flipped = (excess_[id] < 0) != b.excess.is_negative();
+  set_excess(id, b.excess, nullptr);
+  Meta& m = meta_[id];
+  const uint32_t gen = ++m.gen;
+  if (b.fragile != (m.fragile != 0)) {
+    m.fragile = b.fragile ? 1 : 0;
     fragile_count_ = b.fragile ? fragile_count_ + 1 : fragile_count_ - 1;
   }
-  if (changes != nullptr && was_unsafe != now_unsafe) {
-    (now_unsafe ? changes->became_unsafe : changes->became_safe).push_back(id);
+  // The screen's limits: the price sources; the indexes (of any band) through idx_rel and the
+  // epoch's drift.
+  std::size_t n = 0;
+  bool narrow = true;
+  for (const Driver& d : b.drivers) {
+    if (!layout_.is_index(d.source)) {
+      ++n;
+      narrow = narrow && d.source <= std::numeric_limits<uint16_t>::max();
+    }
+  }
+  m.screenable = n <= kSlots && narrow ? 1 : 0;
+  m.n = m.screenable != 0 ? static_cast<uint8_t>(n) : 0;
+  m.idx_rel = 0;
+  if (b.index_sensitivity > 0) {
+    // A ratio past 2^63 (or a sensitivity too large to shift) is treated like no room.
+    const int128 r = b.room > 0 && b.index_sensitivity < (int128{1} << 94)
+                         ? div_round(b.index_sensitivity << 32, b.room, Rounding::Up)
+                         : int128{std::numeric_limits<int64_t>::max()};
+    m.idx_rel = r >= std::numeric_limits<int64_t>::max() ? kNoRoom : static_cast<uint64_t>(r);
   }
   uint32_t count = 0;
+  std::size_t limit = 0;
   for (const Driver& d : b.drivers) {
     if (layout_.is_index(d.source) && !b.fragile) continue;  // covered by the index epoch
     SourceEdges& se = edges_[d.source];
@@ -108,30 +142,59 @@ void MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
     const int64_t hi = d.value + d.width;
     se.lower.add(edge_bucket(lo), Edge{lo, id, gen});
     se.upper.add(edge_bucket(hi), Edge{hi, id, gen});
+    if (m.screenable != 0 && !layout_.is_index(d.source)) {
+      const std::size_t k = limit++;
+      m.source[k] = static_cast<uint16_t>(d.source);
+      m.v0[k] = d.value;
+      m.solo_rel[k] =
+          d.value > 0
+              ? static_cast<uint32_t>(div_round(int128{d.solo} << 32, d.value, Rounding::Down))
+              : 0U;
+    }
     count += 2;
   }
   live_edges_ = live_edges_ - edges_of_[id] + count;  // the previous band's edges are stale now
   edges_of_[id] = count;
   total_edges_ += count;
+  return flipped;
 }
 
-void MarginMonitor::take(std::vector<Edge>& bucket, std::vector<AccountId>& out) {
-  for (const Edge& e : bucket) {
-    ++stats_.edges_crossed;
-    if (e.gen == gen_[e.account]) {
-      out.push_back(e.account);
-    } else {
+// Crossed edges: the generation check, then the screen, on the account's record (prefetched 16
+// edges ahead). Every live candidate needs a new band (pending_); those the screen cannot settle
+// are valued exactly (exact_).
+void MarginMonitor::take(std::vector<Edge>& bucket) {
+  const std::size_t n = bucket.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + 16 < n) {
+      const char* p = reinterpret_cast<const char*>(&meta_[bucket[i + 16].account]);
+      __builtin_prefetch(p);
+      __builtin_prefetch(p + 64);
+      __builtin_prefetch(p + 128);
+    }
+    const Edge& e = bucket[i];
+    Meta& m = meta_[e.account];
+    if (e.gen != m.gen) {
       ++stats_.stale_crossed;
+      continue;
+    }
+    if (m.seen == stamp_) continue;
+    m.seen = stamp_;
+    pending_.push_back(e.account);
+    if (screen(m)) {
+      ++stats_.screened;
+    } else {
+      exact_.push_back(e.account);
     }
   }
-  total_edges_ -= bucket.size();
+  stats_.edges_crossed += n;
+  total_edges_ -= n;
   bucket.clear();
 }
 
-void MarginMonitor::cross(SourceId src, int64_t value, std::vector<AccountId>& out) {
+void MarginMonitor::cross(SourceId src, int64_t value) {
   SourceEdges& se = edges_[src];
   const uint32_t key = edge_bucket(value);
-  auto drain = [&](std::vector<Edge>& bucket) { take(bucket, out); };
+  auto drain = [&](std::vector<Edge>& bucket) { take(bucket); };
   // Every bucket above the value's bucket lies wholly above the value (lower edges crossed), every
   // bucket below it wholly below (upper edges crossed).
   se.lower.drain_above(key, drain);
@@ -142,17 +205,52 @@ void MarginMonitor::cross(SourceId src, int64_t value, std::vector<AccountId>& o
     auto keep = std::partition(v->begin(), v->end(), [&](const Edge& e) { return !crossed(e.at); });
     std::vector<Edge> hit(keep, v->end());
     v->erase(keep, v->end());
-    take(hit, out);
+    take(hit);
   };
   scan(se.lower.find(key), [value](int64_t at) { return value < at; });
   scan(se.upper.find(key), [value](int64_t at) { return value > at; });
+}
+
+bool MarginMonitor::screen(const Meta& m) const {
+  if (m.screenable == 0) return false;
+  // sum over moved sources of |v - v0| / solo_eff <= 1 (band.h), solo_eff = floor(solo_rel v0 /
+  // 2^32) <= solo, in units of 2^-32 rounded up, plus the index term of a non-fragile band. The
+  // common case, one moved source and no index drift, needs no division: |v - v0| <= solo_eff.
+  constexpr int128 kOne = int128{1} << 32;
+  int128 sum = 0;
+  if (index_move_ > 0 && m.idx_rel > 0) {
+    if (m.idx_rel == kNoRoom) return false;
+    sum = div_round(int128{m.idx_rel} * index_move_, kRatioOne, Rounding::Up);
+    if (sum > kOne) return false;
+  }
+  int128 first_dv = 0;
+  int128 first_solo = 0;
+  for (std::size_t k = 0; k < m.n; ++k) {
+    const int128 v = last_[m.source[k]];
+    const int128 dv = v > m.v0[k] ? v - m.v0[k] : m.v0[k] - v;
+    if (dv == 0) continue;
+    const int128 solo = (int128{m.solo_rel[k]} * m.v0[k]) >> 32;
+    if (dv > solo) return false;
+    if (first_solo == 0 && sum == 0) {
+      first_dv = dv;
+      first_solo = solo;
+      continue;
+    }
+    if (first_solo != 0) {
+      sum += div_round(first_dv * kOne, first_solo, Rounding::Up);
+      first_solo = 0;
+    }
+    sum += div_round(dv * kOne, solo, Rounding::Up);
+    if (sum > kOne) return false;
+  }
+  return true;  // one moved source within its solo limit, or the sum within 1
 }
 
 void MarginMonitor::maybe_compact() {
   if (total_edges_ <= 2 * live_edges_ + 4096) return;
   ++stats_.compactions;
   total_edges_ = 0;
-  auto stale = [this](const Edge& e) { return e.gen != gen_[e.account]; };
+  auto stale = [this](const Edge& e) { return e.gen != meta_[e.account].gen; };
   for (SourceEdges& se : edges_) {
     for (Ladder* l : {&se.lower, &se.upper}) {
       l->for_each([&](std::vector<Edge>& v) {
@@ -164,51 +262,110 @@ void MarginMonitor::maybe_compact() {
   live_edges_ = total_edges_;
 }
 
-bool MarginMonitor::epoch_broken(const MarginCache& c) const {
+int64_t MarginMonitor::index_drift(const MarginCache& c) const {
+  int128 drift = 0;
   for (SourceId src = layout_.assets; src < 3 * layout_.assets; ++src) {
     const int128 v = source_value(c, layout_, src);
     const int128 e = epoch_[src];
     const int128 diff = v > e ? v - e : e - v;
-    if (diff * kRatioOne > e * kIndexEpochMove) return true;  // cross-multiplied
+    if (diff == 0) continue;
+    if (e <= 0) return kRatioOne;  // no relative bound: breaks the epoch
+    drift = std::max(drift, div_round(diff * kRatioOne, e, Rounding::Up));
   }
-  return false;
+  return static_cast<int64_t>(std::min<int128>(drift, kRatioOne));
+}
+
+bool MarginMonitor::epoch_broken(const MarginCache& c) const {
+  // ceil(x) > k <=> x > k for an integer k: the same test as diff / e > kIndexEpochMove.
+  return index_drift(c) > kIndexEpochMove;
 }
 
 MarginMonitor::Changes MarginMonitor::sync(const State& s, const MarginCache& c,
                                            std::span<const AccountId> touched, bool full) {
+  Changes ch = detect(s, c, touched, full);
+  rearm(s, c);
+  return ch;
+}
+
+MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& c,
+                                             std::span<const AccountId> touched, bool full) {
   Changes ch;
   const SourceLayout l = source_layout(c);
   if (full || l.assets != layout_.assets || l.markets != layout_.markets || epoch_broken(c)) {
     const std::set<AccountId> before = unsafe_;
-    rebuild(s, c);
+    rebuild(s, c);  // evaluates and indexes everyone: nothing is left pending
     std::set_difference(unsafe_.begin(), unsafe_.end(), before.begin(), before.end(),
                         std::back_inserter(ch.became_unsafe));
     std::set_difference(before.begin(), before.end(), unsafe_.begin(), unsafe_.end(),
                         std::back_inserter(ch.became_safe));
     ch.evaluated = s.accounts.size();
+    ch.exact = s.accounts.size();
     return ch;
   }
-  std::vector<AccountId> todo(touched.begin(), touched.end());
+  ++stamp_;
+  const auto known = static_cast<AccountId>(meta_.size());
+  if (s.accounts.size() > known) {
+    meta_.resize(s.accounts.size());
+    excess_.resize(s.accounts.size(), 0);
+    edges_of_.resize(s.accounts.size(), 0);
+  }
+  // Decided exactly: accounts changed directly, new ones, and those a skipped rearm left pending.
+  exact_.clear();
+  auto must = [&](AccountId id) {
+    if (meta_[id].seen == stamp_) return;
+    meta_[id].seen = stamp_;
+    exact_.push_back(id);
+  };
+  for (AccountId id : touched) must(id);
+  for (AccountId id = known; id < s.accounts.size(); ++id) must(id);
+  for (AccountId id : pending_) must(id);
+  pending_.assign(exact_.begin(), exact_.end());
+  // Every source value is brought up to date first: the screen reads them all. An index moved by
+  // at most 2 x drift from its value at any evaluation in this epoch (relative to the epoch value,
+  // which is within 0.05% of it: x 1.001).
+  index_drift_ = std::max(index_drift_, index_drift(c));
+  index_move_ =
+      static_cast<uint64_t>(div_round(int128{2} * index_drift_ * 1001, 1000, Rounding::Up));
+  boost::container::small_vector<SourceId, 16> moved;
   for (SourceId src = 0; src < layout_.count(); ++src) {
     const int64_t v = source_value(c, layout_, src);
     if (v == last_[src]) continue;
     last_[src] = v;
-    cross(src, v, todo);  // index sources hold edges of fragile bands only
+    moved.push_back(src);
   }
-  const auto known = static_cast<AccountId>(gen_.size());
-  if (s.accounts.size() > known) {
-    gen_.resize(s.accounts.size(), 0);
-    excess_.resize(s.accounts.size(), 0);
-    edges_of_.resize(s.accounts.size(), 0);
-    is_fragile_.resize(s.accounts.size(), 0);
-    for (AccountId id = known; id < s.accounts.size(); ++id) todo.push_back(id);
+  // Candidates: accounts behind crossed edges (de-duplicated by the stamp), screened as they are
+  // found; index sources hold edges of fragile bands only.
+  for (SourceId src : moved) cross(src, last_[src]);
+  const std::size_t ne = exact_.size();
+  for (std::size_t i = 0; i < ne; ++i) {
+    if (i + 8 < ne) {
+      const char* p = reinterpret_cast<const char*>(&s.accounts[exact_[i + 8]]);
+      for (std::size_t k = 0; k < sizeof(MarginAccount); k += 64) __builtin_prefetch(p + k);
+    }
+    const AccountId id = exact_[i];
+    set_excess(id, maint_excess(c, s.accounts[id]), &ch);
   }
-  std::sort(todo.begin(), todo.end());
-  todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
-  for (AccountId id : todo) evaluate(c, s.accounts[id], id, &ch);
-  ch.evaluated = todo.size();
-  maybe_compact();
+  stats_.exact += ne;
+  ch.evaluated = pending_.size();
+  ch.exact = ne;
+  std::sort(ch.became_unsafe.begin(), ch.became_unsafe.end());
+  std::sort(ch.became_safe.begin(), ch.became_safe.end());
   return ch;
+}
+
+void MarginMonitor::rearm(const State& s, const MarginCache& c) {
+  for (SourceId src = 0; src < layout_.count(); ++src) {
+    if (source_value(c, layout_, src) != last_[src]) {
+      throw std::invalid_argument("MarginMonitor::rearm: prices differ from the last detect");
+    }
+  }
+  bool flipped = false;
+  for (AccountId id : pending_) flipped = evaluate(c, s.accounts[id], id) || flipped;
+  pending_.clear();
+  maybe_compact();
+  if (flipped) {
+    throw std::logic_error("MarginMonitor::rearm: an account's sign differs from the last detect");
+  }
 }
 
 }  // namespace backstop

@@ -8,8 +8,10 @@
 // change. For each source the monitor indexes the band edges in buckets keyed by a monotone
 // function of the edge value (~0.025% wide). When a source moves to v, every bucket strictly past
 // v is crossed as a whole and the bucket holding v is scanned edge by edge; the accounts behind the
-// crossed edges are re-evaluated exactly (maint_excess) and re-indexed. The cost of a tick is
-// proportional to the number of edges it crossed, not to the size of the book.
+// crossed edges are candidates (screened, or re-evaluated exactly, then re-indexed: see below).
+// The cost of a tick is proportional to the number of edges it crossed, not to the size of the
+// book. Memory: 16 bytes per edge (two per price source per account) plus a 192-byte record and
+// 12 more bytes per account.
 //
 // Interest indexes are handled by epochs: every band absorbs a relative index move of
 // kIndexAllowance; when any index leaves kIndexEpochMove of its value at the epoch start the
@@ -19,11 +21,23 @@
 // Not covered by bands, so the caller must say so: accounts an event changed directly (`touched`),
 // and events that move every account at once (funding, parameter changes: `full`).
 //
+// A tick runs in two phases, so that the answer does not wait for the bookkeeping:
+//   detect  crosses the edges, then decides every candidate: most by a *screen* (the stored
+//           per-source limits solo_s of its band, checked against the current source values, prove
+//           that the sign cannot have changed; band.h), the rest by an exact maint_excess. Returns
+//           the exact changes and leaves the candidates pending.
+//   rearm   computes the pending accounts' new bands (compute_band) and indexes their edges.
+// `sync` is detect followed by rearm. A detect that finds accounts still pending (rearm skipped)
+// evaluates them exactly like touched accounts, so skipping rearm is never unsound, only slower.
+//
+// Units: source values are raw Price / Index units; excess in micro-dollars (Value).
 // Owns its indexes; reads the State and MarginCache passed in. Not thread-safe (one writer).
-// A band generation counter per account (uint32) identifies stale edges; it wraps after 2^32
-// re-evaluations of one account, far beyond any run.
+// A band generation counter per account (uint32) identifies stale edges and a detect stamp
+// (uint32) de-duplicates candidates; they wrap after 2^32 re-evaluations of one account or
+// detects, far beyond any run.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <set>
 #include <span>
@@ -34,7 +48,9 @@
 namespace backstop {
 
 struct MonitorStats {
-  uint64_t evaluations = 0;    // exact re-evaluations (compute_band calls)
+  uint64_t evaluations = 0;    // band computations (compute_band calls: builds and rearms)
+  uint64_t exact = 0;          // maint_excess calls by detect (candidates the screen left)
+  uint64_t screened = 0;       // candidates the screen proved unchanged
   uint64_t edges_crossed = 0;  // band edges crossed, including stale ones
   uint64_t stale_crossed = 0;  // edges of bands already replaced
   uint64_t full_scans = 0;     // construction, `full` syncs and index epochs
@@ -49,20 +65,31 @@ class MarginMonitor {
   struct Changes {
     std::vector<AccountId> became_unsafe;  // sorted
     std::vector<AccountId> became_safe;    // sorted
-    std::size_t evaluated = 0;             // accounts re-evaluated by this sync
+    std::size_t evaluated = 0;             // accounts looked at: crossed, touched, new (all of
+                                           // them on a full rescan)
+    std::size_t exact = 0;                 // of which decided by an exact maint_excess
   };
 
-  // Brings the monitor up to date with (s, c). Sources whose value differs from the last sync are
-  // detected by comparison; `touched` are accounts changed directly since the last sync; `full`
-  // re-evaluates everyone (after funding or parameter changes). New accounts are picked up.
+  // Brings the monitor up to date with (s, c): detect(s, c, touched, full), then rearm(s, c).
+  // Sources whose value differs from the last sync are detected by comparison; `touched` are
+  // accounts changed directly since the last sync; `full` re-evaluates everyone (after funding or
+  // parameter changes). New accounts are picked up.
   Changes sync(const State& s, const MarginCache& c, std::span<const AccountId> touched,
                bool full = false);
+  // The first phase of sync: the exact changes and unsafe(); the candidates stay pending.
+  Changes detect(const State& s, const MarginCache& c, std::span<const AccountId> touched,
+                 bool full = false);
+  // The second phase: new bands for the pending accounts. (s, c) must be those of the last detect;
+  // throws std::invalid_argument if a source value differs from it, std::logic_error if an
+  // account's sign differs from what detect found (a different State).
+  void rearm(const State& s, const MarginCache& c);
+  [[nodiscard]] std::size_t pending() const { return pending_.size(); }
 
   // Accounts whose maintenance excess is negative, as of the last sync (ordered by id). Whether
   // one may be liquidated also needs usable prices, which the liquidation step checks.
   [[nodiscard]] const std::set<AccountId>& unsafe() const { return unsafe_; }
   [[nodiscard]] Value excess(AccountId a) const { return Value::from_raw(excess_.at(a)); }
-  [[nodiscard]] bool fragile(AccountId a) const { return is_fragile_.at(a) != 0; }
+  [[nodiscard]] bool fragile(AccountId a) const { return meta_.at(a).fragile != 0; }
   [[nodiscard]] std::size_t fragile_count() const { return fragile_count_; }
   [[nodiscard]] const MonitorStats& stats() const { return stats_; }
   // Band edges held (live and stale); for memory accounting in benchmarks.
@@ -97,21 +124,52 @@ class MarginMonitor {
     Ladder upper;  // crossed when the value goes above `at`
   };
 
+  // Per account, 16 bytes, touched for every crossed edge.
+  // Per account, one 192-byte record (three cache lines, read together): what the crossing loop
+  // needs for the generation check and the screen, so a candidate costs one random access.
+  // The screen's limits (band.h): the price sources (asset prices, marks), each with its value at
+  // evaluation v0 and its solo limit as a fraction of it, solo_rel = floor(2^32 solo / v0); the
+  // index sources together through idx_rel and the epoch's drift (fragile bands included).
+  static constexpr std::size_t kSlots = 12;
+  struct alignas(64) Meta {
+    uint32_t gen = 0;      // generation of the current band; edges with another one are stale
+    uint32_t seen = 0;     // stamp_ of the last detect that took the account as a candidate
+    uint64_t idx_rel = 0;  // ceil(2^32 index_sensitivity / room); kNoRoom if room <= 0
+    uint8_t n = 0;         // limits held
+    uint8_t fragile = 0;
+    uint8_t screenable = 0;  // 0: more than kSlots limits or sources past uint16: decide exactly
+    uint8_t pad = 0;
+    std::array<uint16_t, kSlots> source{};
+    std::array<int64_t, kSlots> v0{};
+    std::array<uint32_t, kSlots> solo_rel{};
+  };
+  static_assert(sizeof(Meta) == 192);
+  static constexpr uint64_t kNoRoom = ~uint64_t{0};
+
   void rebuild(const State& s, const MarginCache& c);
-  void evaluate(const MarginCache& c, const MarginAccount& a, AccountId id, Changes* changes);
-  void cross(SourceId src, int64_t value, std::vector<AccountId>& out);
-  void take(std::vector<Edge>& bucket, std::vector<AccountId>& out);
+  // compute_band + edges + limits; returns whether the sign of the excess flipped.
+  bool evaluate(const MarginCache& c, const MarginAccount& a, AccountId id);
+  void set_excess(AccountId id, Value e, Changes* changes);
+  void cross(SourceId src, int64_t value);
+  void take(std::vector<Edge>& bucket);
+  [[nodiscard]] bool screen(const Meta& m) const;
   void maybe_compact();
+  // Largest relative move of an index from its epoch value, Ratio raw units, rounded up.
+  [[nodiscard]] int64_t index_drift(const MarginCache& c) const;
   [[nodiscard]] bool epoch_broken(const MarginCache& c) const;
 
   SourceLayout layout_{};
-  std::vector<int64_t> last_;   // source values at the last sync
+  std::vector<int64_t> last_;   // source values at the last detect
   std::vector<int64_t> epoch_;  // index values at the start of the epoch
   std::vector<SourceEdges> edges_;
-  std::vector<uint32_t> gen_;
+  std::vector<Meta> meta_;
   std::vector<int64_t> excess_;
   std::vector<uint32_t> edges_of_;  // live edges of each account's current band
-  std::vector<uint8_t> is_fragile_;
+  int64_t index_drift_ = 0;  // largest relative index move from epoch_ seen this epoch (Ratio raw)
+  uint64_t index_move_ = 0;  // bound on any index's relative move since an evaluation (Ratio raw)
+  std::vector<AccountId> pending_;  // need a new band (detect -> rearm)
+  std::vector<AccountId> exact_;    // detect's scratch: decided by maint_excess
+  uint32_t stamp_ = 0;
   std::set<AccountId> unsafe_;
   std::size_t fragile_count_ = 0;
   std::size_t live_edges_ = 0;
