@@ -40,21 +40,7 @@ for f in "${examples[@]}"; do
   json_files+=("$out")
 done
 if ((${#json_files[@]} > 0)); then
-  "$PY" - "$SCHEMA" "${json_files[@]}" <<'PYEOF' || fail "schema validation"
-import json, sys
-import jsonschema
-schema = json.load(open(sys.argv[1]))
-jsonschema.Draft202012Validator.check_schema(schema)
-validator = jsonschema.Draft202012Validator(schema)
-bad = 0
-for path in sys.argv[2:]:
-    doc = json.load(open(path))
-    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
-    for e in errors[:5]:
-        print(f"{path}: {'/'.join(map(str, e.path))}: {e.message}", file=sys.stderr)
-    bad += bool(errors)
-sys.exit(1 if bad else 0)
-PYEOF
+  "$PY" "$SRC/tests/validate_json.py" "$SCHEMA" "${json_files[@]}" || fail "schema validation"
 fi
 
 # --- bad files: exit 2, FILE:LINE: on stderr, empty stdout, nothing written --------------------

@@ -19,6 +19,42 @@ std::vector<uint8_t> bytes(const std::string& s) {
   return {s.begin(), s.end()};
 }
 
+// The .toml files of the given folders (relative to the source tree), sorted.
+std::vector<std::string> toml_corpus(std::initializer_list<const char*> dirs) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> corpus;
+  for (const char* dir : dirs) {
+    for (const auto& e : fs::directory_iterator(std::string(BACKSTOP_SOURCE_DIR) + dir)) {
+      if (e.path().extension() != ".toml") continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      corpus.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+  }
+  std::sort(corpus.begin(), corpus.end());
+  return corpus;
+}
+
+// One to `max_edits` random byte edits of `text`: flips, truncations, insertions of TOML-ish
+// characters.
+std::string mutate(std::string text, std::mt19937_64& rng, int max_edits) {
+  const int edits = 1 + static_cast<int>(rng() % static_cast<uint64_t>(max_edits));
+  for (int k = 0; k < edits && !text.empty(); ++k) {
+    const std::size_t at = rng() % text.size();
+    switch (rng() % 3) {
+      case 0:
+        text[at] = static_cast<char>(rng());
+        break;
+      case 1:
+        text.erase(at, 1 + rng() % 16);
+        break;
+      default:
+        text.insert(at, std::string(1 + rng() % 4, "0.9-\"=[]\n"[rng() % 8]));
+        break;
+    }
+  }
+  return text;
+}
+
 TEST(FuzzSmoke, DecimalSeedsAndRandomInputs) {
   using namespace std::string_literals;
   const std::string seeds[] = {
@@ -91,60 +127,26 @@ TEST(FuzzSmoke, ResolutionEventStreams) {
 // Every example, and every bad file, through the scenario fuzz entry point; then random byte
 // mutations of one example (flips, truncations, insertions), seeded.
 TEST(FuzzSmoke, ScenarioTextMutations) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> corpus;
-  for (const char* dir : {"/examples", "/examples/presets", "/tests/data/bad"}) {
-    for (const auto& e : fs::directory_iterator(std::string(BACKSTOP_SOURCE_DIR) + dir)) {
-      if (e.path().extension() != ".toml") continue;
-      std::ifstream in(e.path(), std::ios::binary);
-      corpus.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-  }
+  const std::vector<std::string> corpus =
+      toml_corpus({"/examples", "/examples/presets", "/tests/data/bad"});
   ASSERT_GT(corpus.size(), 20u);
-  std::sort(corpus.begin(), corpus.end());
   for (const std::string& text : corpus) {
     const auto b = bytes(text);
     backstop::fuzz::scenario_text(b.data(), b.size());
   }
   std::mt19937_64 rng(99);
   for (int i = 0; i < 300; ++i) {
-    std::string text = corpus[rng() % corpus.size()];
-    const int edits = 1 + static_cast<int>(rng() % 4);
-    for (int k = 0; k < edits && !text.empty(); ++k) {
-      const std::size_t at = rng() % text.size();
-      switch (rng() % 3) {
-        case 0:
-          text[at] = static_cast<char>(rng());
-          break;
-        case 1:
-          text.erase(at, 1 + rng() % 16);
-          break;
-        default:
-          text.insert(at, std::string(1 + rng() % 4, "0.9-\"=[]\n"[rng() % 8]));
-          break;
-      }
-    }
-    const auto b = bytes(text);
+    const auto b = bytes(mutate(corpus[rng() % corpus.size()], rng, 4));
     backstop::fuzz::scenario_text(b.data(), b.size());
   }
 }
 
-}  // namespace
-
 // Every simulation example and test config, and every bad one, through the simulation-config
 // fuzz entry point; then seeded random mutations of them.
 TEST(FuzzSmoke, SimConfigTextMutations) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> corpus;
-  for (const char* dir : {"/examples/simulate", "/tests/data/sim", "/tests/data/sim-bad"}) {
-    for (const auto& e : fs::directory_iterator(std::string(BACKSTOP_SOURCE_DIR) + dir)) {
-      if (e.path().extension() != ".toml") continue;
-      std::ifstream in(e.path(), std::ios::binary);
-      corpus.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-  }
+  const std::vector<std::string> corpus =
+      toml_corpus({"/examples/simulate", "/tests/data/sim", "/tests/data/sim-bad"});
   ASSERT_GE(corpus.size(), 6u);
-  std::sort(corpus.begin(), corpus.end());
   int ran = 0;
   for (const std::string& text : corpus) {
     const auto b = bytes(text);
@@ -153,23 +155,9 @@ TEST(FuzzSmoke, SimConfigTextMutations) {
   EXPECT_GE(ran, 1) << "no corpus config was small enough to simulate";
   std::mt19937_64 rng(7);
   for (int i = 0; i < 60; ++i) {
-    std::string text = corpus[rng() % corpus.size()];
-    const int edits = 1 + static_cast<int>(rng() % 3);
-    for (int k = 0; k < edits && !text.empty(); ++k) {
-      const std::size_t at = rng() % text.size();
-      switch (rng() % 3) {
-        case 0:
-          text[at] = static_cast<char>(rng());
-          break;
-        case 1:
-          text.erase(at, 1 + rng() % 16);
-          break;
-        default:
-          text.insert(at, std::string(1 + rng() % 4, "0.9-\"=[]\n"[rng() % 8]));
-          break;
-      }
-    }
-    const auto b = bytes(text);
+    const auto b = bytes(mutate(corpus[rng() % corpus.size()], rng, 3));
     (void)backstop::fuzz::sim_config_text(b.data(), b.size());
   }
 }
+
+}  // namespace

@@ -43,6 +43,10 @@ void parse_events(Builder& b, const toml::node* node);
 void parse_expects(Builder& b, const toml::node* node);
 void parse_resolution(Builder& b, const toml::node* node);
 
+// The whole file at `path`, or nullopt with "PATH: error: cannot read the file[: why]" in *error.
+[[nodiscard]] std::optional<std::string> read_input_file(const std::string& path,
+                                                         std::string* error);
+
 // The scenario tables of `root` (everything parse_scenario reads). `extra_keys` are further
 // top-level keys the caller parses itself (the simulator's tables); they are not reported as
 // unknown. Returns the scenario when no error was reported in `d` (by this call or before).

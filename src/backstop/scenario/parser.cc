@@ -83,14 +83,30 @@ ParseResult parse_scenario(std::string_view text, const std::string& file) {
 
 namespace scenario_detail {
 
+std::optional<std::string> read_input_file(const std::string& path, std::string* error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    *error = fmt::format("{}: error: cannot read the file: it is a directory", path);
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buf;
+  if (in) buf << in.rdbuf();
+  if (!in || in.bad()) {
+    *error = fmt::format("{}: error: cannot read the file", path);
+    return std::nullopt;
+  }
+  return buf.str();
+}
+
 std::optional<Scenario> parse_scenario_root(Diagnostics& d, const toml::table& root,
                                             const std::string& file,
                                             const std::vector<std::string_view>& extra_keys) {
   Scenario s;
   s.file = file;
   Builder b(d, s);
-  std::vector<std::string_view> allowed = {"version", "name",    "description", "venue",
-                                           "asset",   "market",  "account",     "event",
+  std::vector<std::string_view> allowed = {"version", "name",      "description", "venue",
+                                           "asset",   "market",    "account",     "event",
                                            "expect",  "resolution"};
   allowed.insert(allowed.end(), extra_keys.begin(), extra_keys.end());
   const Fields f(d, root, "", allowed);
@@ -133,21 +149,14 @@ std::optional<Scenario> parse_scenario_root(Diagnostics& d, const toml::table& r
 }  // namespace scenario_detail
 
 ParseResult parse_scenario_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
+  std::string error;
+  const std::optional<std::string> text = scenario_detail::read_input_file(path, &error);
+  if (!text) {
     ParseResult r;
-    r.errors.push_back(fmt::format("{}: error: cannot read the file: it is a directory", path));
+    r.errors.push_back(error);
     return r;
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buf;
-  if (in) buf << in.rdbuf();
-  if (!in || in.bad()) {
-    ParseResult r;
-    r.errors.push_back(fmt::format("{}: error: cannot read the file", path));
-    return r;
-  }
-  return parse_scenario(buf.str(), path);
+  return parse_scenario(*text, path);
 }
 
 namespace scenario_detail {

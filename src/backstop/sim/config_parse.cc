@@ -516,20 +516,14 @@ ConfigResult parse_sim_config(std::string_view text, const std::string& file,
 
 ConfigResult parse_sim_config_file(
     const std::string& path, const std::vector<std::pair<std::string, std::string>>& overrides) {
-  std::error_code ec;
-  ConfigResult r;
-  if (std::filesystem::is_directory(path, ec)) {
-    r.errors.push_back(fmt::format("{}: error: cannot read the file: it is a directory", path));
+  std::string error;
+  const std::optional<std::string> text = scenario_detail::read_input_file(path, &error);
+  if (!text) {
+    ConfigResult r;
+    r.errors.push_back(error);
     return r;
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buf;
-  if (in) buf << in.rdbuf();
-  if (!in || in.bad()) {
-    r.errors.push_back(fmt::format("{}: error: cannot read the file", path));
-    return r;
-  }
-  return parse_sim_config(buf.str(), path, overrides);
+  return parse_sim_config(*text, path, overrides);
 }
 
 }  // namespace backstop::sim
