@@ -43,6 +43,11 @@ void parse_events(Builder& b, const toml::node* node);
 void parse_expects(Builder& b, const toml::node* node);
 void parse_resolution(Builder& b, const toml::node* node);
 
+// Parses TOML text; on a syntax error reports "invalid TOML: ..." at its position and returns
+// nullopt.
+[[nodiscard]] std::optional<toml::table> parse_toml(Diagnostics& d, std::string_view text,
+                                                    const std::string& file);
+
 // The whole file at `path`, or nullopt with "PATH: error: cannot read the file[: why]" in *error.
 [[nodiscard]] std::optional<std::string> read_input_file(const std::string& path,
                                                          std::string* error);

@@ -55,14 +55,12 @@ std::string default_name(const std::string& file) {
 ParseResult parse_scenario(std::string_view text, const std::string& file) {
   Diagnostics d(file);
   ParseResult result;
-  toml::table root;
-  try {
-    root = toml::parse(text, std::string_view(file));
-  } catch (const toml::parse_error& e) {
-    d.error(e.source(), "", fmt::format("invalid TOML: {}", e.description()));
+  std::optional<toml::table> parsed = scenario_detail::parse_toml(d, text, file);
+  if (!parsed) {
     result.errors = d.take();
     return result;
   }
+  const toml::table& root = *parsed;
   for (const char* key : {"source", "simulation", "population"}) {
     if (root.contains(key)) {
       d.error(root.get(key)->source(), key,
@@ -82,6 +80,16 @@ ParseResult parse_scenario(std::string_view text, const std::string& file) {
 }
 
 namespace scenario_detail {
+
+std::optional<toml::table> parse_toml(Diagnostics& d, std::string_view text,
+                                      const std::string& file) {
+  try {
+    return toml::parse(text, std::string_view(file));
+  } catch (const toml::parse_error& e) {
+    d.error(e.source(), "", fmt::format("invalid TOML: {}", e.description()));
+    return std::nullopt;
+  }
+}
 
 std::optional<std::string> read_input_file(const std::string& path, std::string* error) {
   std::error_code ec;

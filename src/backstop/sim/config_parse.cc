@@ -438,14 +438,12 @@ ConfigResult parse_sim_config(std::string_view text, const std::string& file,
                               const std::vector<std::pair<std::string, std::string>>& overrides) {
   Diagnostics d(file);
   ConfigResult result;
-  toml::table root;
-  try {
-    root = toml::parse(text, std::string_view(file));
-  } catch (const toml::parse_error& e) {
-    d.error(e.source(), "", fmt::format("invalid TOML: {}", e.description()));
+  std::optional<toml::table> parsed = scenario_detail::parse_toml(d, text, file);
+  if (!parsed) {
     result.errors = d.take();
     return result;
   }
+  toml::table& root = *parsed;
   for (const auto& [key, literal] : overrides) {
     if (std::string err = config_detail::apply_override(root, key, literal); !err.empty()) {
       d.error(1, 1, key, fmt::format("sweep value {}: {}", literal, err));
