@@ -360,10 +360,10 @@ PathResult PreparedRun::run_path(uint64_t index) const {
   // Running fund balances, replayed leg by leg from the journal, so that a fund drained and
   // refilled within one step (fees of later liquidations) still counts as exhausted.
   std::map<AssetId, int128> running;
-  std::map<AssetId, bool> fund_live;  // started above its minimum
   for (const auto& [a, f] : res.config().insurance) {
     running[a] = f.balance.raw();
-    fund_live[a] = f.balance > f.min_balance;
+    // A fund that starts at its minimum cannot pay anything: exhausted from the start.
+    if (f.balance <= f.min_balance) out.fund_exhausted = true;
   }
   const int128 sized_start =
       sized_asset_ && running.contains(*sized_asset_) ? running[*sized_asset_] : 0;
@@ -390,7 +390,7 @@ PathResult PreparedRun::run_path(uint64_t index) const {
         if ((into || from) && running.contains(l.asset)) {
           int128& bal = running[l.asset];
           bal += into ? l.amount.raw() : -static_cast<int128>(l.amount.raw());
-          if (fund_live[l.asset] && bal <= res.config().insurance.at(l.asset).min_balance.raw()) {
+          if (bal <= res.config().insurance.at(l.asset).min_balance.raw()) {
             out.fund_exhausted = true;
           }
           if (sized_asset_ && l.asset == *sized_asset_ &&
