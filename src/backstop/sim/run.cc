@@ -369,6 +369,9 @@ PathResult PreparedRun::run_path(uint64_t index) const {
       sized_asset_ && running.contains(*sized_asset_) ? running[*sized_asset_] : 0;
   out.fund_start = fund_usd();
   out.fund_min = out.fund_start;
+  // The series starts at step 0: the starting book before any move.
+  out.series.push_back(
+      {0, time_at(0), out.fund_start, Value{}, Value{}, nd > 0 ? initial_[0] : Price{}});
 
   std::vector<Timestamp> oracle_time(nd, engine.state().now);
   std::vector<std::vector<Price>> market_hist(nd);
@@ -578,7 +581,7 @@ PathResult PreparedRun::run_path(uint64_t index) const {
         out.final_prices[d] = end;
         out.min_prices[d] = std::min(out.min_prices[d], end);
       }
-      if (step % stride == 0 || step == steps_ || step == 1) {
+      if (step % stride == 0 || step == steps_) {
         out.series.push_back({step, t, fv, res.totals().bad_debt, res.totals().liquidated_value,
                               nd > 0 ? out.final_prices[0] : Price{}});
       }
