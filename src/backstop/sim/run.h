@@ -83,6 +83,10 @@ struct RunOverrides {
   std::optional<std::pair<std::size_t, double>> population_scale;
 };
 
+namespace run_detail {
+class PathRunner;  // run_internal.h
+}
+
 class PreparedRun {
  public:
   // Builds the starting book. Throws std::invalid_argument (population clashes, a setup event
@@ -106,6 +110,7 @@ class PreparedRun {
   [[nodiscard]] PathResult run_path(uint64_t index) const;
 
  private:
+  friend class run_detail::PathRunner;
   SimConfig cfg_;
   GeneratedBook generated_;
   std::unique_ptr<Engine> engine_;
