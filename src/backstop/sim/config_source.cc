@@ -167,13 +167,13 @@ void parse_mc(Ctx& c, const Fields& f) {
         seen.push_back(*d);
         am.symbol = c.out.drivers[*d].symbol;
       }
-      am.vol = model_number(g, "vol", 0, 100, true).value_or(0);
-      am.drift = model_number(g, "drift", -100, 100, false).value_or(0);
+      am.vol = model_number(g, "vol", 0, 10, true).value_or(0);
+      am.drift = model_number(g, "drift", -10, 10, false).value_or(0);
       if (const toml::table* jt = g.subtable("jumps")) {
         const Fields h(c.diag, *jt, g.field("jumps"), {"intensity", "mean_log", "stdev_log"});
         am.jumps.intensity = model_number(h, "intensity", 0, 1e6, true).value_or(0);
-        am.jumps.mean_log = model_number(h, "mean_log", -20, 20, false).value_or(0);
-        am.jumps.stdev_log = model_number(h, "stdev_log", 0, 20, false).value_or(0);
+        am.jumps.mean_log = model_number(h, "mean_log", -5, 5, false).value_or(0);
+        am.jumps.stdev_log = model_number(h, "stdev_log", 0, 2, false).value_or(0);
       }
       if (const toml::table* gt = g.subtable("garch")) {
         const Fields h(c.diag, *gt, g.field("garch"), {"alpha", "beta"});
