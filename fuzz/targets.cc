@@ -193,7 +193,8 @@ bool sim_config_text(const uint8_t* data, std::size_t size) {
   if (generated > 200 || cfg.scenario.initial.accounts.size() > 200) return false;
   if (cfg.scenario.events.size() > 2000) return false;
   const sim::Source& src = cfg.source;
-  if (src.kind == sim::SourceKind::Replay) return false;  // files: covered by the price-series tests
+  if (src.kind == sim::SourceKind::Replay)
+    return false;  // files: covered by the price-series tests
   if (src.shock_steps + src.hold_steps > 40) return false;
   if (src.kind == sim::SourceKind::Grid && src.grid_step > 0 &&
       (src.grid_to > src.grid_from ? src.grid_to - src.grid_from : src.grid_from - src.grid_to) /

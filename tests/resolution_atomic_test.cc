@@ -76,8 +76,10 @@ Snapshot snap(const Resolver& r) {
     s.outstanding.emplace_back(a, d.accrued, d.covered, d.outstanding);
   }
   s.treasury = r.treasury();
-  for (const auto& [a, f] : r.config().insurance) s.insurance.emplace_back(a, f.balance, f.step_paid);
-  for (const auto& [a, x] : r.config().tranche) s.tranche.emplace_back(a, x.staked, x.slashed_in_period);
+  for (const auto& [a, f] : r.config().insurance)
+    s.insurance.emplace_back(a, f.balance, f.step_paid);
+  for (const auto& [a, x] : r.config().tranche)
+    s.tranche.emplace_back(a, x.staked, x.slashed_in_period);
   s.capital = r.config().liquidator.capital;
   for (const auto& [a, m] : r.config().asset_liquidity) {
     s.models.emplace_back(m.marginal(Side::Sell), m.marginal(Side::Buy));
@@ -213,9 +215,8 @@ ResolutionConfig lending_config() {
   c.insurance[0] = InsuranceFund{qty("2000", 6), Quantity::from_raw(1), {}, std::nullopt, {}};
   c.tranche[0] = StakedTranche{qty("1000", 6), rt("0.3"), {}, std::nullopt};
   c.liquidator.require_profit = false;
-  c.asset_liquidity.emplace(
-      1, LiquidityModel(SlippageCurve(
-             SlippageParams{Pair{9, 6}, px("2000"), qty("1000000", 6), rt("0.1")})));
+  c.asset_liquidity.emplace(1, LiquidityModel(SlippageCurve(SlippageParams{
+                                   Pair{9, 6}, px("2000"), qty("1000000", 6), rt("0.1")})));
   return c;
 }
 

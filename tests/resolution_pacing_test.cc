@@ -78,7 +78,8 @@ TEST(ResolutionPacing, DriftPropertyBoundedAndMonotone) {
       const int128 allowed =
           (static_cast<int128>(shortage.raw()) + freed.raw()) * pf / kRatioOne - freed.raw();
       // share x shortage <= max(0, allowed) (cross-multiplied)
-      ASSERT_LE(static_cast<int128>(s.raw()) * shortage.raw(), std::max<int128>(allowed, 0) * kRatioOne);
+      ASSERT_LE(static_cast<int128>(s.raw()) * shortage.raw(),
+                std::max<int128>(allowed, 0) * kRatioOne);
     }
     ASSERT_GE(drift_max_pct_to_liquidate(shortage, freed, elapsed + 1, p), s);
     ASSERT_LE(drift_max_pct_to_liquidate(shortage, freed + usd("1"), elapsed, p), s);

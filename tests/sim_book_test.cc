@@ -51,29 +51,35 @@ Distribution fixed(double v) {
   return d;
 }
 
+// The boundary the generator uses (money/fixed.h quantity_of / value_of):
 // quanta = usd_raw * 10^(decimals + 3) / price_raw, rounded down; back to USD rounded as asked.
 TEST(SimBook, UsdQuantaBoundaryByHand) {
   // $1,000 of ETH at $2,000: 0.5 ETH = 500,000,000 quanta (9 decimals).
-  EXPECT_EQ(
-      quanta_for_usd(Value::from_raw(1'000'000'000), Price::from_raw(2'000'000'000'000), 9).raw(),
-      500'000'000);
+  EXPECT_EQ(quantity_of(Value::from_raw(1'000'000'000), 9, Price::from_raw(2'000'000'000'000),
+                        Rounding::Down)
+                .raw(),
+            500'000'000);
   // $1 of ETH at $3,000: 1/3000 ETH = 333,333.33... quanta -> 333,333 (down).
-  EXPECT_EQ(quanta_for_usd(Value::from_raw(1'000'000), Price::from_raw(3'000'000'000'000), 9).raw(),
-            333'333);
+  EXPECT_EQ(
+      quantity_of(Value::from_raw(1'000'000), 9, Price::from_raw(3'000'000'000'000), Rounding::Down)
+          .raw(),
+      333'333);
   // 333,333 quanta at $3,000 = $0.999999: down 999,999 micro-dollars, up the same (exact).
   EXPECT_EQ(
-      usd_of(Quantity::from_raw(333'333), Price::from_raw(3'000'000'000'000), 9, Rounding::Down)
+      value_of(Quantity::from_raw(333'333), 9, Price::from_raw(3'000'000'000'000), Rounding::Down)
           .raw(),
       999'999);
   // 1 quantum of ETH at $2,000 = $0.000002: exact.
   EXPECT_EQ(
-      usd_of(Quantity::from_raw(1), Price::from_raw(2'000'000'000'000), 9, Rounding::Up).raw(), 2);
+      value_of(Quantity::from_raw(1), 9, Price::from_raw(2'000'000'000'000), Rounding::Up).raw(),
+      2);
   // 1 quantum at $1,500 = $0.0000015: down 1, up 2.
   EXPECT_EQ(
-      usd_of(Quantity::from_raw(1), Price::from_raw(1'500'000'000'000), 9, Rounding::Down).raw(),
+      value_of(Quantity::from_raw(1), 9, Price::from_raw(1'500'000'000'000), Rounding::Down).raw(),
       1);
   EXPECT_EQ(
-      usd_of(Quantity::from_raw(1), Price::from_raw(1'500'000'000'000), 9, Rounding::Up).raw(), 2);
+      value_of(Quantity::from_raw(1), 9, Price::from_raw(1'500'000'000'000), Rounding::Up).raw(),
+      2);
   EXPECT_EQ(usd_from_model(1234.5678906).raw(), 1'234'567'891);  // nearest micro-dollar
   EXPECT_EQ(usd_from_model(-5).raw(), 0);
 }

@@ -66,8 +66,8 @@ ResolutionConfig preset_resolution(std::string_view preset) {
     // Time-paced partial liquidation (perp-venues.md a.2 step 6): the $50 thresholds are from
     // the reference; initial_pct_to_liquidate 10 % and liquidation_duration 150 slots are
     // ASSUMED (Drift mainnet State values, not in the reference), 150 slots x 0.4 s = 60 s.
-    c.perp_pacing = PerpPacing{r(10 * kPct), 60, Value::from_raw(50'000'000),
-                               Value::from_raw(50'000'000)};
+    c.perp_pacing =
+        PerpPacing{r(10 * kPct), 60, Value::from_raw(50'000'000), Value::from_raw(50'000'000)};
     c.waterfall = layers({Layer::InsuranceFund, Layer::Mutualization});
   } else if (preset == "mango-v4") {
     c.perp = PerpLiquidation::PartialToBuffer;

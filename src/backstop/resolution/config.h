@@ -89,7 +89,7 @@ struct AuctionConfig {
 // once per account per event time and closes only the account's largest position.
 struct PerpPacing {
   Ratio initial_pct{};
-  int64_t duration_s = 1;                           // > 0
+  int64_t duration_s = 1;                              // > 0
   Value small_shortage = Value::from_raw(50'000'000);  // $50
   Value small_position = Value::from_raw(50'000'000);  // $50
 };
@@ -98,8 +98,8 @@ struct PerpPacing {
 // the mark, rounded Up) is above notional_threshold sends only ceil(|size| x fraction) to the book;
 // for cooldown_s after such a chunk, liquidation orders are for the full amount again.
 struct PerpChunks {
-  Ratio fraction = Ratio::from_raw(200'000'000);                  // 20 %
-  Value notional_threshold = Value::from_raw(100'000'000'000);    // $100,000
+  Ratio fraction = Ratio::from_raw(200'000'000);                // 20 %
+  Value notional_threshold = Value::from_raw(100'000'000'000);  // $100,000
   int64_t cooldown_s = 30;
 };
 

@@ -13,10 +13,12 @@ Ratio drift_max_pct_to_liquidate(Value shortage, Value freed, int64_t elapsed_s,
   if (elapsed_s < 0) throw std::invalid_argument("perp pacing: negative elapsed time");
   if (shortage < p.small_shortage) return ratio_one();
   // pct_freeable = min(1, initial + elapsed / duration), Down.
-  const int128 ramp = div_round(checked_mul(static_cast<int128>(elapsed_s), static_cast<int128>(kRatioOne), "pacing"),
-                                p.duration_s, Rounding::Down);
+  const int128 ramp = div_round(
+      checked_mul(static_cast<int128>(elapsed_s), static_cast<int128>(kRatioOne), "pacing"),
+      p.duration_s, Rounding::Down);
   const int128 pct = std::min<int128>(kRatioOne, p.initial_pct.raw() + ramp);
-  const int128 total = checked_add(static_cast<int128>(shortage.raw()), static_cast<int128>(freed.raw()), "pacing");
+  const int128 total =
+      checked_add(static_cast<int128>(shortage.raw()), static_cast<int128>(freed.raw()), "pacing");
   const int128 allowed = mul_div(total, pct, kRatioOne, Rounding::Down) - freed.raw();
   if (allowed <= 0) return Ratio{};
   if (allowed >= shortage.raw()) return ratio_one();

@@ -52,8 +52,8 @@ void Resolver::fault_point(FaultPoint where) {
   const bool hit = fault_.points == fault_.at_point ||
                    (where == FaultPoint::StepStart && fault_.steps == fault_.at_step);
   if (!hit) return;
-  const std::string what = fmt::format("injected fault at point {} (step {})", fault_.points,
-                                       fault_.steps);
+  const std::string what =
+      fmt::format("injected fault at point {} (step {})", fault_.points, fault_.steps);
   if (where == FaultPoint::Finish) throw ConservationError(what);
   throw OverflowError(what);
 }
@@ -131,16 +131,16 @@ void ResolutionStep::save_auction(std::size_t i) {
 void ResolutionStep::save_pacing(AccountId id) {
   if (pacing_before_.contains(id)) return;
   const auto it = r_.pacing_.find(id);
-  pacing_before_.emplace(id, it == r_.pacing_.end() ? std::nullopt
-                                                    : std::optional<Resolver::Pacing>(it->second));
+  pacing_before_.emplace(
+      id, it == r_.pacing_.end() ? std::nullopt : std::optional<Resolver::Pacing>(it->second));
 }
 
 void ResolutionStep::save_chunk(AccountId id, MarketId m) {
   const std::pair<AccountId, MarketId> key{id, m};
   if (chunks_before_.contains(key)) return;
   const auto it = r_.last_chunk_.find(key);
-  chunks_before_.emplace(key, it == r_.last_chunk_.end() ? std::nullopt
-                                                         : std::optional<Timestamp>(it->second));
+  chunks_before_.emplace(
+      key, it == r_.last_chunk_.end() ? std::nullopt : std::optional<Timestamp>(it->second));
 }
 
 void ResolutionStep::measure_into(Holdings& h, AccountId id) const {

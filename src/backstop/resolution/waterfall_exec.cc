@@ -104,6 +104,15 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
   const WaterfallPlan plan =
       plan_waterfall(Deficit{amount, value, market}, res, std::span<const Layer>(cfg_.waterfall));
   Quantity pending_total{};
+  // One "waterfall" record per layer step; the outstanding deficit excludes what is pending.
+  auto record_layer = [&](const WaterfallStep& ws) {
+    record(t, "waterfall", from,
+           {{"layer", layer_name(ws.layer)},
+            {"asset", s.asset_params.at(asset).symbol},
+            {"amount", asset_amount(asset, ws.amount)},
+            {"value", format(ws.value)},
+            {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset) - pending_total)}});
+  };
   for (const WaterfallStep& ws : plan.steps) {
     if (ws.layer == Layer::Mutualization && market) {
       // Socialised once per market at the end of this event's resolution (resolver.cc); the
@@ -111,12 +120,7 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
       ResolutionStep step(*this, {});
       pending_social_[{asset, *market}].emplace_back(from, ws.amount);
       pending_total += ws.amount;
-      record(t, "waterfall", from,
-             {{"layer", layer_name(ws.layer)},
-              {"asset", s.asset_params.at(asset).symbol},
-              {"amount", asset_amount(asset, ws.amount)},
-              {"value", format(ws.value)},
-              {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset) - pending_total)}});
+      record_layer(ws);
       step.finish();
       continue;
     }
@@ -155,12 +159,7 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
       e.legs.push_back(Leg{source, Book::deficit(asset), asset, ws.amount});
       post(std::move(e));
       bad_debt_.cover(t, asset, source, ws.amount, ws.value);
-      record(t, "waterfall", from,
-             {{"layer", layer_name(ws.layer)},
-              {"asset", s.asset_params.at(asset).symbol},
-              {"amount", asset_amount(asset, ws.amount)},
-              {"value", format(ws.value)},
-              {"outstanding", asset_amount(asset, bad_debt_.outstanding(asset) - pending_total)}});
+      record_layer(ws);
       step.finish();
     }
   }
@@ -181,8 +180,7 @@ void Resolver::run_waterfall(AssetId asset, Quantity amount, std::optional<Marke
 // stays outstanding.
 void Resolver::socialize_over_positions(AssetId asset, MarketId market, Timestamp t) {
   const State& s = engine_.state();
-  const std::vector<std::pair<AccountId, Quantity>> losses =
-      pending_social_.at({asset, market});
+  const std::vector<std::pair<AccountId, Quantity>> losses = pending_social_.at({asset, market});
   Quantity amount{};
   for (const auto& [from, q] : losses) amount += q;
   std::vector<AccountId> ids;

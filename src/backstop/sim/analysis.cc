@@ -3,29 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <thread>
 
 #include "backstop/money/int128.h"
 #include "backstop/money/rounding.h"
+#include "backstop/sim/parallel.h"
 
 namespace backstop::sim {
 namespace {
-
-// fn(i) for i in [0, n) on up to `threads` threads; fn writes only its own slot.
-template <class Fn>
-void parallel_for(std::size_t n, unsigned threads, Fn fn) {
-  std::atomic<std::size_t> next{0};
-  auto worker = [&]() {
-    for (std::size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fn(i);
-  };
-  const unsigned t = std::max(1U, std::min<unsigned>(threads, static_cast<unsigned>(n)));
-  std::vector<std::thread> pool;
-  for (unsigned k = 1; k < t; ++k) pool.emplace_back(worker);
-  worker();
-  for (std::thread& th : pool) th.join();
-}
 
 int64_t points_between(int64_t from, int64_t to, int64_t step) {
   const int64_t span = to > from ? to - from : from - to;
@@ -85,8 +70,9 @@ SizingResult size_insurance_fund(const SimConfig& cfg, const PreparedRun& run, u
   const Quantity floor = configured.min_balance;
   // "Unlimited": the largest balance that keeps every USD sum of the run in range.
   const State& s = run.start().state();
-  const Quantity cap_usd = quanta_for_usd(Value::from_raw(INT64_MAX / 64), s.assets[r.asset].price,
-                                          s.asset_params[r.asset].decimals);
+  const Quantity cap_usd =
+      quantity_of(Value::from_raw(INT64_MAX / 64), s.asset_params[r.asset].decimals,
+                  s.assets[r.asset].price, Rounding::Down);
   const Quantity unlimited = Quantity::from_raw(std::min<int64_t>(INT64_MAX / 8, cap_usd.raw()));
   RunOverrides ov;
   ov.fund_balance = {r.asset, unlimited};
@@ -110,8 +96,8 @@ SizingResult size_insurance_fund(const SimConfig& cfg, const PreparedRun& run, u
   r.evaluations = b.evaluations;
   if (b.x) {
     r.balance = Quantity::from_raw(*b.x);
-    r.balance_usd =
-        usd_of(r.balance, s.assets[r.asset].price, s.asset_params[r.asset].decimals, Rounding::Up);
+    r.balance_usd = value_of(r.balance, s.asset_params[r.asset].decimals, s.assets[r.asset].price,
+                             Rounding::Up);
     r.sample_probability = ratio_of(exhausted(*b.x), n, Rounding::Up);
     if (cfg.sizing.verify) {
       RunOverrides vo;

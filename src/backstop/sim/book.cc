@@ -26,12 +26,6 @@ double Distribution::draw(PathRng& rng) const {
 
 namespace {
 
-int128 pow10(int n) {
-  int128 p = 1;
-  for (int i = 0; i < n; ++i) p *= 10;
-  return p;
-}
-
 std::string account_name(const std::string& prefix, int64_t n) {
   return fmt::format("{}-{:06d}", prefix, n);
 }
@@ -57,18 +51,6 @@ Value usd_from_model(double usd) {
   const double raw = std::round(usd * 1e6);
   if (raw >= 9.2e18) throw OverflowError("generated USD size out of range");
   return Value::from_raw(static_cast<int64_t>(raw));
-}
-
-Quantity quanta_for_usd(Value usd, Price price, int decimals) {
-  // q = usd_raw / 1e6 / (price_raw / 1e9) * 10^decimals = usd_raw * 10^(decimals + 3) / price_raw
-  return Quantity::from_raw(narrow64(
-      mul_div(usd.raw(), pow10(decimals + 3), price.raw(), Rounding::Down), "generated quantity"));
-}
-
-Value usd_of(Quantity q, Price price, int decimals, Rounding r) {
-  return Value::from_raw(
-      narrow64(mul_div(static_cast<int128>(q.raw()) * price.raw(), 1, pow10(decimals + 3), r),
-               "generated value"));
 }
 
 GeneratedBook add_populations(State& s, const std::vector<Population>& pops, uint64_t seed) {
@@ -102,14 +84,14 @@ GeneratedBook add_populations(State& s, const std::vector<Population>& pops, uin
         // health = coll * weight_maint / (debt * borrow_weight_maint)
         const double wm = static_cast<double>(cp.weight_maint.raw()) / 1e9;
         const double bw = static_cast<double>(dp.borrow_weight_maint.raw()) / 1e9;
-        const Quantity cq = quanta_for_usd(usd_from_model(coll_usd), pc, cp.decimals);
-        const Quantity dq =
-            quanta_for_usd(usd_from_model(coll_usd * wm / (health * bw)), pd, dp.decimals);
+        const Quantity cq = quantity_of(usd_from_model(coll_usd), cp.decimals, pc, Rounding::Down);
+        const Quantity dq = quantity_of(usd_from_model(coll_usd * wm / (health * bw)), dp.decimals,
+                                        pd, Rounding::Down);
         if (cq.is_positive()) credit(s, id, pop.collateral, cq);
         if (dq.is_positive()) credit(s, id, pop.debt, Quantity::from_raw(-dq.raw()));
         out.collateral = Value::from_raw(
-            checked_add(out.collateral.raw(), usd_of(cq, pc, cp.decimals, Rounding::Down).raw()));
-        const Value dv = usd_of(dq, pd, dp.decimals, Rounding::Up);
+            checked_add(out.collateral.raw(), value_of(cq, cp.decimals, pc, Rounding::Down).raw()));
+        const Value dv = value_of(dq, dp.decimals, pd, Rounding::Up);
         pop_debt = Value::from_raw(checked_add(pop_debt.raw(), dv.raw()));
       } else {
         const PerpParams& mp = s.perp_params.at(pop.market);
@@ -121,7 +103,7 @@ GeneratedBook add_populations(State& s, const std::vector<Population>& pops, uin
         const double leverage = pop.leverage.draw(rng);
         const bool is_long = rng.uniform() <= pop.long_share;
         const Quantity margin =
-            quanta_for_usd(usd_from_model(notional / leverage), pq, qp.decimals);
+            quantity_of(usd_from_model(notional / leverage), qp.decimals, pq, Rounding::Down);
         // size = notional in quote units / mark, in base quanta (down): the model boundary.
         const double quote_units = notional * 1e9 / static_cast<double>(pq.raw());
         const double base = std::floor(quote_units * 1e9 / static_cast<double>(ms.mark.raw()) *
@@ -142,10 +124,10 @@ GeneratedBook add_populations(State& s, const std::vector<Population>& pops, uin
           ms.short_oi = Quantity::from_raw(checked_add(ms.short_oi.raw(), size));
         }
         out.collateral = Value::from_raw(checked_add(
-            out.collateral.raw(), usd_of(margin, pq, qp.decimals, Rounding::Down).raw()));
+            out.collateral.raw(), value_of(margin, qp.decimals, pq, Rounding::Down).raw()));
         const Value nv =
-            usd_of(to_quote(size, ms.mark.raw(), mp.base_decimals, qp.decimals, Rounding::Up), pq,
-                   qp.decimals, Rounding::Up);
+            value_of(to_quote(size, ms.mark.raw(), mp.base_decimals, qp.decimals, Rounding::Up),
+                     qp.decimals, pq, Rounding::Up);
         out.notional = Value::from_raw(checked_add(out.notional.raw(), nv.raw()));
         pop_notional = Value::from_raw(checked_add(pop_notional.raw(), nv.raw()));
       }
@@ -160,7 +142,7 @@ GeneratedBook add_populations(State& s, const std::vector<Population>& pops, uin
           mul_div(pop_debt.raw(), kRatioOne, pop.utilization.raw(), Rounding::Up), "supply"));
       const AccountId id = new_account(pop.prefix + "-supplier");
       ++out.accounts;
-      credit(s, id, pop.debt, quanta_for_usd(supply, pd, dp.decimals));
+      credit(s, id, pop.debt, quantity_of(supply, dp.decimals, pd, Rounding::Down));
     }
   }
   return out;

@@ -6,7 +6,8 @@
 // initial-margin check it would fail).
 //
 // Units: distributions are drawn in double (USD sizes, health, leverage) and converted once per
-// account to Value (nearest micro-dollar) and then to native quanta, rounded down. Determinism:
+// account to Value (nearest micro-dollar) and then to native quanta with money/fixed.h's
+// quantity_of, rounded down. Determinism:
 // account i of population p draws from PathRng(path_seed(seed ^ kPopulationSalt, p << 40 | i)), so
 // the book depends only on the seed, never on threads. Pure; not thread-safe on one State.
 #pragma once
@@ -35,10 +36,6 @@ struct GeneratedBook {
 // when an account name is taken or a price it needs is not positive.
 GeneratedBook add_populations(State& s, const std::vector<Population>& pops, uint64_t seed);
 
-// USD value (1e-6) -> native quanta of an asset priced at `price`, rounded down.
-[[nodiscard]] Quantity quanta_for_usd(Value usd, Price price, int decimals);
-// Native quanta -> USD at `price`, rounded as asked.
-[[nodiscard]] Value usd_of(Quantity q, Price price, int decimals, Rounding r);
 // The model boundary for generated sizes: nearest micro-dollar, at least 0.
 [[nodiscard]] Value usd_from_model(double usd);
 

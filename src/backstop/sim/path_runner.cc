@@ -16,7 +16,7 @@ Value add(Value a, Value b) {
 }
 
 Value usd(const State& s, AssetId a, Quantity q, Rounding r) {
-  return usd_of(q, s.assets.at(a).price, s.asset_params.at(a).decimals, r);
+  return value_of(q, s.asset_params.at(a).decimals, s.assets.at(a).price, r);
 }
 
 template <class Config>

@@ -3,15 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <exception>
-#include <mutex>
 #include <thread>
 
 #include "backstop/money/int128.h"
 #include "backstop/money/rounding.h"
 #include "backstop/sim/analysis.h"
+#include "backstop/sim/parallel.h"
 
 namespace backstop::sim {
 namespace {
@@ -94,42 +92,14 @@ std::vector<PathResult> run_paths(const PreparedRun& run, unsigned threads, cons
                                   const std::string& phase) {
   const auto n = static_cast<std::size_t>(run.paths());
   std::vector<PathResult> out(n);
-  std::atomic<std::size_t> next{0};
-  std::atomic<int64_t> done{0};
-  std::exception_ptr error;
-  std::mutex error_mu;
-  auto worker = [&]() {
-    while (true) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= n) return;
-      try {
-        out[i] = run.run_path(i);
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(error_mu);
-        if (!error) error = std::current_exception();
-        next.store(n);
-        return;
-      }
-      done.fetch_add(1);
-    }
-  };
-  const unsigned t = std::max(1U, std::min<unsigned>(threads, static_cast<unsigned>(n)));
-  std::vector<std::thread> pool;
-  pool.reserve(t);
-  for (unsigned k = 0; k < t; ++k) pool.emplace_back(worker);
+  std::function<void(std::size_t)> poll;
   if (opt.progress) {
-    while (done.load() < static_cast<int64_t>(n)) {
-      {
-        const std::lock_guard<std::mutex> lock(error_mu);
-        if (error) break;
-      }
-      opt.progress(phase, done.load(), static_cast<int64_t>(n));
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    poll = [&](std::size_t done) {
+      opt.progress(phase, static_cast<int64_t>(done), static_cast<int64_t>(n));
+    };
   }
-  for (std::thread& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
-  if (opt.progress) opt.progress(phase, static_cast<int64_t>(n), static_cast<int64_t>(n));
+  parallel_for(
+      n, threads, [&](std::size_t i) { out[i] = run.run_path(i); }, poll);
   return out;
 }
 
