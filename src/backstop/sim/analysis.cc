@@ -70,10 +70,14 @@ SizingResult size_insurance_fund(const SimConfig& cfg, const PreparedRun& run, u
   const Quantity floor = configured.min_balance;
   // "Unlimited": the largest balance that keeps every USD sum of the run in range.
   const State& s = run.start().state();
-  const Quantity cap_usd =
-      quantity_of(Value::from_raw(INT64_MAX / 64), s.asset_params[r.asset].decimals,
-                  s.assets[r.asset].price, Rounding::Down);
-  const Quantity unlimited = Quantity::from_raw(std::min<int64_t>(INT64_MAX / 8, cap_usd.raw()));
+  // min(2^63 / 8 quanta, the quanta worth 2^63 / 64 micro-dollars), in 128 bits: for an asset
+  // with many decimals the second bound alone does not fit 64 bits.
+  int128 pow = 1;
+  for (int k = 0; k < s.asset_params[r.asset].decimals + 3; ++k) pow *= 10;
+  const int128 cap_usd =
+      mul_div(INT64_MAX / 64, pow, s.assets[r.asset].price.raw(), Rounding::Down);
+  const Quantity unlimited =
+      Quantity::from_raw(static_cast<int64_t>(std::min<int128>(INT64_MAX / 8, cap_usd)));
   RunOverrides ov;
   ov.fund_balance = {r.asset, unlimited};
   const PreparedRun big(cfg, ov);
