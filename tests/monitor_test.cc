@@ -21,9 +21,13 @@ struct RandomVenue {
 
 // Three assets (USDC, WETH, WBTC; all borrowable with a kinked rate model so that indexes move),
 // two USDC-quoted perps with two tiers, `owners` cross accounts with random deposits, borrows and
-// positions opened through the engine (so every limit holds when the book is built).
-RandomVenue make_venue(std::mt19937_64& rng, int owners) {
+// positions opened through the engine (so every limit holds when the book is built). `upnl` is the
+// venue's weight of unrealised profit: below a market's maintenance rate it makes a long's rise
+// adverse (the margin grows faster than the counted profit).
+RandomVenue make_venue(std::mt19937_64& rng, int owners, const char* upnl = "1") {
   State s;
+  s.params.upnl_weight_maint = rt(upnl);
+  s.params.upnl_weight_initial = rt(upnl);
   RateModel rates{rt("0.02"), rt("0.08"), rt("1.5"), rt("0.8")};
   AssetParams usdc = asset("USDC", 6, "0.85", "0.9", true);
   usdc.rates = rates;
@@ -100,10 +104,31 @@ Price moved(std::mt19937_64& rng, Price p, int max_bp) {
   return Price::from_raw(std::max<int64_t>(static_cast<int64_t>(next), 1));
 }
 
+// The band tests run on venues with unrealised profit counted in full and not at all, at the
+// prices the book was built at (every account safe) and after a shock that leaves many accounts
+// unsafe (their rates bound how fast the excess can rise back to zero).
+struct BandCase {
+  std::string name;
+  MarginCache cache;
+};
+std::vector<BandCase> band_cases(const Engine& e) {
+  const SourceLayout l = source_layout(e.cache());
+  MarginCache shocked = e.cache();
+  auto scale = [](int64_t v, int64_t pct) {
+    return static_cast<int64_t>(mul_div(v, 100 + pct, 100, Rounding::Down));
+  };
+  override_asset_price(shocked, 1, Price::from_raw(scale(shocked.assets[1].price.raw(), -35)));
+  override_asset_price(shocked, 2, Price::from_raw(scale(shocked.assets[2].price.raw(), 20)));
+  override_mark_price(shocked, 0, Price::from_raw(scale(shocked.markets[0].mark.raw(), -20)));
+  override_mark_price(shocked, 1, Price::from_raw(scale(shocked.markets[1].mark.raw(), 25)));
+  (void)l;
+  return {{"built", e.cache()}, {"shocked", shocked}};
+}
+
 TEST(Monitor, EqualsFullRescanOnRandomPricePaths) {
   for (uint64_t seed = 1; seed <= 6; ++seed) {
     std::mt19937_64 rng(seed);
-    RandomVenue v = make_venue(rng, 150);
+    RandomVenue v = make_venue(rng, 150, seed % 2 == 0 ? "0" : "1");
     Engine& e = v.engine;
     MarginMonitor mon(e.state(), e.cache());
     ASSERT_EQ(mon.unsafe(), rescan(e));
@@ -176,66 +201,83 @@ TEST(Monitor, EqualsFullRescanOnRandomPricePaths) {
 // independently, in either direction) never changes the sign of the exact excess.
 TEST(Monitor, BandIsSoundUnderIndependentMoves) {
   std::mt19937_64 rng(99);
-  RandomVenue v = make_venue(rng, 200);
-  const Engine& e = v.engine;
-  const SourceLayout l = source_layout(e.cache());
+  int unsafe_tried = 0;
   int tried = 0;
-  for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
-    const MarginAccount& a = e.state().accounts[id];
-    const Band b = compute_band(e.cache(), l, a);
-    if (b.drivers.empty()) continue;
-    for (int trial = 0; trial < 40; ++trial) {
-      MarginCache c = e.cache();
-      for (const Driver& d : b.drivers) {
-        const int64_t v0 = d.value;
-        // Index sources of a non-fragile band may move by kIndexAllowance (relative); everything
-        // else by its width.
-        const int64_t w =
-            l.is_index(d.source) && !b.fragile
-                ? static_cast<int64_t>(mul_div(v0, kIndexAllowance, kRatioOne, Rounding::Down))
-                : d.width;
-        // extremes are the worst case for a multilinear term; mix them with interior points
-        const int64_t dv = trial % 2 == 0
-                               ? (rng() % 2 ? w : -w)
-                               : static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * w + 1)) - w;
-        const int64_t nv = v0 + dv;
-        const SourceId src = d.source;
-        if (src < l.assets) {
-          override_asset_price(c, static_cast<AssetId>(src), Price::from_raw(nv));
-        } else if (src < 2 * l.assets) {
-          c.assets[src - l.assets].supply_index = Index::from_raw(nv);
-        } else if (src < 3 * l.assets) {
-          c.assets[src - 2 * l.assets].borrow_index = Index::from_raw(nv);
-        } else {
-          override_mark_price(c, static_cast<MarketId>(src - 3 * l.assets), Price::from_raw(nv));
+  for (const char* upnl : {"1", "0"}) {
+    RandomVenue v = make_venue(rng, 200, upnl);
+    const Engine& e = v.engine;
+    const SourceLayout l = source_layout(e.cache());
+    for (const BandCase& bc : band_cases(e)) {
+      const MarginCache& base = bc.cache;
+      for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
+        const MarginAccount& a = e.state().accounts[id];
+        const Band b = compute_band(base, l, a);
+        if (b.drivers.empty()) continue;
+        for (int trial = 0; trial < 40; ++trial) {
+          MarginCache c = base;
+          for (const Driver& d : b.drivers) {
+            const int64_t v0 = d.value;
+            // Index sources of a non-fragile band may move by kIndexAllowance (relative) either
+            // way; everything else down by its width_down and up by its width_up.
+            const bool epoch = l.is_index(d.source) && !b.fragile;
+            const int64_t allowance =
+                static_cast<int64_t>(mul_div(v0, kIndexAllowance, kRatioOne, Rounding::Down));
+            const int64_t down = epoch ? allowance : d.width_down;
+            const int64_t up = epoch ? allowance : d.width_up;
+            // extremes are the worst case for a multilinear term; mix them with interior points
+            const int64_t dv =
+                trial % 2 == 0
+                    ? (rng() % 2 ? up : -down)
+                    : static_cast<int64_t>(rng() % static_cast<uint64_t>(up + down + 1)) - down;
+            const int64_t nv = v0 + dv;
+            const SourceId src = d.source;
+            if (src < l.assets) {
+              override_asset_price(c, static_cast<AssetId>(src), Price::from_raw(nv));
+            } else if (src < 2 * l.assets) {
+              c.assets[src - l.assets].supply_index = Index::from_raw(nv);
+            } else if (src < 3 * l.assets) {
+              c.assets[src - 2 * l.assets].borrow_index = Index::from_raw(nv);
+            } else {
+              override_mark_price(c, static_cast<MarketId>(src - 3 * l.assets),
+                                  Price::from_raw(nv));
+            }
+          }
+          const Value moved_excess = maint_excess(c, a);
+          ASSERT_EQ(moved_excess.is_negative(), b.excess.is_negative())
+              << "upnl " << upnl << ", " << bc.name << ", account " << id << " excess "
+              << format(b.excess);
+          ++tried;
+          if (b.excess.is_negative()) ++unsafe_tried;
         }
       }
-      const Value moved_excess = maint_excess(c, a);
-      ASSERT_EQ(moved_excess.is_negative(), b.excess.is_negative())
-          << "account " << id << " excess " << format(b.excess);
-      ++tried;
     }
   }
+  EXPECT_GT(unsafe_tried, 200);
   EXPECT_GT(tried, 1000);
 }
 
 // A hand-checked band (docs/monitor.md): 10 WETH at $2,000 (maint weight 0.85) against 16,000 USDC
-// of debt. E = 10 * 2,000 * 0.85 - 16,000 = $1,000.
-// Sensitivities (|eps| <= 1/10 gives the factor 1.05; the weight coefficient is max(w, 1) = 1):
-//   WETH price and WETH supply index: 1.05 * 20,000 = $21,000; USDC price and borrow index:
-//   1.05 * 16,000 = $16,800.
+// of debt. E = 10 * 2,000 * 0.85 - 16,000 = $1,000, so the account is safe and the rates bound how
+// fast the excess can fall (band.cc; the weight coefficient is max(w, 1) = 1):
+//   WETH price and supply index (a deposit: a fall hurts, at most T = 20,000 per unit, a rise
+//     does not): down $20,000, up 0;
+//   USDC price and borrow index (a debt: a rise hurts, at most 1.05 T = 16,800 per unit, the
+//     product's cross term included): up $16,800, down 0.
 // Slack S = 4 + (unit + 3) per balance, unit = ceil(2 * price / value_den) + 1: WETH 4 + 1 = 5,
 //   USDC 2 + 1 = 3 -> S = 4 + 8 + 6 = 18 micro-dollars; room = 1,000e6 - 2 * 18 - 1.
-// Index budget 0.11% of (21,000 + 16,800) = $41.58; rest = 1,000e6 - 37 - 41.58e6 = 958,419,963.
-// The two price sources have the same sqrt-weight (both sensitivities have bit length 34-35, weight
-// 2^17), so each gets budget floor(rest / 2) = 479,209,981 and width = v0 * budget / C:
-//   WETH: 2,000e9 * 479,209,981 / 21,000e6 = 45,639,045,809 (a $45.64 move, 2.28%)
-//   USDC: 1e9 * 479,209,981 / 16,800e6 = 28,524,403 (0.0285 of a dollar).
-// Check: a WETH drop of $45.64 costs 10 * 45.64 * 0.85 = $388 < $1,000 - $41.58 - (USDC share).
-// Solo limits (the whole room to one source, band.h): floor(v0 * room / C), room = 999,999,963:
-//   WETH: 2,000e9 * 999,999,963 / 21,000e6 = 95,238,091,714.28 -> 95,238,091,714 ($95.24, 4.76%)
-//   USDC: 1e9 * 999,999,963 / 16,800e6 = 59,523,807.3 -> 59,523,807.
-//   Check: a WETH drop of $95.24 alone costs 10 * 95.24 * 0.85 = $809.5 <= $1,000.
+// Index budget 0.11% of the larger rates (20,000 + 16,800) = $40.48;
+//   rest = 1,000e6 - 37 - 40.48e6 = 959,519,963.
+// The two price sources have the same sqrt-weight (larger rates of bit length 34-35, weight 2^17),
+// so each gets budget floor(rest / 2) = 479,759,981, and width = v0 * budget / rate, capped at 10%
+// of v0 (the cap for a rate of 0):
+//   WETH down: 2,000e9 * 479,759,981 / 20,000e6 = 47,975,998,100 (a $47.98 fall, 2.4%);
+//   USDC up: 1e9 * 479,759,981 / 16,800e6 = 28,557,141.7 -> 28,557,141 (0.0286 of a dollar);
+//   WETH up and USDC down: the caps, 200,000,000,000 and 100,000,000.
+// Check: a WETH drop of $47.98 costs 10 * 47.98 * 0.85 = $408 < $1,000 - $40.48 - (USDC share).
+// Solo limits (the whole room to one source and side, band.h): floor(v0 * room / rate),
+//   room = 999,999,963: WETH down 2,000e9 * 999,999,963 / 20,000e6 = 99,999,996,300 ($100, 5%);
+//   USDC up 1e9 * 999,999,963 / 16,800e6 = 59,523,807.3 -> 59,523,807; the other sides: caps.
+//   Check: a WETH drop of $100 alone costs 10 * 100 * 0.85 = $850 <= $1,000.
 TEST(Monitor, BandOfASimpleBorrower) {
   State s;
   s.add_asset(asset("USDC", 6, "0.9", "0.9", true), priced("1"));
@@ -255,26 +297,83 @@ TEST(Monitor, BandOfASimpleBorrower) {
   EXPECT_EQ(b.room, usd("1000").raw() - 37);
   EXPECT_FALSE(b.fragile);
   ASSERT_EQ(b.drivers.size(), 4U);  // sorted by source id
-  EXPECT_EQ(b.drivers[0].source, l.price(0));
-  EXPECT_EQ(b.drivers[0].sensitivity, usd("16800").raw());
-  EXPECT_EQ(b.drivers[0].width, 28'524'403);
-  EXPECT_EQ(b.drivers[1].source, l.price(1));
-  EXPECT_EQ(b.drivers[1].sensitivity, usd("21000").raw());
-  EXPECT_EQ(b.drivers[1].width, 45'639'045'809);
-  EXPECT_EQ(b.rest, 958'419'963);
-  EXPECT_EQ(b.drivers[0].solo, 59'523'807);
-  EXPECT_EQ(b.drivers[1].solo, 95'238'091'714);
-  EXPECT_EQ(b.index_sensitivity, usd("37800").raw());  // 21,000 + 16,800
+  const Driver& usdc = b.drivers[0];
+  const Driver& weth = b.drivers[1];
+  EXPECT_EQ(usdc.source, l.price(0));
+  EXPECT_EQ(usdc.up, usd("16800").raw());
+  EXPECT_EQ(usdc.down, 0);
+  EXPECT_EQ(usdc.sensitivity, usd("16800").raw());
+  EXPECT_EQ(usdc.width_up, 28'557'141);
+  EXPECT_EQ(usdc.width_down, 100'000'000);
+  EXPECT_EQ(weth.source, l.price(1));
+  EXPECT_EQ(weth.down, usd("20000").raw());
+  EXPECT_EQ(weth.up, 0);
+  EXPECT_EQ(weth.width_down, 47'975'998'100);
+  EXPECT_EQ(weth.width_up, 200'000'000'000);
+  EXPECT_EQ(b.rest, 959'519'963);
+  EXPECT_EQ(usdc.solo_up, 59'523'807);
+  EXPECT_EQ(usdc.solo_down, 100'000'000);
+  EXPECT_EQ(weth.solo_down, 99'999'996'300);
+  EXPECT_EQ(weth.solo_up, 200'000'000'000);
+  EXPECT_EQ(b.index_sensitivity, usd("36800").raw());  // 20,000 + 16,800
   EXPECT_EQ(b.drivers[2].source, l.supply_index(1));
-  EXPECT_EQ(b.drivers[2].sensitivity, usd("21000").raw());
+  EXPECT_EQ(b.drivers[2].down, usd("20000").raw());
+  EXPECT_EQ(b.drivers[2].up, 0);
   EXPECT_EQ(b.drivers[3].source, l.borrow_index(0));
-  EXPECT_EQ(b.drivers[3].sensitivity, usd("16800").raw());
+  EXPECT_EQ(b.drivers[3].up, usd("16800").raw());
+  EXPECT_EQ(b.drivers[3].down, 0);
   // Far from liquidation the 10% cap applies; close to it the account becomes fragile.
   ASSERT_TRUE(e.apply(ev(0, Repay{a, 0, qty("16000", 6)})).ok());
   const Band far = compute_band(e.cache(), l, e.state().accounts[a]);
   ASSERT_EQ(far.drivers.size(), 2U);
-  EXPECT_EQ(far.drivers[0].width, 200'000'000'000);  // 10% of $2,000
-  EXPECT_EQ(far.drivers[0].solo, 200'000'000'000);
+  EXPECT_EQ(far.drivers[0].width_down, 200'000'000'000);  // 10% of $2,000
+  EXPECT_EQ(far.drivers[0].solo_down, 200'000'000'000);
+}
+
+// A long without credit for unrealised profit (upnl weight 0) is hurt by a rise: its margin grows
+// with the notional while the profit counts for nothing. USDC 1,700 (maint weight 0.9) and 1 BTC
+// long at 60,000, mark 60,000, tiers 2.5% / 5% (from $100k): E = 1,530 - 1,500 = $30.
+// Rates (band.cc): down w' n = 1 x 60,000 = $60,000; up r_max n = 0.05 x 60,000 = $3,000 (the
+// highest tier's rate bounds the slope). At +10% (66,000) the margin is 1,650 and E = -$120, so a
+// rise rate of 0 (a 10% cap on the up side) would be unsound; at the solo limit the sign holds.
+TEST(Monitor, LongWithoutProfitCreditIsHurtByARise) {
+  State s;
+  s.params.upnl_weight_maint = rt("0");
+  s.params.upnl_weight_initial = rt("0");
+  s.add_asset(asset("USDC", 6, "0.9", "0.9", true), priced("1"));
+  PerpParams p;
+  p.symbol = "BTC-PERP";
+  p.base_decimals = 8;
+  p.quote = 0;
+  p.tiers = {MarginTier{Quantity{}, rt("0.05"), rt("0.025")},
+             MarginTier{qty("100000", 6), rt("0.1"), rt("0.05")}};
+  s.add_market(p, perp_at("60000"));
+  const OwnerId o = s.add_owner("alice");
+  Engine e(std::move(s));
+  const AccountId id = e.state().owners[o].accounts[0];
+  ASSERT_TRUE(e.apply(ev(0, Deposit{id, 0, qty("1700", 6)})).ok());
+  MarginAccount a = e.state().accounts[id];
+  a.positions.push_back(PerpPosition{0, qty("1", 8), qty("-60000", 6), Price{}});
+  const SourceLayout l = source_layout(e.cache());
+  const Band b = compute_band(e.cache(), l, a);
+  EXPECT_EQ(b.excess, usd("30"));
+  const auto mark = std::find_if(b.drivers.begin(), b.drivers.end(),
+                                 [&](const Driver& d) { return d.source == l.mark(0); });
+  ASSERT_NE(mark, b.drivers.end());
+  EXPECT_EQ(mark->down, usd("60000").raw());
+  EXPECT_EQ(mark->up, usd("3000").raw());
+  const int64_t cap = mark->value / 10;
+  EXPECT_LT(mark->solo_up, cap);
+  EXPECT_GT(mark->solo_up, 0);
+  auto excess_at = [&](int64_t mark_raw) {
+    MarginCache c = e.cache();
+    override_mark_price(c, 0, Price::from_raw(mark_raw));
+    return maint_excess(c, a);
+  };
+  EXPECT_FALSE(excess_at(mark->value + mark->solo_up).is_negative());
+  EXPECT_FALSE(excess_at(mark->value + mark->width_up).is_negative());
+  EXPECT_FALSE(excess_at(mark->value - mark->solo_down).is_negative());
+  EXPECT_EQ(excess_at(mark->value + cap), usd("-120"));
 }
 
 // The screen's inequality on its own (band.h): moving the sources (indexes included) by dv_s with
@@ -282,59 +381,71 @@ TEST(Monitor, BandOfASimpleBorrower) {
 // spent (all on one source, evenly, or unevenly; the extremes are the worst case).
 TEST(Monitor, SoloLimitsAreSoundJointly) {
   std::mt19937_64 rng(7);
-  RandomVenue v = make_venue(rng, 200);
-  const Engine& e = v.engine;
-  const SourceLayout l = source_layout(e.cache());
+  int unsafe_tried = 0;
   int tried = 0;
   int spent_most = 0;  // trials that used more than 90% of the room
-  for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
-    const MarginAccount& a = e.state().accounts[id];
-    const Band b = compute_band(e.cache(), l, a);
-    std::vector<const Driver*> sharing;
-    for (const Driver& d : b.drivers) sharing.push_back(&d);
-    if (sharing.empty()) continue;
-    for (int trial = 0; trial < 40; ++trial) {
-      // Shares f_s of the unit (in 1/2^20), summing to at most 2^20: trial 0 mod 3 all on one
-      // source, 1 mod 3 random uneven, 2 mod 3 even.
-      const int64_t unit = int64_t{1} << 20;
-      std::vector<int64_t> f(sharing.size(), 0);
-      if (trial % 3 == 0) {
-        f[rng() % f.size()] = unit;
-      } else if (trial % 3 == 1) {
-        int64_t left = unit;
-        for (std::size_t k = 0; k < f.size(); ++k) {
-          f[k] = k + 1 == f.size() ? left
-                                   : static_cast<int64_t>(rng() % static_cast<uint64_t>(left + 1));
-          left -= f[k];
+  for (const char* upnl : {"1", "0"}) {
+    RandomVenue v = make_venue(rng, 200, upnl);
+    const Engine& e = v.engine;
+    const SourceLayout l = source_layout(e.cache());
+    for (const BandCase& bc : band_cases(e)) {
+      const MarginCache& base = bc.cache;
+      for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
+        const MarginAccount& a = e.state().accounts[id];
+        const Band b = compute_band(base, l, a);
+        std::vector<const Driver*> sharing;
+        for (const Driver& d : b.drivers) sharing.push_back(&d);
+        if (sharing.empty()) continue;
+        for (int trial = 0; trial < 40; ++trial) {
+          // Shares f_s of the unit (in 1/2^20), summing to at most 2^20: trial 0 mod 3 all on one
+          // source, 1 mod 3 random uneven, 2 mod 3 even.
+          const int64_t unit = int64_t{1} << 20;
+          std::vector<int64_t> f(sharing.size(), 0);
+          if (trial % 3 == 0) {
+            f[rng() % f.size()] = unit;
+          } else if (trial % 3 == 1) {
+            int64_t left = unit;
+            for (std::size_t k = 0; k < f.size(); ++k) {
+              f[k] = k + 1 == f.size()
+                         ? left
+                         : static_cast<int64_t>(rng() % static_cast<uint64_t>(left + 1));
+              left -= f[k];
+            }
+          } else {
+            for (auto& x : f) x = unit / static_cast<int64_t>(f.size());
+          }
+          MarginCache c = base;
+          int128 used = 0;  // sum |dv| / solo in 1/2^20, rounded up
+          for (std::size_t k = 0; k < sharing.size(); ++k) {
+            const Driver& d = *sharing[k];
+            const bool rise = rng() % 2 == 0;
+            const int64_t solo = rise ? d.solo_up : d.solo_down;
+            const int64_t dv = static_cast<int64_t>(mul_div(solo, f[k], unit, Rounding::Down));
+            if (solo > 0) used += div_round(int128{dv} * unit, solo, Rounding::Up);
+            const int64_t nv = rise ? d.value + dv : d.value - dv;
+            const SourceId src = d.source;
+            if (src < l.assets) {
+              override_asset_price(c, static_cast<AssetId>(src), Price::from_raw(nv));
+            } else if (src < 2 * l.assets) {
+              c.assets[src - l.assets].supply_index = Index::from_raw(nv);
+            } else if (src < 3 * l.assets) {
+              c.assets[src - 2 * l.assets].borrow_index = Index::from_raw(nv);
+            } else {
+              override_mark_price(c, static_cast<MarketId>(src - 3 * l.assets),
+                                  Price::from_raw(nv));
+            }
+          }
+          ASSERT_LE(used, unit);
+          if (10 * used > 9 * unit) ++spent_most;
+          ASSERT_EQ(maint_excess(c, a).is_negative(), b.excess.is_negative())
+              << "upnl " << upnl << ", " << bc.name << ", account " << id << " trial " << trial;
+          ++tried;
+          if (b.excess.is_negative()) ++unsafe_tried;
         }
-      } else {
-        for (auto& x : f) x = unit / static_cast<int64_t>(f.size());
       }
-      MarginCache c = e.cache();
-      int128 used = 0;  // sum |dv| / solo in 1/2^20, rounded up
-      for (std::size_t k = 0; k < sharing.size(); ++k) {
-        const Driver& d = *sharing[k];
-        const int64_t dv = static_cast<int64_t>(mul_div(d.solo, f[k], unit, Rounding::Down));
-        if (d.solo > 0) used += div_round(int128{dv} * unit, d.solo, Rounding::Up);
-        const int64_t nv = rng() % 2 ? d.value + dv : d.value - dv;
-        const SourceId src = d.source;
-        if (src < l.assets) {
-          override_asset_price(c, static_cast<AssetId>(src), Price::from_raw(nv));
-        } else if (src < 2 * l.assets) {
-          c.assets[src - l.assets].supply_index = Index::from_raw(nv);
-        } else if (src < 3 * l.assets) {
-          c.assets[src - 2 * l.assets].borrow_index = Index::from_raw(nv);
-        } else {
-          override_mark_price(c, static_cast<MarketId>(src - 3 * l.assets), Price::from_raw(nv));
-        }
-      }
-      ASSERT_LE(used, unit);
-      if (10 * used > 9 * unit) ++spent_most;
-      ASSERT_EQ(maint_excess(c, a).is_negative(), b.excess.is_negative())
-          << "account " << id << " trial " << trial;
-      ++tried;
     }
   }
+  EXPECT_GT(unsafe_tried, 200);
   EXPECT_GT(tried, 4000);
   EXPECT_GT(spent_most, 2000);  // the tests push to the edge of the inequality
 }
@@ -344,67 +455,79 @@ TEST(Monitor, SoloLimitsAreSoundJointly) {
 // idx_rel = ceil(2^32 index_sensitivity / room): the sign never changes.
 TEST(Monitor, IndexDriftTermIsSound) {
   std::mt19937_64 rng(21);
-  RandomVenue v = make_venue(rng, 200);
-  const Engine& e = v.engine;
-  const SourceLayout l = source_layout(e.cache());
-  const int128 one = int128{1} << 32;
+  int unsafe_tried = 0;
   int tried = 0;
   int with_index = 0;
-  for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
-    const MarginAccount& a = e.state().accounts[id];
-    const Band b = compute_band(e.cache(), l, a);
-    if (b.drivers.empty() || b.room <= 0) continue;
-    const int128 idx_rel =
-        b.index_sensitivity > 0 ? div_round(b.index_sensitivity << 32, b.room, Rounding::Up) : 0;
-    for (int trial = 0; trial < 30; ++trial) {
-      // e: up to 0.1% (twice the epoch half-width), or what is left of the unit if less.
-      int64_t eps = static_cast<int64_t>(rng() % 1'000'001);  // Ratio raw, <= 1e6 = 0.1%
-      int128 idx_part = div_round(idx_rel * eps, kRatioOne, Rounding::Up);
-      if (idx_part > one) {
-        eps = static_cast<int64_t>(mul_div(one, kRatioOne, idx_rel, Rounding::Down));
-        idx_part = div_round(idx_rel * eps, kRatioOne, Rounding::Up);
-      }
-      ASSERT_LE(idx_part, one);
-      // The rest of the unit goes to one price source (even trials) or is split evenly.
-      std::vector<const Driver*> prices;
-      for (const Driver& d : b.drivers) {
-        if (!l.is_index(d.source)) prices.push_back(&d);
-      }
-      const int128 left = one - idx_part;
-      MarginCache c = e.cache();
-      int128 used = idx_part;
-      const std::size_t pick = prices.empty() ? 0 : rng() % prices.size();
-      for (std::size_t k = 0; k < prices.size(); ++k) {
-        const Driver& d = *prices[k];
-        const int128 share =
-            trial % 2 == 0 ? (k == pick ? left : 0) : left / static_cast<int128>(prices.size());
-        const int64_t dv = static_cast<int64_t>(mul_div(d.solo, share, one, Rounding::Down));
-        if (d.solo > 0) used += div_round(int128{dv} * one, d.solo, Rounding::Up);
-        const int64_t nv = rng() % 2 ? d.value + dv : d.value - dv;
-        if (d.source < l.assets) {
-          override_asset_price(c, static_cast<AssetId>(d.source), Price::from_raw(nv));
-        } else {
-          override_mark_price(c, static_cast<MarketId>(d.source - 3 * l.assets),
-                              Price::from_raw(nv));
+  for (const char* upnl : {"1", "0"}) {
+    RandomVenue v = make_venue(rng, 200, upnl);
+    const Engine& e = v.engine;
+    const SourceLayout l = source_layout(e.cache());
+    for (const BandCase& bc : band_cases(e)) {
+      const MarginCache& base = bc.cache;
+      const int128 one = int128{1} << 32;
+      for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
+        const MarginAccount& a = e.state().accounts[id];
+        const Band b = compute_band(base, l, a);
+        if (b.drivers.empty() || b.room <= 0) continue;
+        const int128 idx_rel = b.index_sensitivity > 0
+                                   ? div_round(b.index_sensitivity << 32, b.room, Rounding::Up)
+                                   : 0;
+        for (int trial = 0; trial < 30; ++trial) {
+          // e: up to 0.1% (twice the epoch half-width), or what is left of the unit if less.
+          int64_t eps = static_cast<int64_t>(rng() % 1'000'001);  // Ratio raw, <= 1e6 = 0.1%
+          int128 idx_part = div_round(idx_rel * eps, kRatioOne, Rounding::Up);
+          if (idx_part > one) {
+            eps = static_cast<int64_t>(mul_div(one, kRatioOne, idx_rel, Rounding::Down));
+            idx_part = div_round(idx_rel * eps, kRatioOne, Rounding::Up);
+          }
+          ASSERT_LE(idx_part, one);
+          // The rest of the unit goes to one price source (even trials) or is split evenly.
+          std::vector<const Driver*> prices;
+          for (const Driver& d : b.drivers) {
+            if (!l.is_index(d.source)) prices.push_back(&d);
+          }
+          const int128 left = one - idx_part;
+          MarginCache c = base;
+          int128 used = idx_part;
+          const std::size_t pick = prices.empty() ? 0 : rng() % prices.size();
+          for (std::size_t k = 0; k < prices.size(); ++k) {
+            const Driver& d = *prices[k];
+            const int128 share =
+                trial % 2 == 0 ? (k == pick ? left : 0) : left / static_cast<int128>(prices.size());
+            const bool rise = rng() % 2 == 0;
+            const int64_t solo = rise ? d.solo_up : d.solo_down;
+            const int64_t dv = static_cast<int64_t>(mul_div(solo, share, one, Rounding::Down));
+            if (solo > 0) used += div_round(int128{dv} * one, solo, Rounding::Up);
+            const int64_t nv = rise ? d.value + dv : d.value - dv;
+            if (d.source < l.assets) {
+              override_asset_price(c, static_cast<AssetId>(d.source), Price::from_raw(nv));
+            } else {
+              override_mark_price(c, static_cast<MarketId>(d.source - 3 * l.assets),
+                                  Price::from_raw(nv));
+            }
+          }
+          for (const Driver& d : b.drivers) {
+            if (!l.is_index(d.source)) continue;
+            const int64_t w =
+                static_cast<int64_t>(mul_div(d.value, eps, kRatioOne, Rounding::Down));
+            const int64_t nv = rng() % 2 ? d.value + w : d.value - w;
+            if (d.source < 2 * l.assets) {
+              c.assets[d.source - l.assets].supply_index = Index::from_raw(nv);
+            } else {
+              c.assets[d.source - 2 * l.assets].borrow_index = Index::from_raw(nv);
+            }
+            if (w > 0) ++with_index;
+          }
+          ASSERT_LE(used, one);
+          ASSERT_EQ(maint_excess(c, a).is_negative(), b.excess.is_negative())
+              << "upnl " << upnl << ", " << bc.name << ", account " << id << " trial " << trial;
+          ++tried;
+          if (b.excess.is_negative()) ++unsafe_tried;
         }
       }
-      for (const Driver& d : b.drivers) {
-        if (!l.is_index(d.source)) continue;
-        const int64_t w = static_cast<int64_t>(mul_div(d.value, eps, kRatioOne, Rounding::Down));
-        const int64_t nv = rng() % 2 ? d.value + w : d.value - w;
-        if (d.source < 2 * l.assets) {
-          c.assets[d.source - l.assets].supply_index = Index::from_raw(nv);
-        } else {
-          c.assets[d.source - 2 * l.assets].borrow_index = Index::from_raw(nv);
-        }
-        if (w > 0) ++with_index;
-      }
-      ASSERT_LE(used, one);
-      ASSERT_EQ(maint_excess(c, a).is_negative(), b.excess.is_negative())
-          << "account " << id << " trial " << trial;
-      ++tried;
     }
   }
+  EXPECT_GT(unsafe_tried, 200);
   EXPECT_GT(tried, 3000);
   EXPECT_GT(with_index, 1000);
 }
@@ -414,7 +537,7 @@ TEST(Monitor, IndexDriftTermIsSound) {
 TEST(Monitor, DetectThenRearmEqualsFullRescan) {
   for (uint64_t seed = 11; seed <= 14; ++seed) {
     std::mt19937_64 rng(seed);
-    RandomVenue v = make_venue(rng, 150);
+    RandomVenue v = make_venue(rng, 150, seed % 2 == 0 ? "0" : "0.5");
     Engine& e = v.engine;
     MarginMonitor mon(e.state(), e.cache());
     std::set<AccountId> prev = mon.unsafe();
@@ -464,9 +587,9 @@ TEST(Monitor, DetectThenRearmEqualsFullRescan) {
 // candidates sit just past (or just short of) their solo limits: the screen must never clear an
 // account that changed sign (a screen 4x too permissive fails here).
 TEST(Monitor, ScreenIsExactAcrossMoveSizes) {
-  for (uint64_t seed = 31; seed <= 33; ++seed) {
+  for (uint64_t seed = 31; seed <= 34; ++seed) {
     std::mt19937_64 rng(seed);
-    RandomVenue v = make_venue(rng, 200);
+    RandomVenue v = make_venue(rng, 200, seed % 2 == 0 ? "0" : "1");
     Engine& e = v.engine;
     MarginMonitor mon(e.state(), e.cache());
     const std::set<AccountId> base = rescan(e);

@@ -50,14 +50,27 @@ int128 budget_weight(int128 c) {
   return int128{1} << (bits / 2);
 }
 
-void add_sensitivity(Band& b, SourceId s, int128 c) {
+// Adds rates to a source: `down` / `up` per unit relative fall / rise of the source.
+void add_rates(Band& b, SourceId s, int128 down, int128 up) {
   for (Driver& d : b.drivers) {
     if (d.source == s) {
-      d.sensitivity = checked_add(d.sensitivity, c, "band sensitivity");
+      d.down = checked_add(d.down, down, "band sensitivity");
+      d.up = checked_add(d.up, up, "band sensitivity");
       return;
     }
   }
-  b.drivers.push_back(Driver{s, c, 0, 0});
+  b.drivers.push_back(Driver{s, 0, down, up, 0, 0, 0, 0, 0});
+}
+
+// A term that grows with its source (`grows`) has its full rate `main` on the side that moves the
+// excess toward zero and `other` on the opposite side: for a safe account (the excess falls toward
+// zero) a growing term is adverse on a fall; for an unsafe one (it rises toward zero) on a rise.
+void add_directed(Band& b, SourceId s, bool grows, bool safe, int128 main, int128 other) {
+  if (grows == safe) {
+    add_rates(b, s, main, other);
+  } else {
+    add_rates(b, s, other, main);
+  }
 }
 
 }  // namespace
@@ -77,9 +90,17 @@ int64_t source_value(const MarginCache& c, const SourceLayout& l, SourceId s) {
 Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccount& a) {
   Band b;
   b.excess = maint_excess(c, a);
+  // The rates bound how fast the real excess can move toward zero: down for a safe account
+  // (excess >= 0), up for an unsafe one (docs/monitor.md, "Directional rates").
+  const bool safe = !b.excess.is_negative();
   int128 s = 4;
-  // Token balances: T = w * amount(scaled, index) * price. With |eps| <= 1/10 for index and price,
-  // |dT| <= T (|eps_i| + |eps_p| + |eps_i eps_p|) <= 1.05 T (|eps_i| + |eps_p|).
+  // Token balances: T = w * amount(scaled, index) * price, added to the excess for a deposit and
+  // subtracted for a borrow. With relative moves of index and price of at most 1/10,
+  //   T' / T = (1 + eps_i)(1 + eps_p) >= (1 - a)(1 - b) >= 1 - a - b       (a, b: the falls)
+  //   T' / T <= (1 + c)(1 + d) = 1 + c + d + cd <= 1 + 1.05 (c + d)         (c, d: the rises)
+  // so T falls by at most T per unit fall of either source and rises by at most 1.05 T per unit
+  // rise; a move the other way only moves T away. A deposit moves the excess toward zero on a
+  // fall when the account is safe and on a rise when it is unsafe; a borrow the other way round.
   for (const TokenBalance& tb : a.balances) {
     if (tb.scaled == 0) continue;
     const AssetCache& ac = c.assets[tb.asset];
@@ -87,25 +108,37 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     const Quantity q = deposit ? supplied_amount(tb.scaled, ac.supply_index)
                                : borrowed_amount(tb.scaled, ac.borrow_index);
     const int64_t coef = deposit ? ac.weight_maint.raw() : ac.borrow_weight_maint.raw();
-    const int128 t = scale_up(
-        scale_up(usd_up(q.raw(), ac), static_cast<int64_t>(at_least_one(coef)), kRatioOne), 21, 20);
-    add_sensitivity(b, l.price(tb.asset), t);
-    add_sensitivity(b, deposit ? l.supply_index(tb.asset) : l.borrow_index(tb.asset), t);
+    const int128 t =
+        scale_up(usd_up(q.raw(), ac), static_cast<int64_t>(at_least_one(coef)), kRatioOne);
+    const bool fall_hurts = deposit == safe;
+    const int128 down = fall_hurts ? t : 0;
+    const int128 up = fall_hurts ? 0 : scale_up(t, 21, 20);
+    add_rates(b, l.price(tb.asset), down, up);
+    add_rates(b, deposit ? l.supply_index(tb.asset) : l.borrow_index(tb.asset), down, up);
     s = checked_add(s, unit_usd(ac) + 3, "band slack");
   }
-  // Perp groups, per quote asset Q: V = P_Q * X, X = W(pnl) - MM, W the PnL weighting (Lipschitz
-  // w' = max(upnl weight, 1)), MM continuous in the notional n with slope <= r_max. With the quote
-  // price moving by eta and each mark by eps_m (all <= 1/10):
-  //   |dV| <= P_Q |eta| (|X| + 0.1 N) + 1.1 P_Q sum_m w' n_m (1 + r_m) |eps_m|,
-  //   |X| <= w' sum (n (1 + r) + |quote| + |size * dfund|),  N = w' sum n (1 + r).
+  // Perp groups, per quote asset Q: V = P_Q * X, X = W(pnl) - MM. W (the PnL weighting) is
+  // non-decreasing with slope at most w' = max(upnl weight, 1); MM is non-decreasing and
+  // continuous in each notional n_m, slope at most r_m (the market's highest maintenance rate).
+  // A relative mark move eps_m moves pnl by size_m / |size_m| * n_m * eps_m and n_m by n_m eps_m:
+  //   X falls by at most  sum_m n_m (w' max(0, -sgn_m eps_m) + r_m max(0, eps_m)),
+  //   X rises by at most  sum_m n_m (w' max(0, sgn_m eps_m) + r_m max(0, -eps_m)).
+  // So a long's mark moves X toward zero at w' n on its adverse side and r n on the other, a
+  // short's at (w' + r) n and 0. With the quote price moving by eta as well,
+  //   dV = P_Q dX + eta P_Q (X + dX),
+  // and |eta P_Q (X + dX)| <= P_Q |eta| (|X| + 0.1 N), N = w' sum n (1 + r) >= sum n (w' + r):
+  // that term is charged to the quote's price, both ways, with
+  //   |X| <= w' sum (n (1 + r) + |quote| + |size * dfund|).
   const int64_t w = static_cast<int64_t>(at_least_one(c.upnl_weight_maint.raw()));
   boost::container::small_vector<std::pair<AssetId, int128>, 2> groups;  // quote -> |X| + 0.1 N
   for (const PerpPosition& p : a.positions) {
+    if (p.size.raw() == 0 && p.quote.raw() == 0) continue;
     const MarketCache& m = c.markets[p.market];
     const AssetCache& qc = c.assets[m.quote];
     const int128 size = abs128(p.size.raw());
+    const int64_t r = max_maint_rate(m);
     const int128 n = mul_div(size, abs128(m.mark_num), c.pow_k, Rounding::Up);  // quote quanta
-    const int128 n_r = scale_up(n, kRatioOne + max_maint_rate(m), kRatioOne);
+    const int128 n_r = scale_up(n, kRatioOne + r, kRatioOne);
     const int128 dfund = static_cast<int128>(m.funding_index.raw()) - p.funding_snapshot.raw();
     const int128 f = mul_mul_div(size, abs128(dfund), m.scale, c.pow_k, Rounding::Up);
     const int128 x =
@@ -118,11 +151,22 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     } else {
       it->second = checked_add(it->second, x, "band exposure");
     }
-    add_sensitivity(b, l.mark(p.market), scale_up(scale_up(usd_up(n_r, qc), w, kRatioOne), 11, 10));
+    const int128 pnl_rate = usd_up(scale_up(n, w, kRatioOne), qc);  // w' n, in USD
+    const int128 mm_rate = usd_up(scale_up(n, r, kRatioOne), qc);   // r n
+    const bool is_long = p.size.raw() > 0;
+    // A long's PnL grows with the mark: adverse side w' n, other side r n. A short's falls:
+    // adverse side (w' + r) n, other side 0.
+    if (is_long) {
+      add_directed(b, l.mark(p.market), true, safe, pnl_rate, mm_rate);
+    } else {
+      add_directed(b, l.mark(p.market), false, safe,
+                   checked_add(pnl_rate, mm_rate, "band sensitivity"), 0);
+    }
   }
   for (const auto& [quote, x] : groups) {
     const AssetCache& qc = c.assets[quote];
-    add_sensitivity(b, l.price(quote), scale_up(usd_up(x, qc), w, kRatioOne));
+    const int128 rate = scale_up(usd_up(x, qc), w, kRatioOne);
+    add_rates(b, l.price(quote), rate, rate);
     s = checked_add(s, 2 * unit_usd(qc) + 6, "band slack");
   }
   std::sort(b.drivers.begin(), b.drivers.end(),
@@ -135,15 +179,19 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
   // room the account is fragile: its indexes get edges like prices and everything shares the room.
   int128 index_budget = 0;
   bool has_index = false;
+  // floor(v0 * budget / rate), capped at v0 / 10 (the whole cap for a rate of 0).
+  auto limit = [](int64_t v0, int128 budget, int128 rate, int64_t cap) {
+    if (rate == 0) return cap;
+    return static_cast<int64_t>(std::min<int128>(mul_div(v0, budget, rate, Rounding::Down), cap));
+  };
   for (Driver& d : b.drivers) {
+    d.sensitivity = std::max(d.down, d.up);
     d.value = source_value(c, l, d.source);
     if (b.room > 0 && d.value > 0) {
       const int64_t cap =
           static_cast<int64_t>(mul_div(d.value, kMaxBandMove, kRatioOne, Rounding::Down));
-      d.solo = d.sensitivity == 0
-                   ? cap
-                   : static_cast<int64_t>(std::min<int128>(
-                         mul_div(d.value, b.room, d.sensitivity, Rounding::Down), cap));
+      d.solo_down = limit(d.value, b.room, d.down, cap);
+      d.solo_up = limit(d.value, b.room, d.up, cap);
     }
     if (l.is_index(d.source)) {
       has_index = true;
@@ -160,9 +208,10 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     return d.value > 0 && (b.fragile || !l.is_index(d.source));
   };
   // The sharing sources split `rest` by weight. Any weights are sound (the budgets sum to at most
-  // rest); they only decide which edge is reached first. For sources of similar volatility sigma,
-  // minimising the edges crossed per unit of move, sum sigma / rho_s subject to
-  // sum C_s rho_s = rest, gives rho_s ~ C_s^(-1/2), i.e. budget_s ~ sqrt(C_s) (Lagrange).
+  // rest, and on either side of v0 a width spends at most its source's budget); they only decide
+  // which edge is reached first. For sources of similar volatility sigma, minimising the edges
+  // crossed per unit of move, sum sigma / rho_s subject to sum C_s rho_s = rest, gives
+  // rho_s ~ C_s^(-1/2), i.e. budget_s ~ sqrt(C_s) (Lagrange), with C_s the larger of the rates.
   int128 total_weight = 0;
   for (const Driver& d : b.drivers) {
     if (shares(d)) total_weight += budget_weight(d.sensitivity);
@@ -171,14 +220,10 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     if (!shares(d)) continue;
     const int64_t cap =
         static_cast<int64_t>(mul_div(d.value, kMaxBandMove, kRatioOne, Rounding::Down));
-    if (d.sensitivity == 0) {
-      d.width = cap;
-      continue;
-    }
-    // width = v0 * budget_s / C_s, budget_s = rest * weight_s / total_weight.
+    // width = v0 * budget_s / rate, budget_s = rest * weight_s / total_weight.
     const int128 budget = mul_div(rest, budget_weight(d.sensitivity), total_weight, Rounding::Down);
-    d.width = static_cast<int64_t>(
-        std::min<int128>(mul_div(d.value, budget, d.sensitivity, Rounding::Down), cap));
+    d.width_down = limit(d.value, budget, d.down, cap);
+    d.width_up = limit(d.value, budget, d.up, cap);
   }
   return b;
 }

@@ -5,23 +5,24 @@
 // A "source" is one number the valuation reads from the cache: an asset's oracle price, its supply
 // or borrow index, or a perp market's mark. Every maintenance term is a product of at most two
 // sources (amount(scaled, index) x price; size x mark x quote price), so for relative moves
-// eps_s = (v_s - v0_s) / v0_s with |eps_s| <= 1/10 the real-valued excess moves by at most
-//     sum_s C_s |eps_s|                                       (C_s: sensitivity, docs/monitor.md)
+// eps_s = (v_s - v0_s) / v0_s with |eps_s| <= 1/10 the real-valued excess moves toward zero by at
+// most
+//     sum_s C_s(sign eps_s) |eps_s|        (C_s(-) = down, C_s(+) = up: rates, docs/monitor.md)
 // The exact valuation's roundings differ from the real value by at most S, so the sign of the
-// exact excess E cannot change while sum_s C_s |eps_s| <= room = |E| - 2S - 1.
+// exact excess E cannot change while that sum is <= room = |E| - 2S - 1.
 //
 // The room is shared out as follows. Interest indexes move slowly and together; normally they get
 // a fixed relative allowance kIndexAllowance (the monitor rescans everyone when an index leaves its
 // epoch band, see monitor.h) and no edges. What is left (R) is shared between the price sources
-// (asset prices and marks) in proportion to sqrt(C_s): budget_s = R * sqrt(C_s) / sum sqrt(C_j),
-// width_s = floor(v0_s * budget_s / C_s), capped at v0_s / 10. An account whose index allowance
-// would take more than half its room is "fragile": its index sources get widths (and edges) like
-// prices and all sources share the whole room.
+// (asset prices and marks) in proportion to sqrt(C_s), C_s = max(down, up): budget_s = R *
+// sqrt(C_s) / sum sqrt(C_j), width_down = floor(v0_s * budget_s / down) and width_up likewise,
+// capped at v0_s / 10. An account whose index allowance would take more than half its room is
+// "fragile": its index sources get widths (and edges) like prices and all sources share the room.
 //
 // The split is only a way to place edges. The inequality itself can be checked directly (the
-// monitor's screen): with solo_s = floor(v0_s * room / C_s), capped at v0_s / 10,
-//     sum_s |v_s - v0_s| / solo_s <= 1   (over all sources, indexes included)
-// implies sum_s C_s |eps_s| <= room, so the sign is unchanged. The index terms may be replaced by
+// monitor's screen): with solo_down = floor(v0_s * room / down), capped at v0_s / 10 (and solo_up),
+//     sum_s |v_s - v0_s| / solo_s(side of the move) <= 1   (over all sources, indexes included)
+// implies the sum above is <= room, so the sign is unchanged. The index terms may be replaced by
 // any upper bound of sum_idx C_idx |eps_idx| / room, e.g. index_sensitivity x (largest index move).
 #pragma once
 
@@ -57,14 +58,21 @@ inline constexpr int64_t kMaxBandMove = kRatioOne / 10;
 inline constexpr int64_t kIndexAllowance = 1'100'000;  // Ratio raw units (10^-9)
 inline constexpr int64_t kIndexEpochMove = 500'000;    // 0.05%
 
+// Rates are in micro-dollars per unit relative move (rounded up) and bound how fast the real excess
+// can move toward zero (down for a safe account, up for an unsafe one) while the source falls
+// (`down`) or rises (`up`); a deposit's price, for instance, has its full rate on the fall and
+// only a cross-term rate on the rise (docs/monitor.md, "Directional rates").
 struct Driver {
   SourceId source = 0;
-  int128 sensitivity = 0;  // C_s, micro-dollars per unit relative move (rounded up)
+  int128 sensitivity = 0;  // C_s = max(down, up): index allowance and budget weights
+  int128 down = 0;         // rate of a fall
+  int128 up = 0;           // rate of a rise
   int64_t value = 0;       // v0_s, raw source value at evaluation
-  int64_t width = 0;       // allowed |v - v0| (raw units); unused for the indexes of a
-                           // non-fragile band (epoch rule)
-  int64_t solo = 0;        // allowed |v - v0| if no other source moved: floor(v0 * room / C_s),
-                           // capped at v0 / 10; >= width. 0 when value <= 0 or room <= 0.
+  int64_t width_down = 0;  // allowed fall v0 - v (raw units); unused for the indexes of a
+  int64_t width_up = 0;    // non-fragile band (epoch rule); likewise the allowed rise
+  int64_t solo_down = 0;   // allowed fall if no other source moved: floor(v0 * room / down),
+  int64_t solo_up = 0;     // capped at v0 / 10 (the cap for a rate of 0); likewise for a rise.
+                           // 0 when value <= 0 or room <= 0.
 };
 
 struct Band {

@@ -102,6 +102,13 @@ void MarginMonitor::set_excess(AccountId id, Value e, Changes* changes) {
     (now_unsafe ? changes->became_unsafe : changes->became_safe).push_back(id);
 }
 
+// floor(2^kSoloShift solo / v0); solo <= v0 / 10 keeps it below 2^16.
+uint16_t MarginMonitor::solo_rel(int64_t solo, int64_t v0) {
+  if (v0 <= 0 || solo <= 0) return 0;
+  const int128 r = div_round(int128{solo} << kSoloShift, v0, Rounding::Down);
+  return static_cast<uint16_t>(std::min<int128>(r, std::numeric_limits<uint16_t>::max()));
+}
+
 bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, AccountId id) {
   ++stats_.evaluations;
   const Band b = compute_band(c, layout_, a);
@@ -138,18 +145,16 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
   for (const Driver& d : b.drivers) {
     if (layout_.is_index(d.source) && !b.fragile) continue;  // covered by the index epoch
     SourceEdges& se = edges_[d.source];
-    const int64_t lo = d.value - d.width;
-    const int64_t hi = d.value + d.width;
+    const int64_t lo = d.value - d.width_down;
+    const int64_t hi = d.value + d.width_up;
     se.lower.add(edge_bucket(lo), Edge{lo, id, gen});
     se.upper.add(edge_bucket(hi), Edge{hi, id, gen});
     if (m.screenable != 0 && !layout_.is_index(d.source)) {
       const std::size_t k = limit++;
       m.source[k] = static_cast<uint16_t>(d.source);
       m.v0[k] = d.value;
-      m.solo_rel[k] =
-          d.value > 0
-              ? static_cast<uint32_t>(div_round(int128{d.solo} << 32, d.value, Rounding::Down))
-              : 0U;
+      m.solo_down[k] = solo_rel(d.solo_down, d.value);
+      m.solo_up[k] = solo_rel(d.solo_up, d.value);
     }
     count += 2;
   }
@@ -214,7 +219,7 @@ void MarginMonitor::cross(SourceId src, int64_t value) {
 bool MarginMonitor::screen(const Meta& m) const {
   if (m.screenable == 0) return false;
   // sum over moved sources of |v - v0| / solo_eff <= 1 (band.h), solo_eff = floor(solo_rel v0 /
-  // 2^32) <= solo, in units of 2^-32 rounded up, plus the index term of a non-fragile band. The
+  // 2^kSoloShift) <= solo on the side of the move, in units of 2^-32 rounded up, plus the index term of a non-fragile band. The
   // common case, one moved source and no index drift, needs no division: |v - v0| <= solo_eff.
   constexpr int128 kOne = int128{1} << 32;
   int128 sum = 0;
@@ -229,7 +234,7 @@ bool MarginMonitor::screen(const Meta& m) const {
     const int128 v = last_[m.source[k]];
     const int128 dv = v > m.v0[k] ? v - m.v0[k] : m.v0[k] - v;
     if (dv == 0) continue;
-    const int128 solo = (int128{m.solo_rel[k]} * m.v0[k]) >> 32;
+    const int128 solo = (int128{v > m.v0[k] ? m.solo_up[k] : m.solo_down[k]} * m.v0[k]) >> kSoloShift;
     if (dv > solo) return false;
     if (first_solo == 0 && sum == 0) {
       first_dv = dv;

@@ -124,13 +124,14 @@ class MarginMonitor {
     Ladder upper;  // crossed when the value goes above `at`
   };
 
-  // Per account, 16 bytes, touched for every crossed edge.
   // Per account, one 192-byte record (three cache lines, read together): what the crossing loop
   // needs for the generation check and the screen, so a candidate costs one random access.
   // The screen's limits (band.h): the price sources (asset prices, marks), each with its value at
-  // evaluation v0 and its solo limit as a fraction of it, solo_rel = floor(2^32 solo / v0); the
-  // index sources together through idx_rel and the epoch's drift (fragile bands included).
+  // evaluation v0 and its solo limits for a fall and a rise as fractions of it,
+  // solo_rel = floor(2^kSoloShift solo / v0) (< 2^16: solo <= v0 / 10); the index sources together
+  // through idx_rel and the epoch's drift (fragile bands included).
   static constexpr std::size_t kSlots = 12;
+  static constexpr int kSoloShift = 19;
   struct alignas(64) Meta {
     uint32_t gen = 0;      // generation of the current band; edges with another one are stale
     uint32_t seen = 0;     // stamp_ of the last detect that took the account as a candidate
@@ -140,8 +141,9 @@ class MarginMonitor {
     uint8_t screenable = 0;  // 0: more than kSlots limits or sources past uint16: decide exactly
     uint8_t pad = 0;
     std::array<uint16_t, kSlots> source{};
+    std::array<uint16_t, kSlots> solo_down{};
+    std::array<uint16_t, kSlots> solo_up{};
     std::array<int64_t, kSlots> v0{};
-    std::array<uint32_t, kSlots> solo_rel{};
   };
   static_assert(sizeof(Meta) == 192);
   static constexpr uint64_t kNoRoom = ~uint64_t{0};
@@ -153,6 +155,7 @@ class MarginMonitor {
   void cross(SourceId src, int64_t value);
   void take(std::vector<Edge>& bucket);
   [[nodiscard]] bool screen(const Meta& m) const;
+  [[nodiscard]] static uint16_t solo_rel(int64_t solo, int64_t v0);
   void maybe_compact();
   // Largest relative move of an index from its epoch value, Ratio raw units, rounded up.
   [[nodiscard]] int64_t index_drift(const MarginCache& c) const;
