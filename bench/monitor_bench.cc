@@ -18,8 +18,10 @@
 // Run: scripts/bench.sh monitor (see BENCHMARKS.md). Not part of CI.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <vector>
@@ -40,6 +42,21 @@ namespace bb = backstop::bench;
 
 constexpr std::size_t kTargetUnsafe = 1'000;
 constexpr backstop::MarketId kTickMarket = 0;  // BTC-PERP
+
+double wall_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Threads for detect (MarginMonitor::set_threads): BACKSTOP_MONITOR_THREADS=N, default 1; with
+// N > 1 the helpers spin between ticks (a dedicated machine), and the latency to read is the wall
+// time (us/tick_wall), not the CPU time of the calling thread.
+unsigned detect_threads() {
+  const char* v = std::getenv("BACKSTOP_MONITOR_THREADS");
+  const int n = v == nullptr ? 1 : std::atoi(v);
+  return n < 1 ? 1U : static_cast<unsigned>(n);
+}
 
 double cpu_now() {
   timespec ts{};
@@ -69,13 +86,31 @@ struct Fixture {
   double rescan_seconds = 0;  // CPU seconds of one full rescan (set by BM_FullRescan)
 };
 
-MarginCache with_mark_bp(const MarginCache& base, int64_t down_bp) {
+MarginCache with_mark_bp(const MarginCache& base, int64_t down_bp,
+                         backstop::MarketId market = kTickMarket) {
   MarginCache c = base;
-  const int64_t mark = base.markets[kTickMarket].mark.raw();
-  backstop::override_mark_price(c, kTickMarket,
+  const int64_t mark = base.markets[market].mark.raw();
+  backstop::override_mark_price(c, market,
                                 Price::from_raw(static_cast<int64_t>(backstop::mul_div(
                                     mark, 10'000 - down_bp, 10'000, backstop::Rounding::Down))));
   return c;
+}
+
+// Largest fall (bp) of a market's mark with at most kTargetUnsafe accounts unsafe (bisection with
+// full rescans).
+int64_t largest_tick(const MarginCache& base, const std::vector<MarginAccount>& accounts,
+                     backstop::MarketId market) {
+  int64_t lo = 0;
+  int64_t hi = 5'000;
+  while (hi - lo > 1) {
+    const int64_t mid = (lo + hi) / 2;
+    if (rescan(with_mark_bp(base, mid, market), accounts).size() <= kTargetUnsafe) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
 }
 
 std::unique_ptr<Fixture> build(std::size_t n) {
@@ -103,23 +138,14 @@ std::unique_ptr<Fixture> build(std::size_t n) {
       ++redrawn;
     }
   }
-  // Largest move (bp) with at most kTargetUnsafe accounts unsafe.
-  int64_t lo = 0;
-  int64_t hi = 5'000;
-  while (hi - lo > 1) {
-    const int64_t mid = (lo + hi) / 2;
-    if (rescan(with_mark_bp(f->base, mid), s.accounts).size() <= kTargetUnsafe) {
-      lo = mid;
-    } else {
-      hi = mid;
-    }
-  }
+  const int64_t lo = largest_tick(f->base, s.accounts, kTickMarket);
   f->tick_bp = lo;
   f->moved = with_mark_bp(f->base, lo);
   f->expected = rescan(f->moved, s.accounts);
   const double t0 = cpu_now();
   f->monitor = std::make_unique<MarginMonitor>(s, f->base);
   f->build_seconds = cpu_now() - t0;
+  if (detect_threads() > 1) f->monitor->set_threads(detect_threads(), 2'048, /*spin=*/true);
   std::fprintf(
       stderr,
       "[monitor_bench] %zu accounts (%zu redrawn below maintenance), tick BTC-PERP -%lld bp "
@@ -158,14 +184,17 @@ void BM_MonitorTick(benchmark::State& st) {
   Fixture& f = fixture(static_cast<std::size_t>(st.range(0)));
   MarginMonitor& m = *f.monitor;
   double cpu = 0;
+  double wall = 0;
   double rearm_cpu = 0;
   const backstop::MonitorStats before = m.stats();
   std::size_t evaluated = 0;
   std::size_t exact = 0;
   for (auto _ : st) {
+    const double w0 = wall_now();
     const double t0 = cpu_now();
     const auto ch = m.detect(f.state, f.moved, {});
     const double t1 = cpu_now();
+    wall += wall_now() - w0;
     cpu += t1 - t0;
     evaluated = ch.evaluated;
     exact = ch.exact;
@@ -184,6 +213,8 @@ void BM_MonitorTick(benchmark::State& st) {
   }
   const double per_tick = cpu / static_cast<double>(st.iterations());
   st.counters["us/tick"] = per_tick * 1e6;
+  st.counters["us/tick_wall"] = wall / static_cast<double>(st.iterations()) * 1e6;
+  st.counters["threads"] = static_cast<double>(detect_threads());
   st.counters["us/rearm"] = rearm_cpu / static_cast<double>(st.iterations()) * 1e6;
   st.counters["evaluated"] = static_cast<double>(evaluated);
   st.counters["exact"] = static_cast<double>(exact);
@@ -201,11 +232,78 @@ void BM_MonitorTick(benchmark::State& st) {
   if (f.rescan_seconds > 0) st.counters["ratio"] = f.rescan_seconds / per_tick;
 }
 
+// The first tick on each market since the monitor was built: bands are as the build split them,
+// none adapted to an earlier tick of that market (BM_MonitorTick repeats one tick, so from its
+// second iteration on the accounts it crosses were re-armed at the tick's prices). For each of
+// the venue's markets in turn: the largest fall with at most kTargetUnsafe accounts unsafe
+// (bisection, untimed), detect (timed), check against the rescan, rearm, move back. Counters:
+// median and largest us/tick over the markets, and totals of evaluated / exact / unsafe.
+void BM_MonitorFirstTick(benchmark::State& st) {
+  Fixture& f = fixture(static_cast<std::size_t>(st.range(0)));
+  MarginMonitor& m = *f.monitor;
+  std::vector<double> ticks;
+  std::vector<double> walls;
+  double evaluated = 0;
+  double exact = 0;
+  double unsafe = 0;
+  for (auto _ : st) {
+    for (backstop::MarketId mk = 0; mk < f.base.markets.size(); ++mk) {
+      st.PauseTiming();
+      const int64_t bp = largest_tick(f.base, f.state.accounts, mk);
+      const MarginCache moved = with_mark_bp(f.base, bp, mk);
+      const auto expected = rescan(moved, f.state.accounts);
+      st.ResumeTiming();
+      const double w0 = wall_now();
+      const double t0 = cpu_now();
+      const auto ch = m.detect(f.state, moved, {});
+      ticks.push_back((cpu_now() - t0) * 1e6);
+      walls.push_back((wall_now() - w0) * 1e6);
+      st.PauseTiming();
+      evaluated += static_cast<double>(ch.evaluated);
+      exact += static_cast<double>(ch.exact);
+      unsafe += static_cast<double>(ch.became_unsafe.size());
+      m.rearm(f.state, moved);
+      const bool same = ch.became_unsafe == expected && ch.became_safe.empty();
+      const auto back = m.sync(f.state, f.base, {});
+      const bool restored = back.became_safe == expected && m.unsafe().empty();
+      std::fprintf(
+          stderr,
+          "[monitor_bench] first tick %s -%lld bp: %zu unsafe, %zu evaluated, %zu exact, %.0f us "
+          "CPU, %.0f us wall\n",
+          f.state.perp_params[mk].symbol.c_str(), static_cast<long long>(bp), expected.size(),
+          ch.evaluated, ch.exact, ticks.back(), walls.back());
+      st.ResumeTiming();
+      if (!same || !restored) {
+        st.SkipWithError("monitor set differs from the full rescan");
+        return;
+      }
+    }
+  }
+  std::vector<double> sorted = ticks;
+  std::sort(sorted.begin(), sorted.end());
+  st.counters["us/tick"] = sorted[sorted.size() / 2];
+  st.counters["us/tick_max"] = sorted.back();
+  std::sort(walls.begin(), walls.end());
+  st.counters["us/tick_wall"] = walls[walls.size() / 2];
+  st.counters["threads"] = static_cast<double>(detect_threads());
+  st.counters["ticks"] = static_cast<double>(ticks.size());
+  st.counters["evaluated"] = evaluated;
+  st.counters["exact"] = exact;
+  st.counters["unsafe"] = unsafe;
+  if (f.rescan_seconds > 0)
+    st.counters["ratio"] = f.rescan_seconds * 1e6 / sorted[sorted.size() / 2];
+}
+
 BENCHMARK(BM_FullRescan)
     ->Name("monitor/full_rescan")
     ->Arg(1'000'000)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
+BENCHMARK(BM_MonitorFirstTick)
+    ->Name("monitor/first_tick")
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK(BM_MonitorTick)
     ->Name("monitor/tick")
     ->Arg(1'000'000)
@@ -216,6 +314,11 @@ BENCHMARK(BM_FullRescan)
     ->Arg(10'000'000)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3);
+BENCHMARK(BM_MonitorFirstTick)
+    ->Name("monitor/first_tick")
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK(BM_MonitorTick)
     ->Name("monitor/tick")
     ->Arg(10'000'000)

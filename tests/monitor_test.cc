@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "backstop/margin/risk.h"
@@ -639,6 +640,83 @@ TEST(Monitor, ScreenIsExactAcrossMoveSizes) {
     EXPECT_GT(flips, 20U);                  // 29-47 per seed
     EXPECT_GT(mon.stats().screened, 100U);  // ~220 per seed
   }
+}
+
+// Helper threads (set_threads) share the crossing and the exact valuations; with the sharing
+// threshold at 1 every detect is split. The answers, the counters and the unsafe set must be those
+// of a monitor on one thread, tick after tick, with one or several sources moving at once (the
+// case where two threads can meet the same account).
+TEST(Monitor, ThreadsChangeNothing) {
+  std::mt19937_64 rng(41);
+  RandomVenue v = make_venue(rng, 300, "0.5");
+  Engine& e = v.engine;
+  MarginMonitor one(e.state(), e.cache());
+  MarginMonitor three(e.state(), e.cache());
+  three.set_threads(3, 1);
+  Timestamp t = 0;
+  std::size_t shared_steps = 0;
+  for (int step = 0; step < 200; ++step) {
+    t += static_cast<Timestamp>(rng() % 600);
+    const int moves = 1 + static_cast<int>(rng() % 3);
+    for (int k = 0; k < moves; ++k) {
+      if (rng() % 2 == 0) {
+        const auto a = static_cast<AssetId>(rng() % 3);
+        (void)e.apply(ev(t, SetAssetPrice{a, moved(rng, e.state().assets[a].price, 300)}));
+      } else {
+        const auto m = static_cast<MarketId>(rng() % 2);
+        (void)e.apply(
+            ev(t, SetMarkPrice{m, moved(rng, e.state().perps[m].mark, 400), std::nullopt}));
+      }
+    }
+    const auto a = one.detect(e.state(), e.cache(), {});
+    const auto b = three.detect(e.state(), e.cache(), {});
+    ASSERT_EQ(a.became_unsafe, b.became_unsafe) << "step " << step;
+    ASSERT_EQ(a.became_safe, b.became_safe) << "step " << step;
+    ASSERT_EQ(a.evaluated, b.evaluated) << "step " << step;
+    ASSERT_EQ(a.exact, b.exact) << "step " << step;
+    ASSERT_EQ(three.unsafe(), rescan(e)) << "step " << step;
+    if (b.evaluated > 1) ++shared_steps;
+    one.rearm(e.state(), e.cache());
+    three.rearm(e.state(), e.cache());
+  }
+  EXPECT_EQ(one.stats().screened, three.stats().screened);
+  EXPECT_EQ(one.stats().exact, three.stats().exact);
+  EXPECT_EQ(one.stats().evaluations, three.stats().evaluations);
+  EXPECT_EQ(one.stats().edges_crossed, three.stats().edges_crossed);
+  EXPECT_EQ(one.edges(), three.edges());
+  EXPECT_GT(shared_steps, 50U);
+  // A copy runs on one thread and agrees too.
+  MarginMonitor copy = three;
+  EXPECT_EQ(copy.unsafe(), three.unsafe());
+}
+
+// The records' packed values (monitor.h): v0 is rounded down and its error stated, idx_rel is
+// rounded up; both within 2^-25 relative, exact below 2^26, across the whole uint64 range.
+TEST(Monitor, PackedValuesRoundTheSafeWay) {
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 200'000; ++i) {
+    const int shift = static_cast<int>(rng() % 64);
+    const uint64_t v = rng() >> shift;
+    const uint32_t d = pack_down(v);
+    ASSERT_LE(unpack(d), v) << v;
+    ASSERT_LE(v - unpack(d), packed_error(d)) << v;
+    ASSERT_LE(static_cast<long double>(packed_error(d)),
+              std::ldexp(static_cast<long double>(v), -25) + 1)
+        << v;
+    if (v < (uint64_t{1} << 26)) {
+      ASSERT_EQ(unpack(d), v);
+    }
+    if (v < (uint64_t{1} << 63)) {
+      const uint32_t u = pack_up(v);
+      ASSERT_GE(unpack(u), v) << v;
+      ASSERT_LE(static_cast<long double>(unpack(u) - v),
+                std::ldexp(static_cast<long double>(v), -25) + 1)
+          << v;
+      ASSERT_NE(u, ~uint32_t{0});  // the records' "no room" mark
+    }
+  }
+  EXPECT_EQ(unpack(pack_up((uint64_t{1} << 40) - 1)), uint64_t{1} << 40);  // carries to 2^26
+  EXPECT_EQ(unpack(pack_down((uint64_t{1} << 40) - 1)), (uint64_t{1} << 40) - (uint64_t{1} << 14));
 }
 
 TEST(Monitor, RearmRejectsOtherPrices) {

@@ -1,6 +1,7 @@
 #include "backstop/monitor/monitor.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <iterator>
 #include <limits>
@@ -48,7 +49,10 @@ template <class F>
 void MarginMonitor::Ladder::drain_below(uint32_t k, F f) {
   const std::size_t to = k <= base_ ? 0 : std::min<std::size_t>(std::size_t{k} - base_, b_.size());
   for (std::size_t i = 0; i < to; ++i) {
-    if (!b_[i].empty()) f(b_[i]);
+    if (!b_[i].empty()) {
+      f(b_[i]);
+      b_[i].clear();
+    }
   }
 }
 
@@ -56,6 +60,35 @@ template <class F>
 void MarginMonitor::Ladder::for_each(F f) {
   for (auto& b : b_) f(b);
 }
+
+namespace {
+
+void prefetch_range(const void* p, std::size_t bytes) {
+  const char* c = static_cast<const char*>(p);
+  for (std::size_t k = 0; k < bytes; k += 64) __builtin_prefetch(c + k);
+}
+
+void prefetch_record(const MarginAccount& a) {
+  prefetch_range(&a, sizeof(MarginAccount));
+}
+
+// The out-of-line storage of an account's vectors (inline storage is part of the record).
+void prefetch_spilled(const MarginAccount& a) {
+  const char* lo = reinterpret_cast<const char*>(&a);
+  const char* hi = lo + sizeof(MarginAccount);
+  auto spilled = [&](const void* p) {
+    const char* c = static_cast<const char*>(p);
+    return c != nullptr && (c < lo || c >= hi);
+  };
+  if (spilled(a.balances.data())) {
+    prefetch_range(a.balances.data(), a.balances.size() * sizeof(TokenBalance));
+  }
+  if (spilled(a.positions.data())) {
+    prefetch_range(a.positions.data(), a.positions.size() * sizeof(PerpPosition));
+  }
+}
+
+}  // namespace
 
 MarginMonitor::MarginMonitor(const State& s, const MarginCache& c) {
   rebuild(s, c);
@@ -65,6 +98,7 @@ void MarginMonitor::rebuild(const State& s, const MarginCache& c) {
   ++stats_.full_scans;
   layout_ = source_layout(c);
   last_.assign(layout_.count(), 0);
+  changed_.assign(layout_.count(), 0);
   for (SourceId i = 0; i < layout_.count(); ++i) last_[i] = source_value(c, layout_, i);
   epoch_ = last_;
   edges_.assign(layout_.count(), SourceEdges{});
@@ -109,6 +143,25 @@ uint16_t MarginMonitor::solo_rel(int64_t solo, int64_t v0) {
   return static_cast<uint16_t>(std::min<int128>(r, std::numeric_limits<uint16_t>::max()));
 }
 
+uint32_t pack_down(uint64_t v) {
+  const auto bits = static_cast<int>(std::bit_width(v));
+  if (bits <= 26) return static_cast<uint32_t>(v);
+  const int e = bits - 26;
+  return (static_cast<uint32_t>(e) << 26) | static_cast<uint32_t>(v >> e);
+}
+
+uint32_t pack_up(uint64_t v) {
+  const auto bits = static_cast<int>(std::bit_width(v));
+  if (bits <= 26) return static_cast<uint32_t>(v);
+  int e = bits - 26;
+  uint64_t m = (v >> e) + ((v & ((uint64_t{1} << e) - 1)) != 0 ? 1 : 0);
+  if (m > kPackedMantissa) {  // rounded up to 2^26
+    m >>= 1;
+    ++e;
+  }
+  return (static_cast<uint32_t>(e) << 26) | static_cast<uint32_t>(m);
+}
+
 bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, AccountId id) {
   ++stats_.evaluations;
   const Band b = compute_band(c, layout_, a);
@@ -127,18 +180,20 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
   for (const Driver& d : b.drivers) {
     if (!layout_.is_index(d.source)) {
       ++n;
-      narrow = narrow && d.source <= std::numeric_limits<uint16_t>::max();
+      narrow = narrow && d.source <= std::numeric_limits<uint8_t>::max();
     }
   }
   m.screenable = n <= kSlots && narrow ? 1 : 0;
   m.n = m.screenable != 0 ? static_cast<uint8_t>(n) : 0;
+  m.eval = stamp_;
   m.idx_rel = 0;
   if (b.index_sensitivity > 0) {
     // A ratio past 2^63 (or a sensitivity too large to shift) is treated like no room.
     const int128 r = b.room > 0 && b.index_sensitivity < (int128{1} << 94)
                          ? div_round(b.index_sensitivity << 32, b.room, Rounding::Up)
                          : int128{std::numeric_limits<int64_t>::max()};
-    m.idx_rel = r >= std::numeric_limits<int64_t>::max() ? kNoRoom : static_cast<uint64_t>(r);
+    m.idx_rel =
+        r >= std::numeric_limits<int64_t>::max() ? kNoRoom : pack_up(static_cast<uint64_t>(r));
   }
   uint32_t count = 0;
   std::size_t limit = 0;
@@ -151,8 +206,8 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
     se.upper.add(edge_bucket(hi), Edge{hi, id, gen});
     if (m.screenable != 0 && !layout_.is_index(d.source)) {
       const std::size_t k = limit++;
-      m.source[k] = static_cast<uint16_t>(d.source);
-      m.v0[k] = d.value;
+      m.source[k] = static_cast<uint8_t>(d.source);
+      m.v0[k] = pack_down(d.value > 0 ? static_cast<uint64_t>(d.value) : 0);
       m.solo_down[k] = solo_rel(d.solo_down, d.value);
       m.solo_up[k] = solo_rel(d.solo_up, d.value);
     }
@@ -164,42 +219,98 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
   return flipped;
 }
 
-// Crossed edges: the generation check, then the screen, on the account's record (prefetched 16
-// edges ahead). Every live candidate needs a new band (pending_); those the screen cannot settle
-// are valued exactly (exact_).
-void MarginMonitor::take(std::vector<Edge>& bucket) {
-  const std::size_t n = bucket.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i + 16 < n) {
+// Crossed edges [lo, hi) of one bucket: the generation check, then the screen, on the account's
+// record (prefetched 16 edges ahead). Every live candidate needs a new band (lane.pending); those
+// the screen cannot settle are valued exactly (lane.exact). With several lanes at work an account
+// crossed on two sources may be met by both: the stamp is then exchanged atomically, so exactly
+// one lane takes it.
+template <bool Shared>
+void MarginMonitor::scan_edges(const std::vector<Edge>& bucket, std::size_t lo, std::size_t hi,
+                               Lane& lane) {
+  for (std::size_t i = lo; i < hi; ++i) {
+    if (i + 16 < hi) {
       const char* p = reinterpret_cast<const char*>(&meta_[bucket[i + 16].account]);
       __builtin_prefetch(p);
       __builtin_prefetch(p + 64);
-      __builtin_prefetch(p + 128);
     }
     const Edge& e = bucket[i];
     Meta& m = meta_[e.account];
     if (e.gen != m.gen) {
-      ++stats_.stale_crossed;
+      ++lane.stale;
       continue;
     }
-    if (m.seen == stamp_) continue;
-    m.seen = stamp_;
-    pending_.push_back(e.account);
-    if (screen(m)) {
-      ++stats_.screened;
+    if constexpr (Shared) {
+      if (std::atomic_ref<uint32_t>(m.seen).exchange(stamp_, std::memory_order_relaxed) == stamp_)
+        continue;
     } else {
-      exact_.push_back(e.account);
+      if (m.seen == stamp_) continue;
+      m.seen = stamp_;
+    }
+    lane.pending.push_back(e.account);
+    if (screen(m)) {
+      ++lane.screened;
+    } else {
+      lane.exact.push_back(e.account);
     }
   }
-  stats_.edges_crossed += n;
-  total_edges_ -= n;
-  bucket.clear();
+}
+
+// Takes every crossed bucket (crossed_): on the calling thread, or split evenly across the lanes
+// when there is enough to share. The lanes' candidates are appended in lane order; when several
+// sources moved (the only case where lanes can race for an account) they are sorted, so the
+// monitor's state does not depend on the thread count or timing.
+void MarginMonitor::take_crossed(bool several_sources) {
+  std::size_t total = 0;
+  for (const auto& b : crossed_) total += b.size();
+  const unsigned lanes = team_ ? team_->size() : 1;
+  if (lanes_.size() < lanes) lanes_.resize(lanes);
+  if (lanes == 1 || total < share_above_) {
+    Lane& lane = lanes_[0];
+    lane.pending.swap(pending_);
+    lane.exact.swap(exact_);
+    for (const auto& b : crossed_) scan_edges<false>(b, 0, b.size(), lane);
+    lane.pending.swap(pending_);
+    lane.exact.swap(exact_);
+  } else {
+    team_->run([&](unsigned t) {
+      Lane& lane = lanes_[t];
+      const std::size_t from = total * t / lanes;
+      const std::size_t to = total * (t + 1) / lanes;
+      std::size_t at = 0;  // flat index of the current bucket's first edge
+      for (const auto& b : crossed_) {
+        const std::size_t lo = std::max(from, at);
+        const std::size_t hi = std::min(to, at + b.size());
+        if (lo < hi) scan_edges<true>(b, lo - at, hi - at, lane);
+        at += b.size();
+        if (at >= to) break;
+      }
+    });
+    for (unsigned t = 0; t < lanes; ++t) {
+      pending_.insert(pending_.end(), lanes_[t].pending.begin(), lanes_[t].pending.end());
+      exact_.insert(exact_.end(), lanes_[t].exact.begin(), lanes_[t].exact.end());
+      lanes_[t].pending.clear();
+      lanes_[t].exact.clear();
+    }
+    if (several_sources) {
+      std::sort(pending_.begin(), pending_.end());
+      std::sort(exact_.begin(), exact_.end());
+    }
+  }
+  for (Lane& lane : lanes_) {
+    stats_.stale_crossed += lane.stale;
+    stats_.screened += lane.screened;
+    lane.stale = 0;
+    lane.screened = 0;
+  }
+  stats_.edges_crossed += total;
+  total_edges_ -= total;
+  crossed_.clear();
 }
 
 void MarginMonitor::cross(SourceId src, int64_t value) {
   SourceEdges& se = edges_[src];
   const uint32_t key = edge_bucket(value);
-  auto drain = [&](std::vector<Edge>& bucket) { take(bucket); };
+  auto drain = [&](std::vector<Edge>& bucket) { crossed_.push_back(std::move(bucket)); };
   // Every bucket above the value's bucket lies wholly above the value (lower edges crossed), every
   // bucket below it wholly below (upper edges crossed).
   se.lower.drain_above(key, drain);
@@ -208,9 +319,8 @@ void MarginMonitor::cross(SourceId src, int64_t value) {
   auto scan = [&](std::vector<Edge>* v, auto crossed) {
     if (v == nullptr) return;
     auto keep = std::partition(v->begin(), v->end(), [&](const Edge& e) { return !crossed(e.at); });
-    std::vector<Edge> hit(keep, v->end());
+    crossed_.emplace_back(keep, v->end());
     v->erase(keep, v->end());
-    take(hit);
   };
   scan(se.lower.find(key), [value](int64_t at) { return value < at; });
   scan(se.upper.find(key), [value](int64_t at) { return value > at; });
@@ -219,22 +329,32 @@ void MarginMonitor::cross(SourceId src, int64_t value) {
 bool MarginMonitor::screen(const Meta& m) const {
   if (m.screenable == 0) return false;
   // sum over moved sources of |v - v0| / solo_eff <= 1 (band.h), solo_eff = floor(solo_rel v0 /
-  // 2^kSoloShift) <= solo on the side of the move, in units of 2^-32 rounded up, plus the index term of a non-fragile band. The
-  // common case, one moved source and no index drift, needs no division: |v - v0| <= solo_eff.
+  // 2^kSoloShift) <= solo on the side of the move, in units of 2^-32 rounded up, plus the index
+  // term of a non-fragile band. v0 is known only within [lo, lo + 2^e - 1] (packed): |v - v0| is
+  // bounded by the farther end, solo_eff is taken at lo (smaller), and a value inside that range
+  // takes the smaller of the two sides' limits. The common case, one moved source and no index
+  // drift, needs no division.
   constexpr int128 kOne = int128{1} << 32;
   int128 sum = 0;
   if (index_move_ > 0 && m.idx_rel > 0) {
     if (m.idx_rel == kNoRoom) return false;
-    sum = div_round(int128{m.idx_rel} * index_move_, kRatioOne, Rounding::Up);
+    sum = div_round(int128{unpack(m.idx_rel)} * index_move_, kRatioOne, Rounding::Up);
     if (sum > kOne) return false;
   }
   int128 first_dv = 0;
   int128 first_solo = 0;
   for (std::size_t k = 0; k < m.n; ++k) {
-    const int128 v = last_[m.source[k]];
-    const int128 dv = v > m.v0[k] ? v - m.v0[k] : m.v0[k] - v;
+    const uint8_t src = m.source[k];
+    if (changed_[src] <= m.eval) continue;  // unchanged since the evaluation: v == v0
+    const int128 v = last_[src];
+    const auto lo = static_cast<int128>(unpack(m.v0[k]));
+    const int128 hi = lo + static_cast<int128>(packed_error(m.v0[k]));
+    const int128 dv = std::max(v - lo, hi - v);  // >= |v - v0|
     if (dv == 0) continue;
-    const int128 solo = (int128{v > m.v0[k] ? m.solo_up[k] : m.solo_down[k]} * m.v0[k]) >> kSoloShift;
+    const uint16_t rel = v > hi   ? m.solo_up[k]
+                         : v < lo ? m.solo_down[k]
+                                  : std::min(m.solo_up[k], m.solo_down[k]);
+    const int128 solo = (int128{rel} * lo) >> kSoloShift;
     if (dv > solo) return false;
     if (first_solo == 0 && sum == 0) {
       first_dv = dv;
@@ -336,26 +456,50 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
     const int64_t v = source_value(c, layout_, src);
     if (v == last_[src]) continue;
     last_[src] = v;
+    changed_[src] = stamp_;
     moved.push_back(src);
   }
   // Candidates: accounts behind crossed edges (de-duplicated by the stamp), screened as they are
   // found; index sources hold edges of fragile bands only.
   for (SourceId src : moved) cross(src, last_[src]);
-  const std::size_t ne = exact_.size();
-  for (std::size_t i = 0; i < ne; ++i) {
-    if (i + 8 < ne) {
-      const char* p = reinterpret_cast<const char*>(&s.accounts[exact_[i + 8]]);
-      for (std::size_t k = 0; k < sizeof(MarginAccount); k += 64) __builtin_prefetch(p + k);
-    }
-    const AccountId id = exact_[i];
-    set_excess(id, maint_excess(c, s.accounts[id]), &ch);
-  }
-  stats_.exact += ne;
+  take_crossed(moved.size() > 1);
+  value_exact(s, c, &ch);
   ch.evaluated = pending_.size();
-  ch.exact = ne;
+  ch.exact = exact_.size();
   std::sort(ch.became_unsafe.begin(), ch.became_unsafe.end());
   std::sort(ch.became_safe.begin(), ch.became_safe.end());
   return ch;
+}
+
+// The exact valuations (maint_excess of exact_), split evenly across the lanes when there are
+// enough; flags are then updated in order on this thread. The accounts are cold: each lane
+// prefetches its records 16 ahead and, 8 ahead (once the record is in), the balances and
+// positions kept on the heap (most of a mixed book).
+void MarginMonitor::value_exact(const State& s, const MarginCache& c, Changes* ch) {
+  const std::size_t ne = exact_.size();
+  values_.resize(ne);
+  auto value = [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < std::min(hi, lo + 16); ++i) prefetch_record(s.accounts[exact_[i]]);
+    for (std::size_t i = lo; i < hi; ++i) {
+      if (i + 16 < hi) prefetch_record(s.accounts[exact_[i + 16]]);
+      if (i + 8 < hi) prefetch_spilled(s.accounts[exact_[i + 8]]);
+      values_[i] = maint_excess(c, s.accounts[exact_[i]]);
+    }
+  };
+  const unsigned lanes = team_ ? team_->size() : 1;
+  if (lanes == 1 || ne < share_above_ / 16) {
+    value(0, ne);
+  } else {
+    team_->run([&](unsigned t) { value(ne * t / lanes, ne * (t + 1) / lanes); });
+  }
+  for (std::size_t i = 0; i < ne; ++i) set_excess(exact_[i], values_[i], ch);
+  stats_.exact += ne;
+}
+
+void MarginMonitor::set_threads(unsigned threads, std::size_t share_above, bool spin) {
+  team_.reset();
+  share_above_ = share_above;
+  if (threads > 1) team_.reset(new ForkJoin(threads, spin));
 }
 
 void MarginMonitor::rearm(const State& s, const MarginCache& c) {

@@ -31,7 +31,8 @@
 // evaluates them exactly like touched accounts, so skipping rearm is never unsound, only slower.
 //
 // Units: source values are raw Price / Index units; excess in micro-dollars (Value).
-// Owns its indexes; reads the State and MarginCache passed in. Not thread-safe (one writer).
+// Owns its indexes; reads the State and MarginCache passed in. Not thread-safe (one writer); with
+// set_threads it uses helper threads of its own inside detect.
 // A band generation counter per account (uint32) identifies stale edges and a detect stamp
 // (uint32) de-duplicates candidates; they wrap after 2^32 re-evaluations of one account or
 // detects, far beyond any run.
@@ -39,11 +40,14 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <span>
 #include <vector>
 
 #include "backstop/monitor/band.h"
+#include "backstop/monitor/fork_join.h"
+#include "backstop/monitor/huge_pages.h"
 
 namespace backstop {
 
@@ -85,6 +89,15 @@ class MarginMonitor {
   void rearm(const State& s, const MarginCache& c);
   [[nodiscard]] std::size_t pending() const { return pending_.size(); }
 
+  // Runs detect's crossing and exact valuations on `threads` threads: the caller's and
+  // threads - 1 helpers the monitor starts now and stops with it (1, the default: none). Results,
+  // and everything else the monitor holds, are the same for any count. Copies of a monitor start
+  // with one thread. A phase is shared only above `share_above` crossed edges (and 1/16 as many
+  // exact valuations): below, waking the helpers costs more than it saves. With `spin` the
+  // helpers never sleep (each keeps a core busy; see monitor/fork_join.h): for a dedicated
+  // machine where wake-up latency matters.
+  void set_threads(unsigned threads, std::size_t share_above = kShareAbove, bool spin = false);
+
   // Accounts whose maintenance excess is negative, as of the last sync (ordered by id). Whether
   // one may be liquidated also needs usable prices, which the liquidation step checks.
   [[nodiscard]] const std::set<AccountId>& unsafe() const { return unsafe_; }
@@ -124,54 +137,92 @@ class MarginMonitor {
     Ladder upper;  // crossed when the value goes above `at`
   };
 
-  // Per account, one 192-byte record (three cache lines, read together): what the crossing loop
+  // Per account, one 128-byte record (two cache lines, read together): what the crossing loop
   // needs for the generation check and the screen, so a candidate costs one random access.
   // The screen's limits (band.h): the price sources (asset prices, marks), each with its value at
-  // evaluation v0 and its solo limits for a fall and a rise as fractions of it,
+  // evaluation v0 (packed, below) and its solo limits for a fall and a rise as fractions of it,
   // solo_rel = floor(2^kSoloShift solo / v0) (< 2^16: solo <= v0 / 10); the index sources together
-  // through idx_rel and the epoch's drift (fragile bands included).
+  // through idx_rel and the epoch's drift (fragile bands included). A source that has not changed
+  // since the evaluation (changed_[src] <= eval) adds nothing and its v0 is not read.
+  // Packed values (pack_down / pack_up): a 26-bit mantissa m and a 6-bit exponent e stand for
+  // m * 2^e; v0 is rounded down (the screen widens |v - v0| by 2^e - 1), idx_rel up.
   static constexpr std::size_t kSlots = 12;
   static constexpr int kSoloShift = 19;
   struct alignas(64) Meta {
     uint32_t gen = 0;      // generation of the current band; edges with another one are stale
     uint32_t seen = 0;     // stamp_ of the last detect that took the account as a candidate
-    uint64_t idx_rel = 0;  // ceil(2^32 index_sensitivity / room); kNoRoom if room <= 0
+    uint32_t eval = 0;     // stamp_ of the detect whose values the band was computed at
+    uint32_t idx_rel = 0;  // packed ceil(2^32 index_sensitivity / room); kNoRoom if room <= 0
     uint8_t n = 0;         // limits held
     uint8_t fragile = 0;
-    uint8_t screenable = 0;  // 0: more than kSlots limits or sources past uint16: decide exactly
+    uint8_t screenable = 0;  // 0: more than kSlots limits or sources past uint8: decide exactly
     uint8_t pad = 0;
-    std::array<uint16_t, kSlots> source{};
+    std::array<uint8_t, kSlots> source{};
     std::array<uint16_t, kSlots> solo_down{};
     std::array<uint16_t, kSlots> solo_up{};
-    std::array<int64_t, kSlots> v0{};
+    std::array<uint32_t, kSlots> v0{};  // packed, rounded down
   };
-  static_assert(sizeof(Meta) == 192);
-  static constexpr uint64_t kNoRoom = ~uint64_t{0};
+  static_assert(sizeof(Meta) == 128);
+  static constexpr uint32_t kNoRoom = ~uint32_t{0};
 
   void rebuild(const State& s, const MarginCache& c);
   // compute_band + edges + limits; returns whether the sign of the excess flipped.
   bool evaluate(const MarginCache& c, const MarginAccount& a, AccountId id);
   void set_excess(AccountId id, Value e, Changes* changes);
+  // One thread's share of a detect: candidates found and counters.
+  struct Lane {
+    std::vector<AccountId> pending;
+    std::vector<AccountId> exact;
+    uint64_t stale = 0;
+    uint64_t screened = 0;
+  };
+  // Below these sizes a detect phase stays on the calling thread (waking helpers costs ~10 us).
+  static constexpr std::size_t kShareAbove = 2'048;     // crossed edges
+  static constexpr std::size_t kValueShareAbove = 128;  // exact valuations
+  // The helper threads; a copy of the monitor gets none.
+  struct Team : std::unique_ptr<ForkJoin> {
+    Team() = default;
+    Team(const Team& /*other*/) : std::unique_ptr<ForkJoin>() {}
+    Team& operator=(const Team& /*other*/) {
+      reset();
+      return *this;
+    }
+    Team(Team&&) noexcept = default;
+    Team& operator=(Team&&) noexcept = default;
+    ~Team() = default;
+  };
+
   void cross(SourceId src, int64_t value);
-  void take(std::vector<Edge>& bucket);
+  template <bool Shared>
+  void scan_edges(const std::vector<Edge>& bucket, std::size_t lo, std::size_t hi, Lane& lane);
+  void take_crossed(bool several_sources);
+  void value_exact(const State& s, const MarginCache& c, Changes* ch);
   [[nodiscard]] bool screen(const Meta& m) const;
   [[nodiscard]] static uint16_t solo_rel(int64_t solo, int64_t v0);
+
   void maybe_compact();
   // Largest relative move of an index from its epoch value, Ratio raw units, rounded up.
   [[nodiscard]] int64_t index_drift(const MarginCache& c) const;
   [[nodiscard]] bool epoch_broken(const MarginCache& c) const;
 
   SourceLayout layout_{};
-  std::vector<int64_t> last_;   // source values at the last detect
-  std::vector<int64_t> epoch_;  // index values at the start of the epoch
+  std::vector<int64_t> last_;      // source values at the last detect
+  std::vector<uint32_t> changed_;  // stamp_ of the last detect that saw each source change
+  std::vector<int64_t> epoch_;     // index values at the start of the epoch
   std::vector<SourceEdges> edges_;
-  std::vector<Meta> meta_;
-  std::vector<int64_t> excess_;
-  std::vector<uint32_t> edges_of_;  // live edges of each account's current band
+  std::vector<Meta, HugePageAllocator<Meta>> meta_;
+  std::vector<int64_t, HugePageAllocator<int64_t>> excess_;
+  std::vector<uint32_t, HugePageAllocator<uint32_t>>
+      edges_of_;             // live edges of each account's current band
   int64_t index_drift_ = 0;  // largest relative index move from epoch_ seen this epoch (Ratio raw)
   uint64_t index_move_ = 0;  // bound on any index's relative move since an evaluation (Ratio raw)
-  std::vector<AccountId> pending_;  // need a new band (detect -> rearm)
-  std::vector<AccountId> exact_;    // detect's scratch: decided by maint_excess
+  std::vector<AccountId> pending_;          // need a new band (detect -> rearm)
+  std::vector<AccountId> exact_;            // detect's scratch: decided by maint_excess
+  std::vector<std::vector<Edge>> crossed_;  // detect's scratch: the buckets a tick crossed
+  std::vector<Lane> lanes_;                 // detect's scratch, one per thread
+  std::vector<Value> values_;               // detect's scratch: exact valuations
+  Team team_;
+  std::size_t share_above_ = kShareAbove;
   uint32_t stamp_ = 0;
   std::set<AccountId> unsafe_;
   std::size_t fragile_count_ = 0;
@@ -179,6 +230,18 @@ class MarginMonitor {
   std::size_t total_edges_ = 0;
   MonitorStats stats_;
 };
+
+// Packed non-negative values of the monitor's records: a 26-bit mantissa m and a 6-bit exponent e
+// (bits 26-31) stand for m * 2^e; values below 2^26 are exact.
+inline constexpr uint32_t kPackedMantissa = (uint32_t{1} << 26) - 1;
+[[nodiscard]] uint32_t pack_down(uint64_t v);  // unpack(p) <= v <= unpack(p) + packed_error(p)
+[[nodiscard]] uint32_t pack_up(uint64_t v);    // unpack(p) >= v, within a factor 1 + 2^-25
+[[nodiscard]] inline uint64_t unpack(uint32_t p) {
+  return uint64_t{p & kPackedMantissa} << (p >> 26);
+}
+[[nodiscard]] inline uint64_t packed_error(uint32_t p) {
+  return (uint64_t{1} << (p >> 26)) - 1;
+}
 
 // Monotone bucket key of a raw source value: exponent and the 12 bits below the leading one
 // (buckets are 2^-12 ~ 0.024% wide). key(x) < key(y) implies x < y.
