@@ -2,6 +2,7 @@
 // exactly the accounts a full rescan finds, and its bands must be sound on their own.
 #include "backstop/monitor/monitor.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -105,6 +106,20 @@ Price moved(std::mt19937_64& rng, Price p, int max_bp) {
   return Price::from_raw(std::max<int64_t>(static_cast<int64_t>(next), 1));
 }
 
+// Sets one source of a cache to a raw value (prices and marks through the cache's own override,
+// so that derived fields follow).
+void set_source(MarginCache& c, const SourceLayout& l, SourceId src, int64_t v) {
+  if (src < l.assets) {
+    override_asset_price(c, static_cast<AssetId>(src), Price::from_raw(v));
+  } else if (src < 2 * l.assets) {
+    c.assets[src - l.assets].supply_index = Index::from_raw(v);
+  } else if (src < 3 * l.assets) {
+    c.assets[src - 2 * l.assets].borrow_index = Index::from_raw(v);
+  } else {
+    override_mark_price(c, static_cast<MarketId>(src - 3 * l.assets), Price::from_raw(v));
+  }
+}
+
 // The band tests run on venues with unrealised profit counted in full and not at all, at the
 // prices the book was built at (every account safe) and after a shock that leaves many accounts
 // unsafe (their rates bound how fast the excess can rise back to zero).
@@ -113,7 +128,6 @@ struct BandCase {
   MarginCache cache;
 };
 std::vector<BandCase> band_cases(const Engine& e) {
-  const SourceLayout l = source_layout(e.cache());
   MarginCache shocked = e.cache();
   auto scale = [](int64_t v, int64_t pct) {
     return static_cast<int64_t>(mul_div(v, 100 + pct, 100, Rounding::Down));
@@ -122,8 +136,33 @@ std::vector<BandCase> band_cases(const Engine& e) {
   override_asset_price(shocked, 2, Price::from_raw(scale(shocked.assets[2].price.raw(), 20)));
   override_mark_price(shocked, 0, Price::from_raw(scale(shocked.markets[0].mark.raw(), -20)));
   override_mark_price(shocked, 1, Price::from_raw(scale(shocked.markets[1].mark.raw(), 25)));
-  (void)l;
   return {{"built", e.cache()}, {"shocked", shocked}};
+}
+
+// One account of the band test venues, with its band.
+struct BandSite {
+  std::string where;  // for failure messages
+  const MarginCache& cache;
+  const SourceLayout& layout;
+  const MarginAccount& account;
+  const Band& band;
+};
+// Calls f(site) for every account of 200-account venues with unrealised profit counted in full and
+// not at all, at the build prices and after the shock (band_cases).
+template <class F>
+void for_each_band_site(std::mt19937_64& rng, F f) {
+  for (const char* upnl : {"1", "0"}) {
+    RandomVenue v = make_venue(rng, 200, upnl);
+    const Engine& e = v.engine;
+    const SourceLayout l = source_layout(e.cache());
+    for (const BandCase& bc : band_cases(e)) {
+      for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
+        const MarginAccount& a = e.state().accounts[id];
+        const Band b = compute_band(bc.cache, l, a);
+        f(BandSite{fmt::format("upnl {}, {}, account {}", upnl, bc.name, id), bc.cache, l, a, b});
+      }
+    }
+  }
 }
 
 TEST(Monitor, EqualsFullRescanOnRandomPricePaths) {
@@ -204,55 +243,34 @@ TEST(Monitor, BandIsSoundUnderIndependentMoves) {
   std::mt19937_64 rng(99);
   int unsafe_tried = 0;
   int tried = 0;
-  for (const char* upnl : {"1", "0"}) {
-    RandomVenue v = make_venue(rng, 200, upnl);
-    const Engine& e = v.engine;
-    const SourceLayout l = source_layout(e.cache());
-    for (const BandCase& bc : band_cases(e)) {
-      const MarginCache& base = bc.cache;
-      for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
-        const MarginAccount& a = e.state().accounts[id];
-        const Band b = compute_band(base, l, a);
-        if (b.drivers.empty()) continue;
-        for (int trial = 0; trial < 40; ++trial) {
-          MarginCache c = base;
-          for (const Driver& d : b.drivers) {
-            const int64_t v0 = d.value;
-            // Index sources of a non-fragile band may move by kIndexAllowance (relative) either
-            // way; everything else down by its width_down and up by its width_up.
-            const bool epoch = l.is_index(d.source) && !b.fragile;
-            const int64_t allowance =
-                static_cast<int64_t>(mul_div(v0, kIndexAllowance, kRatioOne, Rounding::Down));
-            const int64_t down = epoch ? allowance : d.width_down;
-            const int64_t up = epoch ? allowance : d.width_up;
-            // extremes are the worst case for a multilinear term; mix them with interior points
-            const int64_t dv =
-                trial % 2 == 0
-                    ? (rng() % 2 ? up : -down)
-                    : static_cast<int64_t>(rng() % static_cast<uint64_t>(up + down + 1)) - down;
-            const int64_t nv = v0 + dv;
-            const SourceId src = d.source;
-            if (src < l.assets) {
-              override_asset_price(c, static_cast<AssetId>(src), Price::from_raw(nv));
-            } else if (src < 2 * l.assets) {
-              c.assets[src - l.assets].supply_index = Index::from_raw(nv);
-            } else if (src < 3 * l.assets) {
-              c.assets[src - 2 * l.assets].borrow_index = Index::from_raw(nv);
-            } else {
-              override_mark_price(c, static_cast<MarketId>(src - 3 * l.assets),
-                                  Price::from_raw(nv));
-            }
-          }
-          const Value moved_excess = maint_excess(c, a);
-          ASSERT_EQ(moved_excess.is_negative(), b.excess.is_negative())
-              << "upnl " << upnl << ", " << bc.name << ", account " << id << " excess "
-              << format(b.excess);
-          ++tried;
-          if (b.excess.is_negative()) ++unsafe_tried;
-        }
+  for_each_band_site(rng, [&](const BandSite& x) {
+    const Band& b = x.band;
+    const SourceLayout& l = x.layout;
+    if (b.drivers.empty()) return;
+    for (int trial = 0; trial < 40; ++trial) {
+      MarginCache c = x.cache;
+      for (const Driver& d : b.drivers) {
+        const int64_t v0 = d.value;
+        // Index sources of a non-fragile band may move by kIndexAllowance (relative) either way;
+        // everything else down by its width_down and up by its width_up.
+        const bool epoch = l.is_index(d.source) && !b.fragile;
+        const int64_t allowance =
+            static_cast<int64_t>(mul_div(v0, kIndexAllowance, kRatioOne, Rounding::Down));
+        const int64_t down = epoch ? allowance : d.width_down;
+        const int64_t up = epoch ? allowance : d.width_up;
+        // extremes are the worst case for a multilinear term; mix them with interior points
+        const int64_t dv =
+            trial % 2 == 0
+                ? (rng() % 2 ? up : -down)
+                : static_cast<int64_t>(rng() % static_cast<uint64_t>(up + down + 1)) - down;
+        set_source(c, l, d.source, v0 + dv);
       }
+      ASSERT_EQ(maint_excess(c, x.account).is_negative(), b.excess.is_negative())
+          << x.where << " excess " << format(b.excess);
+      ++tried;
+      if (b.excess.is_negative()) ++unsafe_tried;
     }
-  }
+  });
   EXPECT_GT(unsafe_tried, 200);
   EXPECT_GT(tried, 1000);
 }
@@ -385,67 +403,44 @@ TEST(Monitor, SoloLimitsAreSoundJointly) {
   int unsafe_tried = 0;
   int tried = 0;
   int spent_most = 0;  // trials that used more than 90% of the room
-  for (const char* upnl : {"1", "0"}) {
-    RandomVenue v = make_venue(rng, 200, upnl);
-    const Engine& e = v.engine;
-    const SourceLayout l = source_layout(e.cache());
-    for (const BandCase& bc : band_cases(e)) {
-      const MarginCache& base = bc.cache;
-      for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
-        const MarginAccount& a = e.state().accounts[id];
-        const Band b = compute_band(base, l, a);
-        std::vector<const Driver*> sharing;
-        for (const Driver& d : b.drivers) sharing.push_back(&d);
-        if (sharing.empty()) continue;
-        for (int trial = 0; trial < 40; ++trial) {
-          // Shares f_s of the unit (in 1/2^20), summing to at most 2^20: trial 0 mod 3 all on one
-          // source, 1 mod 3 random uneven, 2 mod 3 even.
-          const int64_t unit = int64_t{1} << 20;
-          std::vector<int64_t> f(sharing.size(), 0);
-          if (trial % 3 == 0) {
-            f[rng() % f.size()] = unit;
-          } else if (trial % 3 == 1) {
-            int64_t left = unit;
-            for (std::size_t k = 0; k < f.size(); ++k) {
-              f[k] = k + 1 == f.size()
-                         ? left
-                         : static_cast<int64_t>(rng() % static_cast<uint64_t>(left + 1));
-              left -= f[k];
-            }
-          } else {
-            for (auto& x : f) x = unit / static_cast<int64_t>(f.size());
-          }
-          MarginCache c = base;
-          int128 used = 0;  // sum |dv| / solo in 1/2^20, rounded up
-          for (std::size_t k = 0; k < sharing.size(); ++k) {
-            const Driver& d = *sharing[k];
-            const bool rise = rng() % 2 == 0;
-            const int64_t solo = rise ? d.solo_up : d.solo_down;
-            const int64_t dv = static_cast<int64_t>(mul_div(solo, f[k], unit, Rounding::Down));
-            if (solo > 0) used += div_round(int128{dv} * unit, solo, Rounding::Up);
-            const int64_t nv = rise ? d.value + dv : d.value - dv;
-            const SourceId src = d.source;
-            if (src < l.assets) {
-              override_asset_price(c, static_cast<AssetId>(src), Price::from_raw(nv));
-            } else if (src < 2 * l.assets) {
-              c.assets[src - l.assets].supply_index = Index::from_raw(nv);
-            } else if (src < 3 * l.assets) {
-              c.assets[src - 2 * l.assets].borrow_index = Index::from_raw(nv);
-            } else {
-              override_mark_price(c, static_cast<MarketId>(src - 3 * l.assets),
-                                  Price::from_raw(nv));
-            }
-          }
-          ASSERT_LE(used, unit);
-          if (10 * used > 9 * unit) ++spent_most;
-          ASSERT_EQ(maint_excess(c, a).is_negative(), b.excess.is_negative())
-              << "upnl " << upnl << ", " << bc.name << ", account " << id << " trial " << trial;
-          ++tried;
-          if (b.excess.is_negative()) ++unsafe_tried;
+  for_each_band_site(rng, [&](const BandSite& x) {
+    const Band& b = x.band;
+    if (b.drivers.empty()) return;
+    for (int trial = 0; trial < 40; ++trial) {
+      // Shares f_s of the unit (in 1/2^20), summing to at most 2^20: trial 0 mod 3 all on one
+      // source, 1 mod 3 random uneven, 2 mod 3 even.
+      const int64_t unit = int64_t{1} << 20;
+      std::vector<int64_t> f(b.drivers.size(), 0);
+      if (trial % 3 == 0) {
+        f[rng() % f.size()] = unit;
+      } else if (trial % 3 == 1) {
+        int64_t left = unit;
+        for (std::size_t k = 0; k < f.size(); ++k) {
+          f[k] = k + 1 == f.size() ? left
+                                   : static_cast<int64_t>(rng() % static_cast<uint64_t>(left + 1));
+          left -= f[k];
         }
+      } else {
+        for (auto& v : f) v = unit / static_cast<int64_t>(f.size());
       }
+      MarginCache c = x.cache;
+      int128 used = 0;  // sum |dv| / solo in 1/2^20, rounded up
+      for (std::size_t k = 0; k < b.drivers.size(); ++k) {
+        const Driver& d = b.drivers[k];
+        const bool rise = rng() % 2 == 0;
+        const int64_t solo = rise ? d.solo_up : d.solo_down;
+        const int64_t dv = static_cast<int64_t>(mul_div(solo, f[k], unit, Rounding::Down));
+        if (solo > 0) used += div_round(int128{dv} * unit, solo, Rounding::Up);
+        set_source(c, x.layout, d.source, rise ? d.value + dv : d.value - dv);
+      }
+      ASSERT_LE(used, unit);
+      if (10 * used > 9 * unit) ++spent_most;
+      ASSERT_EQ(maint_excess(c, x.account).is_negative(), b.excess.is_negative())
+          << x.where << " trial " << trial;
+      ++tried;
+      if (b.excess.is_negative()) ++unsafe_tried;
     }
-  }
+  });
   EXPECT_GT(unsafe_tried, 200);
   EXPECT_GT(tried, 4000);
   EXPECT_GT(spent_most, 2000);  // the tests push to the edge of the inequality
@@ -459,75 +454,54 @@ TEST(Monitor, IndexDriftTermIsSound) {
   int unsafe_tried = 0;
   int tried = 0;
   int with_index = 0;
-  for (const char* upnl : {"1", "0"}) {
-    RandomVenue v = make_venue(rng, 200, upnl);
-    const Engine& e = v.engine;
-    const SourceLayout l = source_layout(e.cache());
-    for (const BandCase& bc : band_cases(e)) {
-      const MarginCache& base = bc.cache;
-      const int128 one = int128{1} << 32;
-      for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
-        const MarginAccount& a = e.state().accounts[id];
-        const Band b = compute_band(base, l, a);
-        if (b.drivers.empty() || b.room <= 0) continue;
-        const int128 idx_rel = b.index_sensitivity > 0
-                                   ? div_round(b.index_sensitivity << 32, b.room, Rounding::Up)
-                                   : 0;
-        for (int trial = 0; trial < 30; ++trial) {
-          // e: up to 0.1% (twice the epoch half-width), or what is left of the unit if less.
-          int64_t eps = static_cast<int64_t>(rng() % 1'000'001);  // Ratio raw, <= 1e6 = 0.1%
-          int128 idx_part = div_round(idx_rel * eps, kRatioOne, Rounding::Up);
-          if (idx_part > one) {
-            eps = static_cast<int64_t>(mul_div(one, kRatioOne, idx_rel, Rounding::Down));
-            idx_part = div_round(idx_rel * eps, kRatioOne, Rounding::Up);
-          }
-          ASSERT_LE(idx_part, one);
-          // The rest of the unit goes to one price source (even trials) or is split evenly.
-          std::vector<const Driver*> prices;
-          for (const Driver& d : b.drivers) {
-            if (!l.is_index(d.source)) prices.push_back(&d);
-          }
-          const int128 left = one - idx_part;
-          MarginCache c = base;
-          int128 used = idx_part;
-          const std::size_t pick = prices.empty() ? 0 : rng() % prices.size();
-          for (std::size_t k = 0; k < prices.size(); ++k) {
-            const Driver& d = *prices[k];
-            const int128 share =
-                trial % 2 == 0 ? (k == pick ? left : 0) : left / static_cast<int128>(prices.size());
-            const bool rise = rng() % 2 == 0;
-            const int64_t solo = rise ? d.solo_up : d.solo_down;
-            const int64_t dv = static_cast<int64_t>(mul_div(solo, share, one, Rounding::Down));
-            if (solo > 0) used += div_round(int128{dv} * one, solo, Rounding::Up);
-            const int64_t nv = rise ? d.value + dv : d.value - dv;
-            if (d.source < l.assets) {
-              override_asset_price(c, static_cast<AssetId>(d.source), Price::from_raw(nv));
-            } else {
-              override_mark_price(c, static_cast<MarketId>(d.source - 3 * l.assets),
-                                  Price::from_raw(nv));
-            }
-          }
-          for (const Driver& d : b.drivers) {
-            if (!l.is_index(d.source)) continue;
-            const int64_t w =
-                static_cast<int64_t>(mul_div(d.value, eps, kRatioOne, Rounding::Down));
-            const int64_t nv = rng() % 2 ? d.value + w : d.value - w;
-            if (d.source < 2 * l.assets) {
-              c.assets[d.source - l.assets].supply_index = Index::from_raw(nv);
-            } else {
-              c.assets[d.source - 2 * l.assets].borrow_index = Index::from_raw(nv);
-            }
-            if (w > 0) ++with_index;
-          }
-          ASSERT_LE(used, one);
-          ASSERT_EQ(maint_excess(c, a).is_negative(), b.excess.is_negative())
-              << "upnl " << upnl << ", " << bc.name << ", account " << id << " trial " << trial;
-          ++tried;
-          if (b.excess.is_negative()) ++unsafe_tried;
-        }
+  const int128 one = int128{1} << 32;
+  for_each_band_site(rng, [&](const BandSite& x) {
+    const Band& b = x.band;
+    const SourceLayout& l = x.layout;
+    if (b.drivers.empty() || b.room <= 0) return;
+    const int128 idx_rel =
+        b.index_sensitivity > 0 ? div_round(b.index_sensitivity << 32, b.room, Rounding::Up) : 0;
+    for (int trial = 0; trial < 30; ++trial) {
+      // e: up to 0.1% (twice the epoch half-width), or what is left of the unit if less.
+      int64_t eps = static_cast<int64_t>(rng() % 1'000'001);  // Ratio raw, <= 1e6 = 0.1%
+      int128 idx_part = div_round(idx_rel * eps, kRatioOne, Rounding::Up);
+      if (idx_part > one) {
+        eps = static_cast<int64_t>(mul_div(one, kRatioOne, idx_rel, Rounding::Down));
+        idx_part = div_round(idx_rel * eps, kRatioOne, Rounding::Up);
       }
+      ASSERT_LE(idx_part, one);
+      // The rest of the unit goes to one price source (even trials) or is split evenly.
+      std::vector<const Driver*> prices;
+      for (const Driver& d : b.drivers) {
+        if (!l.is_index(d.source)) prices.push_back(&d);
+      }
+      const int128 left = one - idx_part;
+      MarginCache c = x.cache;
+      int128 used = idx_part;
+      const std::size_t pick = prices.empty() ? 0 : rng() % prices.size();
+      for (std::size_t k = 0; k < prices.size(); ++k) {
+        const Driver& d = *prices[k];
+        const int128 share =
+            trial % 2 == 0 ? (k == pick ? left : 0) : left / static_cast<int128>(prices.size());
+        const bool rise = rng() % 2 == 0;
+        const int64_t solo = rise ? d.solo_up : d.solo_down;
+        const int64_t dv = static_cast<int64_t>(mul_div(solo, share, one, Rounding::Down));
+        if (solo > 0) used += div_round(int128{dv} * one, solo, Rounding::Up);
+        set_source(c, l, d.source, rise ? d.value + dv : d.value - dv);
+      }
+      for (const Driver& d : b.drivers) {
+        if (!l.is_index(d.source)) continue;
+        const int64_t w = static_cast<int64_t>(mul_div(d.value, eps, kRatioOne, Rounding::Down));
+        set_source(c, l, d.source, rng() % 2 ? d.value + w : d.value - w);
+        if (w > 0) ++with_index;
+      }
+      ASSERT_LE(used, one);
+      ASSERT_EQ(maint_excess(c, x.account).is_negative(), b.excess.is_negative())
+          << x.where << " trial " << trial;
+      ++tried;
+      if (b.excess.is_negative()) ++unsafe_tried;
     }
-  }
+  });
   EXPECT_GT(unsafe_tried, 200);
   EXPECT_GT(tried, 3000);
   EXPECT_GT(with_index, 1000);
