@@ -693,6 +693,32 @@ TEST(Monitor, PackedValuesRoundTheSafeWay) {
   EXPECT_EQ(unpack(pack_down((uint64_t{1} << 40) - 1)), (uint64_t{1} << 40) - (uint64_t{1} << 14));
 }
 
+}  // namespace
+
+struct MonitorTestAccess {
+  static void set_stamp(MarginMonitor& m, uint32_t s) { m.stamp_ = s; }
+};
+
+namespace {
+
+// The 32-bit detect stamps: a few detects before they would wrap, the monitor rebuilds itself
+// (one full scan) and carries on exactly, with no stamp of before the wrap mistaken for a new one.
+TEST(Monitor, DetectStampsNeverWrap) {
+  std::mt19937_64 rng(3);
+  RandomVenue v = make_venue(rng, 150);
+  Engine& e = v.engine;
+  MarginMonitor mon(e.state(), e.cache());
+  MonitorTestAccess::set_stamp(mon, ~uint32_t{0} - 4);
+  const uint64_t scans = mon.stats().full_scans;
+  for (int step = 0; step < 40; ++step) {
+    const auto m = static_cast<MarketId>(rng() % 2);
+    (void)e.apply(ev(0, SetMarkPrice{m, moved(rng, e.state().perps[m].mark, 400), std::nullopt}));
+    (void)mon.sync(e.state(), e.cache(), {});
+    ASSERT_EQ(mon.unsafe(), rescan(e)) << "step " << step;
+  }
+  EXPECT_EQ(mon.stats().full_scans, scans + 1);
+}
+
 TEST(Monitor, RearmRejectsOtherPrices) {
   std::mt19937_64 rng(3);
   RandomVenue v = make_venue(rng, 20);

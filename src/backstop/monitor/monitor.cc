@@ -257,8 +257,8 @@ void MarginMonitor::scan_edges(const std::vector<Edge>& bucket, std::size_t lo, 
 
 // Takes every crossed bucket (crossed_): on the calling thread, or split evenly across the lanes
 // when there is enough to share. The lanes' candidates are appended in lane order; when several
-// sources moved (the only case where lanes can race for an account) they are sorted, so the
-// monitor's state does not depend on the thread count or timing.
+// sources moved (the only case where lanes can race for an account) they are sorted, so they do
+// not depend on the threads' timing.
 void MarginMonitor::take_crossed(bool several_sources) {
   std::size_t total = 0;
   for (const auto& b : crossed_) total += b.size();
@@ -416,6 +416,12 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
                                              std::span<const AccountId> touched, bool full) {
   Changes ch;
   const SourceLayout l = source_layout(c);
+  // The detect stamps (seen, eval, changed_) are 32 bits: before they would wrap, everything is
+  // rebuilt with the stamp back at 0 (once per 2^32 - 2 detects: ~50 days at 1,000 ticks/s).
+  if (stamp_ >= kLastStamp) {
+    stamp_ = 0;
+    full = true;
+  }
   if (full || l.assets != layout_.assets || l.markets != layout_.markets || epoch_broken(c)) {
     const std::set<AccountId> before = unsafe_;
     rebuild(s, c);  // evaluates and indexes everyone: nothing is left pending

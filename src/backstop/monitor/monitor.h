@@ -33,9 +33,9 @@
 // Units: source values are raw Price / Index units; excess in micro-dollars (Value).
 // Owns its indexes; reads the State and MarginCache passed in. Not thread-safe (one writer); with
 // set_threads it uses helper threads of its own inside detect.
-// A band generation counter per account (uint32) identifies stale edges and a detect stamp
-// (uint32) de-duplicates candidates; they wrap after 2^32 re-evaluations of one account or
-// detects, far beyond any run.
+// A band generation counter per account (uint32) identifies stale edges (it would have to wrap
+// while a stale edge survives compaction to mislead); 32-bit detect stamps de-duplicate candidates
+// and tell unchanged sources, and the monitor rebuilds itself before they wrap (detect).
 #pragma once
 
 #include <array>
@@ -91,7 +91,8 @@ class MarginMonitor {
 
   // Runs detect's crossing and exact valuations on `threads` threads: the caller's and
   // threads - 1 helpers the monitor starts now and stops with it (1, the default: none). Results,
-  // and everything else the monitor holds, are the same for any count. Copies of a monitor start
+  // counters, bands and the unsafe set are the same for any count (only the order in which
+  // candidates of a several-source tick are re-armed may differ). Copies of a monitor start
   // with one thread. A phase is shared only above `share_above` crossed edges (and 1/16 as many
   // exact valuations): below, waking the helpers costs more than it saves. With `spin` the
   // helpers never sleep (each keeps a core busy; see monitor/fork_join.h): for a dedicated
@@ -109,6 +110,7 @@ class MarginMonitor {
   [[nodiscard]] std::size_t edges() const { return total_edges_; }
 
  private:
+  friend struct MonitorTestAccess;  // tests/monitor_test.cc: moves the detect stamp near its end
   struct Edge {
     int64_t at = 0;  // raw source value of the band edge
     AccountId account = 0;
@@ -164,6 +166,7 @@ class MarginMonitor {
   };
   static_assert(sizeof(Meta) == 128);
   static constexpr uint32_t kNoRoom = ~uint32_t{0};
+  static constexpr uint32_t kLastStamp = ~uint32_t{0} - 1;
 
   void rebuild(const State& s, const MarginCache& c);
   // compute_band + edges + limits; returns whether the sign of the excess flipped.
