@@ -39,15 +39,16 @@ int128 scale_up(int128 x, int64_t num, int64_t den) {
   return mul_div(x, num, den, Rounding::Up);
 }
 
-// Budget weight of a source with sensitivity c: ~sqrt(c) (a power of two within a factor 2 of it,
-// from the bit length of c); 1 for c = 0.
-int128 budget_weight(int128 c) {
-  if (c <= 0) return 1;
-  const auto u = static_cast<uint128>(c);
-  const auto hi = static_cast<uint64_t>(u >> 64);
-  const int bits =
-      hi != 0 ? 128 - std::countl_zero(hi) : 64 - std::countl_zero(static_cast<uint64_t>(u));
-  return int128{1} << (bits / 2);
+// Budget weight of a source with sensitivity c and volatility 2^log2_vol: ~sqrt(vol * c) (a power
+// of two within a factor 2 of it, from the bit lengths); 2^(log2_vol / 2) for c = 0.
+int128 budget_weight(int128 c, uint8_t log2_vol) {
+  int bits = 0;
+  if (c > 0) {
+    const auto u = static_cast<uint128>(c);
+    const auto hi = static_cast<uint64_t>(u >> 64);
+    bits = hi != 0 ? 128 - std::countl_zero(hi) : 64 - std::countl_zero(static_cast<uint64_t>(u));
+  }
+  return int128{1} << ((bits + std::min<int>(log2_vol, kMaxLog2Volatility)) / 2);
 }
 
 // Adds rates to a source: `down` / `up` per unit relative fall / rise of the source.
@@ -87,7 +88,8 @@ int64_t source_value(const MarginCache& c, const SourceLayout& l, SourceId s) {
   return c.markets[s - 3 * l.assets].mark.raw();
 }
 
-Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccount& a) {
+Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccount& a,
+                  std::span<const uint8_t> log2_vol) {
   Band b;
   b.excess = maint_excess(c, a);
   // The rates bound how fast the real excess can move toward zero: down for a safe account
@@ -209,19 +211,24 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
   };
   // The sharing sources split `rest` by weight. Any weights are sound (the budgets sum to at most
   // rest, and on either side of v0 a width spends at most its source's budget); they only decide
-  // which edge is reached first. For sources of similar volatility sigma, minimising the edges
-  // crossed per unit of move, sum sigma / rho_s subject to sum C_s rho_s = rest, gives
-  // rho_s ~ C_s^(-1/2), i.e. budget_s ~ sqrt(C_s) (Lagrange), with C_s the larger of the rates.
+  // which edge is reached first. Minimising the edges crossed per unit of time, sum sigma_s / rho_s
+  // subject to sum C_s rho_s = rest, gives rho_s ~ (sigma_s / C_s)^(1/2), i.e. budget_s ~
+  // sqrt(sigma_s C_s) (Lagrange), with C_s the larger of the rates and sigma_s the source's
+  // volatility (log2_vol; kDefaultLog2Volatility for every source unless the caller knows better).
+  auto weight = [&](const Driver& d) {
+    return budget_weight(d.sensitivity,
+                         d.source < log2_vol.size() ? log2_vol[d.source] : kDefaultLog2Volatility);
+  };
   int128 total_weight = 0;
   for (const Driver& d : b.drivers) {
-    if (shares(d)) total_weight += budget_weight(d.sensitivity);
+    if (shares(d)) total_weight += weight(d);
   }
   for (Driver& d : b.drivers) {
     if (!shares(d)) continue;
     const int64_t cap =
         static_cast<int64_t>(mul_div(d.value, kMaxBandMove, kRatioOne, Rounding::Down));
     // width = v0 * budget_s / rate, budget_s = rest * weight_s / total_weight.
-    const int128 budget = mul_div(rest, budget_weight(d.sensitivity), total_weight, Rounding::Down);
+    const int128 budget = mul_div(rest, weight(d), total_weight, Rounding::Down);
     d.width_down = limit(d.value, budget, d.down, cap);
     d.width_up = limit(d.value, budget, d.up, cap);
   }

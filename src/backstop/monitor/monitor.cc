@@ -164,7 +164,7 @@ uint32_t pack_up(uint64_t v) {
 
 bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, AccountId id) {
   ++stats_.evaluations;
-  const Band b = compute_band(c, layout_, a);
+  const Band b = compute_band(c, layout_, a, log2_vol_);
   const bool flipped = (excess_[id] < 0) != b.excess.is_negative();
   set_excess(id, b.excess, nullptr);
   Meta& m = meta_[id];

@@ -99,6 +99,12 @@ class MarginMonitor {
   // machine where wake-up latency matters.
   void set_threads(unsigned threads, std::size_t share_above = kShareAbove, bool spin = false);
 
+  // How the room of each band is shared between its sources (band.h, compute_band): log2 of
+  // each source's relative volatility, indexed by SourceId (source_layout of the cache; missing
+  // ones take kDefaultLog2Volatility). Bands computed from now on use it; a `full` detect
+  // re-splits every band. Any values are sound.
+  void set_volatility(std::vector<uint8_t> log2_vol) { log2_vol_ = std::move(log2_vol); }
+
   // Accounts whose maintenance excess is negative, as of the last sync (ordered by id). Whether
   // one may be liquidated also needs usable prices, which the liquidation step checks.
   [[nodiscard]] const std::set<AccountId>& unsafe() const { return unsafe_; }
@@ -226,6 +232,7 @@ class MarginMonitor {
   std::vector<Value> values_;               // detect's scratch: exact valuations
   Team team_;
   std::size_t share_above_ = kShareAbove;
+  std::vector<uint8_t> log2_vol_;  // per source; empty: the default for all
   uint32_t stamp_ = 0;
   std::set<AccountId> unsafe_;
   std::size_t fragile_count_ = 0;

@@ -67,6 +67,11 @@ Resolver::Resolver(Engine& engine, const Resolver& o)
   }
 }
 
+void Resolver::set_monitor_volatility(std::vector<uint8_t> log2_vol) {
+  monitor_.set_volatility(std::move(log2_vol));
+  (void)monitor_.sync(engine_.state(), engine_.cache(), {}, /*full=*/true);
+}
+
 void Resolver::anchor_asset_liquidity(AssetId a, Price p) {
   if (p.is_positive()) {
     asset_anchor_[a] = p;

@@ -87,6 +87,9 @@ class Resolver {
   [[nodiscard]] Value open_auction_shortfall() const;
   // The configuration to change between events: liquidator presence, liquidity depth.
   [[nodiscard]] ResolutionConfig& mutable_config() { return cfg_; }
+  // The monitor's per-source volatility (MarginMonitor::set_volatility); re-splits every band now
+  // (one full scan). Changes no result, only which bands are crossed first.
+  void set_monitor_volatility(std::vector<uint8_t> log2_vol);
 
  private:
   friend class ResolutionStep;
