@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <random>
+#include <stdexcept>
 
 #include "backstop/margin/risk.h"
 #include "test_util.h"
@@ -282,6 +283,24 @@ TEST(Monitor, BandIsSoundUnderIndependentMoves) {
   EXPECT_GT(tried, 1000);
 }
 
+// The hand-checked borrower (below): alice, 10 WETH against 16,000 USDC; bob supplies the USDC.
+std::pair<Engine, AccountId> simple_borrower() {
+  State s;
+  s.add_asset(asset("USDC", 6, "0.9", "0.9", true), priced("1"));
+  s.add_asset(asset("WETH", 9, "0.8", "0.85", true), priced("2000"));
+  const OwnerId o = s.add_owner("alice");
+  const OwnerId lender = s.add_owner("bob");
+  Engine e(std::move(s));
+  const AccountId a = e.state().owners[o].accounts[0];
+  auto ok = [&](EventBody b) {
+    if (!e.apply(ev(0, std::move(b))).ok()) throw std::logic_error("simple_borrower: rejected");
+  };
+  ok(Deposit{e.state().owners[lender].accounts[0], 0, qty("100000", 6)});
+  ok(Deposit{a, 1, qty("10", 9)});
+  ok(Borrow{a, 0, qty("16000", 6)});
+  return {std::move(e), a};
+}
+
 // A hand-checked band (docs/monitor.md): 10 WETH at $2,000 (maint weight 0.85) against 16,000 USDC
 // of debt. E = 10 * 2,000 * 0.85 - 16,000 = $1,000, so the account is safe and the rates bound how
 // fast the excess can fall (band.cc; the weight coefficient is max(w, 1) = 1):
@@ -305,17 +324,7 @@ TEST(Monitor, BandIsSoundUnderIndependentMoves) {
 //   USDC up 1e9 * 999,999,963 / 16,800e6 = 59,523,807.3 -> 59,523,807; the other sides: caps.
 //   Check: a WETH drop of $100 alone costs 10 * 100 * 0.85 = $850 <= $1,000.
 TEST(Monitor, BandOfASimpleBorrower) {
-  State s;
-  s.add_asset(asset("USDC", 6, "0.9", "0.9", true), priced("1"));
-  s.add_asset(asset("WETH", 9, "0.8", "0.85", true), priced("2000"));
-  const OwnerId o = s.add_owner("alice");
-  const OwnerId lender = s.add_owner("bob");
-  Engine e(std::move(s));
-  const AccountId a = e.state().owners[o].accounts[0];
-  ASSERT_TRUE(
-      e.apply(ev(0, Deposit{e.state().owners[lender].accounts[0], 0, qty("100000", 6)})).ok());
-  ASSERT_TRUE(e.apply(ev(0, Deposit{a, 1, qty("10", 9)})).ok());
-  ASSERT_TRUE(e.apply(ev(0, Borrow{a, 0, qty("16000", 6)})).ok());
+  auto [e, a] = simple_borrower();
   const SourceLayout l = source_layout(e.cache());
   const Band b = compute_band(e.cache(), l, e.state().accounts[a]);
   EXPECT_EQ(b.excess, usd("1000"));
@@ -363,17 +372,7 @@ TEST(Monitor, BandOfASimpleBorrower) {
 //   USDC budget = floor(959,519,963 * 2^17 / (2^27 + 2^17)) = 936,117, width_up = 1e9 * 936,117 /
 //   16,800e6 = 55,721. Solo limits do not depend on the split.
 TEST(Monitor, VolatilityMovesTheRoomToWhatMoves) {
-  State s;
-  s.add_asset(asset("USDC", 6, "0.9", "0.9", true), priced("1"));
-  s.add_asset(asset("WETH", 9, "0.8", "0.85", true), priced("2000"));
-  const OwnerId o = s.add_owner("alice");
-  const OwnerId lender = s.add_owner("bob");
-  Engine e(std::move(s));
-  const AccountId a = e.state().owners[o].accounts[0];
-  ASSERT_TRUE(
-      e.apply(ev(0, Deposit{e.state().owners[lender].accounts[0], 0, qty("100000", 6)})).ok());
-  ASSERT_TRUE(e.apply(ev(0, Deposit{a, 1, qty("10", 9)})).ok());
-  ASSERT_TRUE(e.apply(ev(0, Borrow{a, 0, qty("16000", 6)})).ok());
+  auto [e, a] = simple_borrower();
   const SourceLayout l = source_layout(e.cache());
   std::vector<uint8_t> vol(l.count(), kDefaultLog2Volatility);
   vol[l.price(0)] = 0;
