@@ -53,8 +53,17 @@ Quantity LiquidityModel::sell_capacity() const {
   return std::visit([](const auto& m) { return m.sell_capacity(); }, m_);
 }
 
+// The searches below look only at sizes up to the largest fillable sell (one trade at the
+// capacity, which bisects at most once itself, at extreme prices): a larger size fills only that
+// much, so no predicate holds there, and every size below it fills at once. Searching the whole
+// capacity instead nested the trade's own bisection inside this one (~63 x 63 wide-integer
+// trades per call where prices approach the 64-bit range).
+int64_t LiquidityModel::fillable_sell() const {
+  return sell(sell_capacity()).base.raw();
+}
+
 Quantity LiquidityModel::max_sell_at_average(Price limit) const {
-  const auto q = greatest(sell_capacity().raw(), [&](int64_t v) {
+  const auto q = greatest(fillable_sell(), [&](int64_t v) {
     const Fill f = sell(Quantity::from_raw(v));
     return f.base.raw() == v && f.avg_price >= limit;
   });
@@ -62,7 +71,7 @@ Quantity LiquidityModel::max_sell_at_average(Price limit) const {
 }
 
 Quantity LiquidityModel::max_sell_at_marginal(Price floor) const {
-  const auto q = greatest(sell_capacity().raw(), [&](int64_t v) {
+  const auto q = greatest(fillable_sell(), [&](int64_t v) {
     const Fill f = sell(Quantity::from_raw(v));
     return f.base.raw() == v && f.marginal_after.has_value() && *f.marginal_after >= floor;
   });
@@ -71,11 +80,11 @@ Quantity LiquidityModel::max_sell_at_marginal(Price floor) const {
 
 std::optional<Quantity> LiquidityModel::min_sell_for_proceeds(Quantity quote) const {
   if (!quote.is_positive()) return Quantity{};
-  const int64_t cap = sell_capacity().raw();
-  if (sell(Quantity::from_raw(cap)).quote < quote) return std::nullopt;
-  // Largest size whose proceeds are still short, plus one.
-  const auto short_of =
-      greatest(cap, [&](int64_t v) { return sell(Quantity::from_raw(v)).quote < quote; });
+  const Fill all = sell(sell_capacity());
+  if (all.quote < quote) return std::nullopt;
+  // Largest size whose proceeds are still short, plus one (at most all.base, which is not short).
+  const auto short_of = greatest(
+      all.base.raw(), [&](int64_t v) { return sell(Quantity::from_raw(v)).quote < quote; });
   return Quantity::from_raw(*short_of + 1);
 }
 

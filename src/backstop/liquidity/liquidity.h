@@ -64,6 +64,7 @@ class LiquidityModel {
   [[nodiscard]] const Variant& model() const { return m_; }
 
  private:
+  [[nodiscard]] int64_t fillable_sell() const;  // base of a sell at the whole capacity
   Variant m_;
 };
 
