@@ -3,7 +3,9 @@
 // applied the same events hash equal; any difference in state changes the hash.
 #include <xxhash.h>
 
+#include <array>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "backstop/engine/engine.h"
@@ -11,13 +13,22 @@
 namespace backstop {
 namespace {
 
+// Streams the serialization into XXH3 through a small buffer (the digest is that of the whole
+// byte string at once; XXH3's streaming and one-shot forms agree).
 class Writer {
  public:
+  Writer() : state_(XXH3_createState()) {
+    if (state_ == nullptr || XXH3_64bits_reset(state_) != XXH_OK) throw std::bad_alloc();
+  }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+  ~Writer() { XXH3_freeState(state_); }
+
   void i64(int64_t v) {
     unsigned char b[8];
     for (int i = 0; i < 8; ++i)
       b[i] = static_cast<unsigned char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF);
-    buf_.append(reinterpret_cast<const char*>(b), 8);
+    bytes(b, 8);
   }
   template <class T>
   void fx(Fixed<T> v) {
@@ -30,17 +41,36 @@ class Writer {
   }
   void str(const std::string& s) {
     i64(static_cast<int64_t>(s.size()));
-    buf_.append(s);
+    bytes(s.data(), s.size());
   }
   template <class T>
   void put(Fixed<T> v) {
     fx(v);
   }
   void put(int64_t v) { i64(v); }
-  [[nodiscard]] uint64_t digest() const { return XXH3_64bits(buf_.data(), buf_.size()); }
+  [[nodiscard]] uint64_t digest() {
+    flush();
+    return XXH3_64bits_digest(state_);
+  }
 
  private:
-  std::string buf_;
+  void bytes(const void* p, std::size_t n) {
+    if (used_ + n > buf_.size()) flush();
+    if (n > buf_.size()) {
+      (void)XXH3_64bits_update(state_, p, n);
+      return;
+    }
+    std::memcpy(buf_.data() + used_, p, n);
+    used_ += n;
+  }
+  void flush() {
+    if (used_ > 0) (void)XXH3_64bits_update(state_, buf_.data(), used_);
+    used_ = 0;
+  }
+
+  XXH3_state_t* state_;
+  std::array<char, 4096> buf_{};
+  std::size_t used_ = 0;
 };
 
 void write_asset(Writer& w, const AssetParams& p, const AssetState& s) {
