@@ -38,6 +38,7 @@
 
 #include "backstop/money/rounding.h"
 #include "backstop/sim/run.h"
+#include "backstop/sim/simulate.h"
 
 namespace {
 
@@ -307,10 +308,11 @@ int main(int argc, char** argv) {
       static_cast<long long>(o.accounts), o.markets, static_cast<long long>(o.paths),
       static_cast<long long>(o.steps), o.threads, setup);
 
-  std::vector<PathResult> sim(static_cast<std::size_t>(o.paths));
-  const double t_sim = timed_parallel(o.paths, o.threads, [&](int64_t i) {
-    sim[static_cast<std::size_t>(i)] = run.run_path(static_cast<uint64_t>(i));
-  });
+  // The simulator's own path loop (simulate.h run_paths: its thread pool and workspaces).
+  std::vector<PathResult> sim;
+  const double t_sim_start = now_s();
+  sim = run_paths(run, o.threads, SimOptions{}, "paths");
+  const double t_sim = now_s() - t_sim_start;
   const double r_sim = work_units / t_sim;
   std::printf("simulate: %8.3f s  %14.0f account-steps/s\n", t_sim, r_sim);
 

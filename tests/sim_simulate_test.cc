@@ -488,6 +488,26 @@ TEST(SimMonteCarlo, BitForBitWhateverTheThreads) {
   EXPECT_NE(simulate(other, quiet(2)).digest, one.digest);
 }
 
+// A workspace carries nothing from one path to the next (run.h): paths run in a workspace that
+// served other paths, and another run first, equal paths run on fresh copies.
+TEST(SimMonteCarlo, AReusedWorkspaceChangesNothing) {
+  const PreparedRun run(parse_ok(kPerpVenue + kMcBook));
+  const PreparedRun other(parse_ok(venue_at_mark() + kMcBookAtMark));
+  PreparedRun::Workspace ws;
+  const PathResult first = other.run_path(0, ws);
+  EXPECT_EQ(path_digest(first), path_digest(other.run_path(0)));
+  int64_t liq = first.liquidations;
+  for (uint64_t i = static_cast<uint64_t>(run.paths()); i-- > 0;) {
+    const PathResult reused = run.run_path(i, ws);
+    const PathResult fresh = run.run_path(i);
+    EXPECT_EQ(path_digest(reused), path_digest(fresh)) << "path " << i;
+    EXPECT_EQ(reused.state_hash, fresh.state_hash) << "path " << i;
+    liq += fresh.liquidations;
+  }
+  EXPECT_GT(liq, 0) << "the test books should see liquidations";
+  EXPECT_EQ(path_digest(other.run_path(0, ws)), path_digest(first));
+}
+
 TEST(SimAnalysis, InsuranceSizingIsTheSmallestPassingFund) {
   const SimConfig cfg = parse_ok(venue_at_mark() + kMcBookAtMark + R"(
 [analysis.insurance_sizing]

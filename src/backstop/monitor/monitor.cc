@@ -40,9 +40,11 @@ template <class F>
 void MarginMonitor::Ladder::drain_above(uint32_t k, F f) {
   const std::size_t from = k < base_ ? 0 : std::size_t{k} - base_ + 1;
   for (std::size_t i = from; i < b_.size(); ++i) {
-    if (!b_[i].empty()) f(b_[i]);
+    if (!b_[i].empty()) {
+      f(b_[i]);
+      b_[i].clear();  // keeps its capacity for the edges to come
+    }
   }
-  if (from < b_.size()) b_.resize(from);  // nothing above k is left
 }
 
 template <class F>
@@ -225,8 +227,7 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
 // crossed on two sources may be met by both: the stamp is then exchanged atomically, so exactly
 // one lane takes it.
 template <bool Shared>
-void MarginMonitor::scan_edges(const std::vector<Edge>& bucket, std::size_t lo, std::size_t hi,
-                               Lane& lane) {
+void MarginMonitor::scan_edges(const Edge* bucket, std::size_t lo, std::size_t hi, Lane& lane) {
   for (std::size_t i = lo; i < hi; ++i) {
     if (i + 16 < hi) {
       const char* p = reinterpret_cast<const char*>(&meta_[bucket[i + 16].account]);
@@ -255,35 +256,24 @@ void MarginMonitor::scan_edges(const std::vector<Edge>& bucket, std::size_t lo, 
   }
 }
 
-// Takes every crossed bucket (crossed_): on the calling thread, or split evenly across the lanes
+// Takes every crossed edge (crossed_): on the calling thread, or split evenly across the lanes
 // when there is enough to share. The lanes' candidates are appended in lane order; when several
 // sources moved (the only case where lanes can race for an account) they are sorted, so they do
 // not depend on the threads' timing.
 void MarginMonitor::take_crossed(bool several_sources) {
-  std::size_t total = 0;
-  for (const auto& b : crossed_) total += b.size();
+  const std::size_t total = crossed_.size();
   const unsigned lanes = team_ ? team_->size() : 1;
   if (lanes_.size() < lanes) lanes_.resize(lanes);
   if (lanes == 1 || total < share_above_) {
     Lane& lane = lanes_[0];
     lane.pending.swap(pending_);
     lane.exact.swap(exact_);
-    for (const auto& b : crossed_) scan_edges<false>(b, 0, b.size(), lane);
+    scan_edges<false>(crossed_.data(), 0, total, lane);
     lane.pending.swap(pending_);
     lane.exact.swap(exact_);
   } else {
     team_->run([&](unsigned t) {
-      Lane& lane = lanes_[t];
-      const std::size_t from = total * t / lanes;
-      const std::size_t to = total * (t + 1) / lanes;
-      std::size_t at = 0;  // flat index of the current bucket's first edge
-      for (const auto& b : crossed_) {
-        const std::size_t lo = std::max(from, at);
-        const std::size_t hi = std::min(to, at + b.size());
-        if (lo < hi) scan_edges<true>(b, lo - at, hi - at, lane);
-        at += b.size();
-        if (at >= to) break;
-      }
+      scan_edges<true>(crossed_.data(), total * t / lanes, total * (t + 1) / lanes, lanes_[t]);
     });
     for (unsigned t = 0; t < lanes; ++t) {
       pending_.insert(pending_.end(), lanes_[t].pending.begin(), lanes_[t].pending.end());
@@ -310,7 +300,9 @@ void MarginMonitor::take_crossed(bool several_sources) {
 void MarginMonitor::cross(SourceId src, int64_t value) {
   SourceEdges& se = edges_[src];
   const uint32_t key = edge_bucket(value);
-  auto drain = [&](std::vector<Edge>& bucket) { crossed_.push_back(std::move(bucket)); };
+  auto drain = [&](const std::vector<Edge>& bucket) {
+    crossed_.insert(crossed_.end(), bucket.begin(), bucket.end());
+  };
   // Every bucket above the value's bucket lies wholly above the value (lower edges crossed), every
   // bucket below it wholly below (upper edges crossed).
   se.lower.drain_above(key, drain);
@@ -319,7 +311,7 @@ void MarginMonitor::cross(SourceId src, int64_t value) {
   auto scan = [&](std::vector<Edge>* v, auto crossed) {
     if (v == nullptr) return;
     auto keep = std::partition(v->begin(), v->end(), [&](const Edge& e) { return !crossed(e.at); });
-    crossed_.emplace_back(keep, v->end());
+    crossed_.insert(crossed_.end(), keep, v->end());
     v->erase(keep, v->end());
   };
   scan(se.lower.find(key), [value](int64_t at) { return value < at; });
@@ -381,6 +373,8 @@ void MarginMonitor::maybe_compact() {
       l->for_each([&](std::vector<Edge>& v) {
         std::erase_if(v, stale);
         total_edges_ += v.size();
+        // Buckets keep their capacity between ticks; here what is far beyond use is given back.
+        if (v.capacity() > 4 * v.size() + 256) v.shrink_to_fit();
       });
     }
   }

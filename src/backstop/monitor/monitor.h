@@ -10,7 +10,7 @@
 // v is crossed as a whole and the bucket holding v is scanned edge by edge; the accounts behind the
 // crossed edges are candidates (screened, or re-evaluated exactly, then re-indexed: see below).
 // The cost of a tick is proportional to the number of edges it crossed, not to the size of the
-// book. Memory: 16 bytes per edge (two per price source per account) plus a 192-byte record and
+// book. Memory: 16 bytes per edge (two per price source per account) plus a 128-byte record and
 // 12 more bytes per account.
 //
 // Interest indexes are handled by epochs: every band absorbs a relative index move of
@@ -128,7 +128,8 @@ class MarginMonitor {
    public:
     void add(uint32_t key, const Edge& e);
     std::vector<Edge>* find(uint32_t key);
-    // Calls f(bucket) on every bucket with key > k (or < k) and empties it.
+    // Calls f(bucket) on every non-empty bucket with key > k (or < k) and empties it (buckets
+    // keep their capacity: edges come and go in the same few buckets).
     template <class F>
     void drain_above(uint32_t k, F f);
     template <class F>
@@ -203,7 +204,7 @@ class MarginMonitor {
 
   void cross(SourceId src, int64_t value);
   template <bool Shared>
-  void scan_edges(const std::vector<Edge>& bucket, std::size_t lo, std::size_t hi, Lane& lane);
+  void scan_edges(const Edge* edges, std::size_t lo, std::size_t hi, Lane& lane);
   void take_crossed(bool several_sources);
   void value_exact(const State& s, const MarginCache& c, Changes* ch);
   [[nodiscard]] bool screen(const Meta& m) const;
@@ -225,11 +226,11 @@ class MarginMonitor {
       edges_of_;             // live edges of each account's current band
   int64_t index_drift_ = 0;  // largest relative index move from epoch_ seen this epoch (Ratio raw)
   uint64_t index_move_ = 0;  // bound on any index's relative move since an evaluation (Ratio raw)
-  std::vector<AccountId> pending_;          // need a new band (detect -> rearm)
-  std::vector<AccountId> exact_;            // detect's scratch: decided by maint_excess
-  std::vector<std::vector<Edge>> crossed_;  // detect's scratch: the buckets a tick crossed
-  std::vector<Lane> lanes_;                 // detect's scratch, one per thread
-  std::vector<Value> values_;               // detect's scratch: exact valuations
+  std::vector<AccountId> pending_;  // need a new band (detect -> rearm)
+  std::vector<AccountId> exact_;    // detect's scratch: decided by maint_excess
+  std::vector<Edge> crossed_;       // detect's scratch: the edges a tick crossed
+  std::vector<Lane> lanes_;         // detect's scratch, one per thread
+  std::vector<Value> values_;       // detect's scratch: exact valuations
   Team team_;
   std::size_t share_above_ = kShareAbove;
   std::vector<uint8_t> log2_vol_;  // per source; empty: the default for all

@@ -67,6 +67,34 @@ Resolver::Resolver(Engine& engine, const Resolver& o)
   }
 }
 
+void Resolver::reset_to(const Resolver& o) {
+  if (open_step_ != nullptr || o.open_step_ != nullptr) {
+    throw std::logic_error("a resolver cannot be copied in the middle of a resolution step");
+  }
+  // The same members, in the same order, as the copying constructor above.
+  cfg_ = o.cfg_;
+  monitor_ = o.monitor_;
+  journal_ = o.journal_;
+  bad_debt_ = o.bad_debt_;
+  treasury_ = o.treasury_;
+  unsafe_since_ = o.unsafe_since_;
+  budget_ = o.budget_;
+  budget_time_ = o.budget_time_;
+  records_ = o.records_;
+  totals_ = o.totals_;
+  touched_ = o.touched_;
+  auctions_ = o.auctions_;
+  pending_social_ = o.pending_social_;
+  holders_ = o.holders_;
+  asset_anchor_ = o.asset_anchor_;
+  market_anchor_ = o.market_anchor_;
+  pacing_ = o.pacing_;
+  last_chunk_ = o.last_chunk_;
+  dirt_ = o.dirt_;
+  global_dirt_ = o.global_dirt_;
+  fault_ = o.fault_;
+}
+
 void Resolver::set_monitor_volatility(std::vector<uint8_t> log2_vol) {
   monitor_.set_volatility(std::move(log2_vol));
   (void)monitor_.sync(engine_.state(), engine_.cache(), {}, /*full=*/true);

@@ -56,6 +56,10 @@ class Resolver {
   // A copy of `prototype` driving `engine`, whose state must equal prototype.engine()'s (the
   // simulator builds the monitor once and copies it per path instead of rebuilding it).
   Resolver(Engine& engine, const Resolver& prototype);
+  // Makes this resolver a copy of `prototype` (as the constructor above) while keeping the engine
+  // it drives, whose state must now equal prototype.engine()'s. Reuses this one's memory (the
+  // simulator resets one resolver per worker for every path). Same requirement on open steps.
+  void reset_to(const Resolver& prototype);
   Resolver(const Resolver&) = delete;
   Resolver& operator=(const Resolver&) = delete;
 

@@ -54,12 +54,23 @@ bool in_ranges(const std::vector<StepRange>& rs, int64_t step) {
                      [&](const StepRange& r) { return r.contains(static_cast<int>(step)); });
 }
 
-PathRunner::PathRunner(const PreparedRun& run, uint64_t index)
+PreparedRun::Workspace& PathRunner::reset(const PreparedRun& run, PreparedRun::Workspace& ws) {
+  if (!ws.engine_) {
+    ws.engine_ = std::make_unique<Engine>(run.engine_->state());
+    ws.resolver_ = std::make_unique<Resolver>(*ws.engine_, *run.resolver_);
+  } else {
+    *ws.engine_ = *run.engine_;
+    ws.resolver_->reset_to(*run.resolver_);
+  }
+  return ws;
+}
+
+PathRunner::PathRunner(const PreparedRun& run, uint64_t index, PreparedRun::Workspace& ws)
     : run_(run),
       cfg_(run.cfg_),
       env_(run.cfg_.env),
-      engine_(run.engine_->state()),
-      res_(engine_, *run.resolver_),
+      engine_(*reset(run, ws).engine_),
+      res_(*ws.resolver_),
       path_(run.exogenous(index)),
       nd_(run.cfg_.drivers.size()) {
   out_.index = index;

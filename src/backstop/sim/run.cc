@@ -235,7 +235,12 @@ Path PreparedRun::exogenous(uint64_t index) const {
 }
 
 PathResult PreparedRun::run_path(uint64_t index) const {
-  run_detail::PathRunner runner(*this, index);
+  Workspace ws;
+  return run_path(index, ws);
+}
+
+PathResult PreparedRun::run_path(uint64_t index, Workspace& ws) const {
+  run_detail::PathRunner runner(*this, index, ws);
   return runner.run();
 }
 

@@ -107,7 +107,20 @@ class PreparedRun {
   [[nodiscard]] Path exogenous(uint64_t index) const;
   [[nodiscard]] Timestamp time_at(int64_t step) const;
 
+  // What a path runs on: its own copy of the starting engine and resolver (book, monitor,
+  // liquidity models). The first path run in a workspace copies them; every later one resets them
+  // by assignment, which reuses the memory (for a large book most of a fresh copy's cost is
+  // allocating and first touching it). Results do not depend on which workspace a path runs in.
+  // A workspace serves one path at a time; it may move between threads and between runs.
+  class Workspace {
+   private:
+    friend class run_detail::PathRunner;
+    std::unique_ptr<Engine> engine_;
+    std::unique_ptr<Resolver> resolver_;
+  };
+
   [[nodiscard]] PathResult run_path(uint64_t index) const;
+  [[nodiscard]] PathResult run_path(uint64_t index, Workspace& ws) const;
 
  private:
   friend class run_detail::PathRunner;

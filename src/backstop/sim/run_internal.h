@@ -1,6 +1,7 @@
 // File: sim/run_internal.h
 // Internal to sim/: one path of a PreparedRun (run.h) and the helpers it shares with run.cc.
-// A PathRunner owns the path's copy of the engine and resolver and its PathResult; run() plays
+// A PathRunner drives the path's copy of the engine and resolver (held by a PreparedRun::Workspace,
+// reset to the starting book when the runner is made) and owns its PathResult; run() plays
 // the steps in the order documented in run.h and docs/simulate-config.md ("How a path runs").
 // Single-threaded; many PathRunners of one PreparedRun may run at once.
 #pragma once
@@ -25,10 +26,12 @@ namespace backstop::sim::run_detail {
 
 class PathRunner {
  public:
-  PathRunner(const PreparedRun& run, uint64_t index);
+  PathRunner(const PreparedRun& run, uint64_t index, PreparedRun::Workspace& ws);
   PathResult run();
 
  private:
+  // Copies (first use) or resets the workspace's engine and resolver to the starting book.
+  static PreparedRun::Workspace& reset(const PreparedRun& run, PreparedRun::Workspace& ws);
   void setup_liquidity();
   void setup_funds();
   // The exogenous price moved by the impact still in the driver's liquidity model.
@@ -54,8 +57,8 @@ class PathRunner {
   const PreparedRun& run_;
   const SimConfig& cfg_;
   const Environment& env_;
-  Engine engine_;
-  Resolver res_;
+  Engine& engine_;
+  Resolver& res_;
   Path path_;
   std::size_t nd_ = 0;
   PathResult out_;

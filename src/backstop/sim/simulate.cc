@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "backstop/money/int128.h"
@@ -21,7 +22,9 @@ uint64_t mix(uint64_t h, int64_t v) {
   return mix(h, static_cast<uint64_t>(v));
 }
 
-uint64_t digest_of(const PathResult& p) {
+}  // namespace
+
+uint64_t path_digest(const PathResult& p) {
   uint64_t h = mix(0, p.index);
   for (const int64_t v : {p.bad_debt.raw(),
                           p.uncovered.raw(),
@@ -58,6 +61,8 @@ uint64_t digest_of(const PathResult& p) {
   for (const char c : p.error) h = mix(h, static_cast<int64_t>(c));
   return mix(h, p.state_hash);
 }
+
+namespace {
 
 TailStats tail(std::vector<Value> sample, const std::vector<Ratio>& levels) {
   TailStats t;
@@ -98,8 +103,26 @@ std::vector<PathResult> run_paths(const PreparedRun& run, unsigned threads, cons
       opt.progress(phase, static_cast<int64_t>(done), static_cast<int64_t>(n));
     };
   }
+  // Workspaces are reused from path to path (run.h): one per worker, taken from a pool.
+  std::mutex pool_mutex;
+  std::vector<std::unique_ptr<PreparedRun::Workspace>> pool;
   parallel_for(
-      n, threads, [&](std::size_t i) { out[i] = run.run_path(i); }, poll);
+      n, threads,
+      [&](std::size_t i) {
+        std::unique_ptr<PreparedRun::Workspace> ws;
+        {
+          const std::lock_guard<std::mutex> lock(pool_mutex);
+          if (!pool.empty()) {
+            ws = std::move(pool.back());
+            pool.pop_back();
+          }
+        }
+        if (!ws) ws = std::make_unique<PreparedRun::Workspace>();
+        out[i] = run.run_path(i, *ws);
+        const std::lock_guard<std::mutex> lock(pool_mutex);
+        pool.push_back(std::move(ws));
+      },
+      poll);
   return out;
 }
 
@@ -130,7 +153,7 @@ void aggregate(const std::vector<PathResult>& paths, const std::vector<Ratio>& l
     }
     out.max_waves = std::max(out.max_waves, p.max_waves);
     if (!p.error.empty()) ++out.failed_paths;
-    h = mix(h, digest_of(p));
+    h = mix(h, path_digest(p));
   }
   out.levels = levels;
   out.bad_debt = tail(bad, levels);

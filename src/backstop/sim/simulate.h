@@ -132,6 +132,9 @@ struct SimOptions {
 [[nodiscard]] std::vector<PathResult> run_paths(const PreparedRun& run, unsigned threads,
                                                 const SimOptions& opt, const std::string& phase);
 
+// A hash of everything in one path's result (SimResult::digest mixes them all).
+[[nodiscard]] uint64_t path_digest(const PathResult& p);
+
 // The aggregates of a set of path results.
 void aggregate(const std::vector<PathResult>& paths, const std::vector<Ratio>& levels,
                SimResult& out);
