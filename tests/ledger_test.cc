@@ -223,6 +223,51 @@ TEST(LedgerProperty, RandomJournalConserves) {
   EXPECT_EQ(all, j.balances());
 }
 
+// Copies of a journal (constructed and assigned) are independent: posting to one leaves the
+// other as it was, and balance() agrees with balances() on each (the lookup index is rebuilt).
+TEST(Journal, CopiesAreIndependent) {
+  std::mt19937_64 rng(7);
+  auto random_entry = [&](Timestamp t) {
+    JournalEntry e;
+    e.time = t;
+    e.kind = EntryKind::Liquidation;
+    const uint32_t from = static_cast<uint32_t>(rng() % 50);
+    e.legs.push_back(
+        Leg{Book::account(from), Book::account(from + 1 + static_cast<uint32_t>(rng() % 5)),
+            static_cast<AssetId>(rng() % 2), q(static_cast<int64_t>(rng() % 1000) + 1)});
+    e.legs.push_back(Leg{Book::external(), Book::insurance_fund(), 0, q(1)});
+    return e;
+  };
+  auto consistent = [](const Journal& j) {
+    for (const auto& [k, v] : j.balances()) {
+      if (j.balance(k.book, k.asset) != v) return false;
+    }
+    return j.balances() == net_flows(j.entries());
+  };
+  Journal j;
+  for (int i = 0; i < 200; ++i) j.post(random_entry(i));
+  const Holdings before = j.balances();
+  Journal copied(j);
+  Journal assigned;
+  assigned.post(random_entry(0));
+  assigned = j;
+  for (int i = 200; i < 400; ++i) {
+    copied.post(random_entry(i));
+    assigned.post(random_entry(i));
+  }
+  EXPECT_EQ(j.balances(), before);
+  EXPECT_EQ(j.size(), 200U);
+  EXPECT_TRUE(consistent(j));
+  EXPECT_TRUE(consistent(copied));
+  EXPECT_TRUE(consistent(assigned));
+  EXPECT_EQ(copied.size(), 400U);
+  // Posting to the original after copying leaves the copies alone.
+  const Holdings copied_before = copied.balances();
+  j.post(random_entry(400));
+  EXPECT_EQ(copied.balances(), copied_before);
+  EXPECT_TRUE(consistent(j));
+}
+
 // Aave v3.3 §1.4-1.5 / Maker §3 sequence, hand-derived: two accounts go bad in USDC, one in WETH;
 // Umbrella covers part of the USDC deficit, the treasury the rest.
 TEST(BadDebt, HandDerivedSeries) {

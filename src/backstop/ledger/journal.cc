@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/container/small_vector.hpp>
 #include <set>
 
 namespace backstop {
@@ -54,18 +55,20 @@ std::optional<EntryKind> parse_entry_kind(std::string_view name) {
 }
 
 void validate_entry(const JournalEntry& e) {
-  const std::string what =
-      std::string("journal entry (") + std::string(entry_kind_name(e.kind)) + ")";
-  if (e.legs.empty()) throw std::invalid_argument(what + " has no legs");
+  // The messages are built only for an invalid entry (this runs for every posted entry).
+  auto what = [&] {
+    return std::string("journal entry (") + std::string(entry_kind_name(e.kind)) + ")";
+  };
+  if (e.legs.empty()) throw std::invalid_argument(what() + " has no legs");
   for (std::size_t i = 0; i < e.legs.size(); ++i) {
     const Leg& l = e.legs[i];
-    const std::string leg = what + " leg " + std::to_string(i) + " ";
+    auto leg = [&] { return what() + " leg " + std::to_string(i) + " "; };
     if (!l.amount.is_positive()) {
-      throw std::invalid_argument(leg + "amount must be > 0, got " +
+      throw std::invalid_argument(leg() + "amount must be > 0, got " +
                                   std::to_string(l.amount.raw()));
     }
     if (l.from == l.to) {
-      throw std::invalid_argument(leg + "moves from " + book_name(l.from) + " to itself");
+      throw std::invalid_argument(leg() + "moves from " + book_name(l.from) + " to itself");
     }
   }
 }
@@ -76,6 +79,30 @@ Holdings net_flows(std::span<const JournalEntry> entries) {
   return h;
 }
 
+std::size_t Journal::KeyHash::operator()(const BookAsset& k) const noexcept {
+  const uint64_t v = (static_cast<uint64_t>(k.book.kind) << 56) ^
+                     (static_cast<uint64_t>(k.book.id) << 20) ^ static_cast<uint64_t>(k.asset);
+  return static_cast<std::size_t>(v * 0x9E3779B97F4A7C15ULL >> 16);
+}
+
+Journal::Journal(const Journal& o) : entries_(o.entries_), balances_(o.balances_) {
+  reindex();
+}
+
+Journal& Journal::operator=(const Journal& o) {
+  if (this == &o) return *this;
+  entries_ = o.entries_;
+  balances_ = o.balances_;
+  reindex();
+  return *this;
+}
+
+void Journal::reindex() {
+  index_.clear();
+  index_.reserve(balances_.size());
+  for (auto& [k, v] : balances_) index_.emplace(k, &v);
+}
+
 const JournalEntry& Journal::post(JournalEntry e) {
   validate_entry(e);
   if (!entries_.empty() && e.time < entries_.back().time) {
@@ -84,19 +111,36 @@ const JournalEntry& Journal::post(JournalEntry e) {
                                 std::to_string(entries_.back().time));
   }
   // Stage: compute every touched balance on a copy first, so an overflow changes nothing.
-  Holdings staged;
+  boost::container::small_vector<std::pair<BookAsset, int128>, 8> staged;
+  auto stage = [&](BookAsset k) -> int128& {
+    for (auto& [key, v] : staged) {
+      if (key == k) return v;
+    }
+    staged.emplace_back(k, balance(k.book, k.asset));
+    return staged.back().second;
+  };
   for (const Leg& l : e.legs) {
-    staged.emplace(BookAsset{l.from, l.asset}, balance(l.from, l.asset));
-    staged.emplace(BookAsset{l.to, l.asset}, balance(l.to, l.asset));
+    int128& from = stage({l.from, l.asset});
+    from = checked_sub(from, static_cast<int128>(l.amount.raw()), "ledger balance");
+    int128& to = stage({l.to, l.asset});
+    to = checked_add(to, static_cast<int128>(l.amount.raw()), "ledger balance");
   }
-  accumulate(e, staged);
   // Room for one more first (so the push_back below cannot throw after the state changed),
   // growing geometrically: reserve(size + 1) would reallocate and copy on every call.
   if (entries_.size() == entries_.capacity()) {
     entries_.reserve(std::max<std::size_t>(16, 2 * entries_.capacity()));
   }
+  index_.reserve(index_.size() + staged.size());
   e.seq = entries_.size();
-  for (const auto& [k, v] : staged) balances_[k] = v;
+  for (const auto& [k, v] : staged) {
+    const auto it = index_.find(k);
+    if (it != index_.end()) {
+      *it->second = v;
+    } else {
+      int128& slot = balances_.emplace(k, v).first->second;
+      index_.emplace(k, &slot);
+    }
+  }
   entries_.push_back(std::move(e));
   return entries_.back();
 }
@@ -107,8 +151,8 @@ std::span<const JournalEntry> Journal::entries_since(uint64_t first) const {
 }
 
 int128 Journal::balance(Book book, AssetId asset) const {
-  const auto it = balances_.find({book, asset});
-  return it == balances_.end() ? 0 : it->second;
+  const auto it = index_.find({book, asset});
+  return it == index_.end() ? 0 : *it->second;
 }
 
 std::vector<Book> Journal::books() const {
