@@ -4,6 +4,8 @@
 // ../shared/reference/lending-protocols.md §1.2 and perp-venues.md §a.6.
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "backstop/margin/aggregate.h"
 #include "backstop/margin/liquidation_price.h"
 #include "backstop/margin/risk.h"
@@ -300,6 +302,31 @@ TEST(Aggregates, UtilisationRatesAndCeilings) {
   EXPECT_EQ(u.borrow_rate, rt("0.415"));
   EXPECT_EQ(u.supply_rate, rt("0.33615"));
   EXPECT_EQ(u.debt_ceiling_utilization, rt("0.9"));
+}
+
+// rebuild_margin_cache reuses a cache built for another state (other assets, markets, tiers and
+// prices) and leaves exactly what a fresh build gives.
+TEST(Cache, RebuildInPlaceEqualsAFreshBuild) {
+  const State perps = binance_venue();
+  State bigger = binance_venue();
+  bigger.params.upnl_weight_maint = rt("0.5");
+  bigger.add_asset(asset("WETH", 9, "0.80", "0.825"), priced("2000"));
+  PerpParams eth = bigger.perp_params[0];
+  eth.symbol = "ETHUSDT";
+  eth.tiers.resize(2);
+  PerpState st;
+  st.mark = st.oracle = px("3000");
+  bigger.add_market(eth, st);
+  const State lending = lending_venue();
+  const std::array<const State*, 3> states = {&bigger, &lending, &perps};
+  for (const State* from : states) {
+    for (const State* to : states) {
+      MarginCache c = build_margin_cache(*from);
+      rebuild_margin_cache(*to, c);
+      EXPECT_EQ(c, build_margin_cache(*to));
+      EXPECT_FALSE(c == build_margin_cache(*from) && from != to);
+    }
+  }
 }
 
 }  // namespace

@@ -64,7 +64,7 @@ Engine::Engine(State initial) : state_(std::move(initial)) {}
 
 const MarginCache& Engine::cache() const {
   if (!cache_valid_) {
-    cache_ = build_margin_cache(state_);
+    rebuild_margin_cache(state_, cache_);
     cache_valid_ = true;
   }
   return cache_;

@@ -46,9 +46,16 @@ void override_mark_price(MarginCache& c, MarketId m, Price p) {
 
 MarginCache build_margin_cache(const State& s) {
   MarginCache c;
+  rebuild_margin_cache(s, c);
+  return c;
+}
+
+void rebuild_margin_cache(const State& s, MarginCache& c) {
+  // Every field is assigned; the vectors (and each market's tiers) keep their memory.
+  c.k = 0;
   c.upnl_weight_initial = s.params.upnl_weight_initial;
   c.upnl_weight_maint = s.params.upnl_weight_maint;
-  c.assets.reserve(s.assets.size());
+  c.assets.resize(s.assets.size());
   for (std::size_t i = 0; i < s.assets.size(); ++i) {
     const AssetParams& p = s.asset_params[i];
     const AssetState& st = s.assets[i];
@@ -63,18 +70,22 @@ MarginCache build_margin_cache(const State& s) {
     a.borrow_weight_maint = p.borrow_weight_maint;
     a.value_den = pow10_128(p.decimals + kPriceDecimals - kValueDecimals);
     a.price_usable = fresh(st.price, st.price_time, p.max_price_age_s, s.now);
-    c.assets.push_back(a);
+    c.assets[i] = a;
   }
   for (const PerpParams& p : s.perp_params) c.k = std::max(c.k, market_exponent(s, p));
   c.pow_k = pow10_128(c.k);
   c.pow_k9 = pow10_128(c.k + kRatioDecimals);
   c.safe_quote =
       static_cast<int64_t>(std::min<int128>((int128{1} << kSafeBits) / c.pow_k, INT64_MAX));
-  c.markets.reserve(s.perps.size());
+  c.markets.resize(s.perps.size());
   for (std::size_t i = 0; i < s.perps.size(); ++i) {
     const PerpParams& p = s.perp_params[i];
     const PerpState& st = s.perps[i];
-    MarketCache m;
+    MarketCache& m = c.markets[i];
+    std::vector<TierCache> tiers = std::move(m.tiers);
+    tiers.clear();
+    m = MarketCache{};
+    m.tiers = std::move(tiers);
     m.quote = p.quote;
     m.scale = pow10_128(c.k - market_exponent(s, p));
     m.mark = st.mark;
@@ -112,9 +123,7 @@ MarginCache build_margin_cache(const State& s) {
       m.tiers.push_back(tc);
     }
     set_safe_size(c, m);
-    c.markets.push_back(std::move(m));
   }
-  return c;
 }
 
 }  // namespace backstop

@@ -21,6 +21,7 @@ struct AssetCache {
   Ratio borrow_weight_maint = ratio_one();
   int128 value_den = 1;       // 10^(decimals + 3): value = qty * price / value_den
   bool price_usable = false;  // positive and fresh at State::now
+  bool operator==(const AssetCache&) const = default;
 };
 
 struct TierCache {
@@ -32,6 +33,7 @@ struct TierCache {
   int128 initial_deduction_num = 0;  // the same * 10^K (scale 10^(K + 9)), valid if deductions_fit
   int128 maint_deduction_num = 0;
   bool deductions_fit = true;
+  bool operator==(const TierCache&) const = default;
 };
 
 struct MarketCache {
@@ -45,6 +47,7 @@ struct MarketCache {
   Price funding_index{};
   AssetId quote = 0;
   bool price_usable = false;
+  bool operator==(const MarketCache&) const = default;
 };
 
 struct MarginCache {
@@ -56,9 +59,12 @@ struct MarginCache {
   Ratio upnl_weight_maint = ratio_one();
   std::vector<AssetCache> assets;
   std::vector<MarketCache> markets;
+  bool operator==(const MarginCache&) const = default;
 };
 
 [[nodiscard]] MarginCache build_margin_cache(const State& s);
+// The same into `c`, reusing its memory: c equals build_margin_cache(s) afterwards.
+void rebuild_margin_cache(const State& s, MarginCache& c);
 
 // Bounds of the unchecked perp path (see MarketCache::safe_size).
 inline constexpr int kSafeBits = 90;
