@@ -79,30 +79,6 @@ Holdings net_flows(std::span<const JournalEntry> entries) {
   return h;
 }
 
-std::size_t Journal::KeyHash::operator()(const BookAsset& k) const noexcept {
-  const uint64_t v = (static_cast<uint64_t>(k.book.kind) << 56) ^
-                     (static_cast<uint64_t>(k.book.id) << 20) ^ static_cast<uint64_t>(k.asset);
-  return static_cast<std::size_t>(v * 0x9E3779B97F4A7C15ULL >> 16);
-}
-
-Journal::Journal(const Journal& o) : entries_(o.entries_), balances_(o.balances_) {
-  reindex();
-}
-
-Journal& Journal::operator=(const Journal& o) {
-  if (this == &o) return *this;
-  entries_ = o.entries_;
-  balances_ = o.balances_;
-  reindex();
-  return *this;
-}
-
-void Journal::reindex() {
-  index_.clear();
-  index_.reserve(balances_.size());
-  for (auto& [k, v] : balances_) index_.emplace(k, &v);
-}
-
 const JournalEntry& Journal::post(JournalEntry e) {
   validate_entry(e);
   if (!entries_.empty() && e.time < entries_.back().time) {
@@ -110,14 +86,23 @@ const JournalEntry& Journal::post(JournalEntry e) {
                                 " is before the last entry's time " +
                                 std::to_string(entries_.back().time));
   }
-  // Stage: compute every touched balance on a copy first, so an overflow changes nothing.
-  boost::container::small_vector<std::pair<BookAsset, int128>, 8> staged;
+  // Stage: compute every touched balance on a copy first, so an overflow changes nothing. Each
+  // pair is looked up once; its position (or where it would go) is kept for the commit.
+  struct Staged {
+    BookAsset key;
+    Holdings::iterator at;  // the pair's node, or the insertion hint when absent
+    bool found = false;
+    int128 value = 0;
+  };
+  boost::container::small_vector<Staged, 8> staged;
   auto stage = [&](BookAsset k) -> int128& {
-    for (auto& [key, v] : staged) {
-      if (key == k) return v;
+    for (Staged& st : staged) {
+      if (st.key == k) return st.value;
     }
-    staged.emplace_back(k, balance(k.book, k.asset));
-    return staged.back().second;
+    const auto it = balances_.lower_bound(k);
+    const bool found = it != balances_.end() && it->first == k;
+    staged.push_back(Staged{k, it, found, found ? it->second : 0});
+    return staged.back().value;
   };
   for (const Leg& l : e.legs) {
     int128& from = stage({l.from, l.asset});
@@ -130,15 +115,13 @@ const JournalEntry& Journal::post(JournalEntry e) {
   if (entries_.size() == entries_.capacity()) {
     entries_.reserve(std::max<std::size_t>(16, 2 * entries_.capacity()));
   }
-  index_.reserve(index_.size() + staged.size());
   e.seq = entries_.size();
-  for (const auto& [k, v] : staged) {
-    const auto it = index_.find(k);
-    if (it != index_.end()) {
-      *it->second = v;
+  for (const Staged& st : staged) {
+    if (st.found) {
+      st.at->second = st.value;
     } else {
-      int128& slot = balances_.emplace(k, v).first->second;
-      index_.emplace(k, &slot);
+      // Map iterators stay valid across inserts, so every hint is still a valid position.
+      balances_.emplace_hint(st.at, st.key, st.value);
     }
   }
   entries_.push_back(std::move(e));
@@ -151,8 +134,8 @@ std::span<const JournalEntry> Journal::entries_since(uint64_t first) const {
 }
 
 int128 Journal::balance(Book book, AssetId asset) const {
-  const auto it = index_.find({book, asset});
-  return it == index_.end() ? 0 : *it->second;
+  const auto it = balances_.find({book, asset});
+  return it == balances_.end() ? 0 : it->second;
 }
 
 std::vector<Book> Journal::books() const {

@@ -99,13 +99,6 @@ void validate_entry(const JournalEntry& e);
 
 class Journal {
  public:
-  Journal() = default;
-  Journal(const Journal& o);
-  Journal& operator=(const Journal& o);
-  Journal(Journal&&) noexcept = default;
-  Journal& operator=(Journal&&) noexcept = default;
-  ~Journal() = default;
-
   // Validates `e` (validate_entry, and e.time >= the last entry's time), assigns seq = size(),
   // applies every leg to the running balances (checked int128 arithmetic) and appends it. On any
   // error nothing changes. Returns the stored entry.
@@ -130,16 +123,8 @@ class Journal {
   void check_balanced() const;
 
  private:
-  struct KeyHash {
-    std::size_t operator()(const BookAsset& k) const noexcept;
-  };
-  void reindex();
-
   std::vector<JournalEntry> entries_;
   Holdings balances_;
-  // Where each pair's balance lives in balances_ (map nodes do not move): lookups without walking
-  // the tree. Never iterated, so its order is not observable; rebuilt when the journal is copied.
-  std::unordered_map<BookAsset, int128*, KeyHash> index_;
 };
 
 // The conservation check the engine runs after every liquidation / waterfall step.

@@ -31,6 +31,16 @@ void MarginMonitor::Ladder::add(uint32_t key, const Edge& e) {
   b_[i].push_back(e);
 }
 
+void MarginMonitor::Ladder::prefetch(uint32_t key, bool tail) const {
+  if (key < base_ || key - base_ >= b_.size()) return;
+  const std::vector<Edge>& v = b_[key - base_];
+  if (tail) {
+    __builtin_prefetch(v.data() + v.size(), 1);
+  } else {
+    __builtin_prefetch(&v, 1);
+  }
+}
+
 std::vector<MarginMonitor::Edge>* MarginMonitor::Ladder::find(uint32_t key) {
   if (key < base_ || key - base_ >= b_.size()) return nullptr;
   return &b_[key - base_];
@@ -164,7 +174,8 @@ uint32_t pack_up(uint64_t v) {
   return (static_cast<uint32_t>(e) << 26) | static_cast<uint32_t>(m);
 }
 
-bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, AccountId id) {
+bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, AccountId id,
+                             std::vector<StagedEdge>* staged) {
   ++stats_.evaluations;
   const Band b = compute_band(c, layout_, a, log2_vol_);
   const bool flipped = (excess_[id] < 0) != b.excess.is_negative();
@@ -204,8 +215,13 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
     SourceEdges& se = edges_[d.source];
     const int64_t lo = d.value - d.width_down;
     const int64_t hi = d.value + d.width_up;
-    se.lower.add(edge_bucket(lo), Edge{lo, id, gen});
-    se.upper.add(edge_bucket(hi), Edge{hi, id, gen});
+    if (staged != nullptr) {
+      staged->push_back(StagedEdge{&se.lower, edge_bucket(lo), Edge{lo, id, gen}});
+      staged->push_back(StagedEdge{&se.upper, edge_bucket(hi), Edge{hi, id, gen}});
+    } else {
+      se.lower.add(edge_bucket(lo), Edge{lo, id, gen});
+      se.upper.add(edge_bucket(hi), Edge{hi, id, gen});
+    }
     if (m.screenable != 0 && !layout_.is_index(d.source)) {
       const std::size_t k = limit++;
       m.source[k] = static_cast<uint8_t>(d.source);
@@ -509,8 +525,17 @@ void MarginMonitor::rearm(const State& s, const MarginCache& c) {
     }
   }
   bool flipped = false;
-  for (AccountId id : pending_) flipped = evaluate(c, s.accounts[id], id) || flipped;
+  staged_.clear();
+  for (AccountId id : pending_) flipped = evaluate(c, s.accounts[id], id, &staged_) || flipped;
   pending_.clear();
+  // The edges land in buckets all over the ladders: each bucket's vector is prefetched 8 edges
+  // ahead and the slot past its end 4 ahead, so the adds do not wait for memory one by one.
+  const std::size_t n = staged_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + 8 < n) staged_[i + 8].ladder->prefetch(staged_[i + 8].key, false);
+    if (i + 4 < n) staged_[i + 4].ladder->prefetch(staged_[i + 4].key, true);
+    staged_[i].ladder->add(staged_[i].key, staged_[i].edge);
+  }
   maybe_compact();
   if (flipped) {
     throw std::logic_error("MarginMonitor::rearm: an account's sign differs from the last detect");

@@ -127,6 +127,9 @@ class MarginMonitor {
   class Ladder {
    public:
     void add(uint32_t key, const Edge& e);
+    // Prefetches the bucket of `key` for an add: its vector (header) or, once that is in cache,
+    // the slot past its last edge (tail).
+    void prefetch(uint32_t key, bool tail) const;
     std::vector<Edge>* find(uint32_t key);
     // Calls f(bucket) on every non-empty bucket with key > k (or < k) and empties it (buckets
     // keep their capacity: edges come and go in the same few buckets).
@@ -176,8 +179,16 @@ class MarginMonitor {
   static constexpr uint32_t kLastStamp = ~uint32_t{0} - 1;
 
   void rebuild(const State& s, const MarginCache& c);
-  // compute_band + edges + limits; returns whether the sign of the excess flipped.
-  bool evaluate(const MarginCache& c, const MarginAccount& a, AccountId id);
+  // An edge waiting to be indexed (rearm indexes a batch with prefetching).
+  struct StagedEdge {
+    Ladder* ladder = nullptr;
+    uint32_t key = 0;
+    Edge edge;
+  };
+  // compute_band + edges + limits; returns whether the sign of the excess flipped. The edges are
+  // indexed at once, or appended to `staged` when given.
+  bool evaluate(const MarginCache& c, const MarginAccount& a, AccountId id,
+                std::vector<StagedEdge>* staged = nullptr);
   void set_excess(AccountId id, Value e, Changes* changes);
   // One thread's share of a detect: candidates found and counters.
   struct Lane {
@@ -231,6 +242,7 @@ class MarginMonitor {
   std::vector<Edge> crossed_;       // detect's scratch: the edges a tick crossed
   std::vector<Lane> lanes_;         // detect's scratch, one per thread
   std::vector<Value> values_;       // detect's scratch: exact valuations
+  std::vector<StagedEdge> staged_;  // rearm's scratch: the new bands' edges
   Team team_;
   std::size_t share_above_ = kShareAbove;
   std::vector<uint8_t> log2_vol_;  // per source; empty: the default for all
