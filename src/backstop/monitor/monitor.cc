@@ -177,7 +177,7 @@ uint32_t pack_up(uint64_t v) {
 bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, AccountId id,
                              std::vector<StagedEdge>* staged) {
   ++stats_.evaluations;
-  const Band b = compute_band(c, layout_, a, log2_vol_);
+  const Band b = compute_band(c, layout_, a, volatility());
   const bool flipped = (excess_[id] < 0) != b.excess.is_negative();
   set_excess(id, b.excess, nullptr);
   Meta& m = meta_[id];
@@ -468,9 +468,11 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
   index_move_ =
       static_cast<uint64_t>(div_round(int128{2} * index_drift_ * 1001, 1000, Rounding::Up));
   boost::container::small_vector<SourceId, 16> moved;
+  if (learn_) (void)learn_->advance(s.now);
   for (SourceId src = 0; src < layout_.count(); ++src) {
     const int64_t v = source_value(c, layout_, src);
     if (v == last_[src]) continue;
+    if (learn_) learn_->observe(src, last_[src], v);
     last_[src] = v;
     changed_[src] = stamp_;
     moved.push_back(src);
@@ -510,6 +512,22 @@ void MarginMonitor::value_exact(const State& s, const MarginCache& c, Changes* c
   }
   for (std::size_t i = 0; i < ne; ++i) set_excess(exact_[i], values_[i], ch);
   stats_.exact += ne;
+}
+
+void MarginMonitor::set_volatility(std::vector<uint8_t> log2_vol) {
+  log2_vol_ = std::move(log2_vol);
+  if (learn_) learn_volatility(learn_->window());
+}
+
+void MarginMonitor::learn_volatility(std::optional<int64_t> window_s) {
+  if (!window_s) {
+    if (learn_) log2_vol_ = learn_->log2_volatility();
+    learn_.reset();
+    return;
+  }
+  std::vector<uint8_t> prior(layout_.count(), kDefaultLog2Volatility);
+  for (std::size_t i = 0; i < prior.size() && i < log2_vol_.size(); ++i) prior[i] = log2_vol_[i];
+  learn_.emplace(*window_s, std::move(prior));
 }
 
 void MarginMonitor::set_threads(unsigned threads, std::size_t share_above, bool spin) {

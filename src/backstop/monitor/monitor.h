@@ -41,6 +41,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <vector>
@@ -48,6 +49,7 @@
 #include "backstop/monitor/band.h"
 #include "backstop/monitor/fork_join.h"
 #include "backstop/monitor/huge_pages.h"
+#include "backstop/monitor/volatility.h"
 
 namespace backstop {
 
@@ -103,7 +105,18 @@ class MarginMonitor {
   // each source's relative volatility, indexed by SourceId (source_layout of the cache; missing
   // ones take kDefaultLog2Volatility). Bands computed from now on use it; a `full` detect
   // re-splits every band. Any values are sound.
-  void set_volatility(std::vector<uint8_t> log2_vol) { log2_vol_ = std::move(log2_vol); }
+  // While learning (below), the values become the learning's priors and what it learned is
+  // dropped.
+  void set_volatility(std::vector<uint8_t> log2_vol);
+  // Learns the volatilities from the values detect sees, over windows of `window_s` seconds of
+  // event time (State::now; monitor/volatility.h), starting from the current ones (set_volatility
+  // or the default) as priors; std::nullopt stops learning and keeps the values learned so far.
+  // Bands computed from then on use them; no result depends on it.
+  void learn_volatility(std::optional<int64_t> window_s);
+  // The volatilities bands are computed with (log2, by SourceId; empty: the default for all).
+  [[nodiscard]] const std::vector<uint8_t>& volatility() const {
+    return learn_ ? learn_->log2_volatility() : log2_vol_;
+  }
 
   // Accounts whose maintenance excess is negative, as of the last sync (ordered by id). Whether
   // one may be liquidated also needs usable prices, which the liquidation step checks.
@@ -246,6 +259,7 @@ class MarginMonitor {
   Team team_;
   std::size_t share_above_ = kShareAbove;
   std::vector<uint8_t> log2_vol_;  // per source; empty: the default for all
+  std::optional<VolatilityTracker> learn_;
   uint32_t stamp_ = 0;
   std::set<AccountId> unsafe_;
   std::size_t fragile_count_ = 0;

@@ -37,7 +37,9 @@ Resolver::Resolver(Engine& engine, ResolutionConfig cfg)
     : engine_(engine),
       cfg_(std::move(cfg)),
       monitor_(engine.state(), engine.cache()),
-      budget_(cfg_.caps) {}
+      budget_(cfg_.caps) {
+  monitor_.learn_volatility(kMonitorVolatilityWindow);
+}
 
 Resolver::Resolver(Engine& engine, const Resolver& o)
     : engine_(engine),

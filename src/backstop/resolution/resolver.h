@@ -50,6 +50,10 @@ struct ResolutionTotals {
   Value bad_debt{};          // written off, USD at the time
 };
 
+// The monitor learns how much each price moves over windows of this much event time (seconds) and
+// shares its bands' room accordingly (monitor/volatility.h); no result depends on it.
+inline constexpr int64_t kMonitorVolatilityWindow = 3'600;
+
 class Resolver {
  public:
   Resolver(Engine& engine, ResolutionConfig cfg);
@@ -92,7 +96,8 @@ class Resolver {
   // The configuration to change between events: liquidator presence, liquidity depth.
   [[nodiscard]] ResolutionConfig& mutable_config() { return cfg_; }
   // The monitor's per-source volatility (MarginMonitor::set_volatility); re-splits every band now
-  // (one full scan). Changes no result, only which bands are crossed first.
+  // (one full scan). Changes no result, only which bands are crossed first. The values are the
+  // priors of the monitor's learning (kMonitorVolatilityWindow): what it has learned is dropped.
   void set_monitor_volatility(std::vector<uint8_t> log2_vol);
 
  private:
