@@ -20,10 +20,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
+#include <random>
 #include <vector>
 
 #include "backstop/margin/cache.h"
@@ -62,6 +64,16 @@ double cpu_now() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Learned volatilities (MarginMonitor::learn_volatility): BACKSTOP_MONITOR_LEARNED=1 gives the
+// monitor one hour of one-minute ticks before the measurements (every mark and every non-USD asset
+// price a random walk of ~80 % annual volatility, the USD stables still), then re-splits every
+// band at the generation prices with what it learned (a full sync), as a monitor that has been
+// running would have them. Default: no history (every source the same volatility).
+bool learned_warmup() {
+  const char* v = std::getenv("BACKSTOP_MONITOR_LEARNED");
+  return v != nullptr && std::atoi(v) != 0;
 }
 
 std::vector<AccountId> rescan(const MarginCache& c, const std::vector<MarginAccount>& accounts) {
@@ -113,6 +125,43 @@ int64_t largest_tick(const MarginCache& base, const std::vector<MarginAccount>& 
   return lo;
 }
 
+void warm_up(Fixture& f) {
+  MarginMonitor& m = *f.monitor;
+  backstop::State& s = f.state;
+  m.learn_volatility(3'600);
+  std::mt19937_64 g(bb::kSeed + 11);
+  std::normal_distribution<double> z;
+  constexpr double kMinuteSigma = 0.8 / 725.0;  // 80 % annual: 0.8 / sqrt(525,600 minutes)
+  MarginCache c = f.base;
+  auto step = [&](int64_t raw) {
+    const double next = static_cast<double>(raw) * std::exp(kMinuteSigma * z(g));
+    return Price::from_raw(std::max<int64_t>(1, static_cast<int64_t>(next)));
+  };
+  // The first detect opens the window; 61 one-minute ticks later it has closed.
+  for (int k = 1; k <= 62; ++k) {
+    s.now += 60;
+    for (backstop::MarketId mk = 0; mk < c.markets.size(); ++mk) {
+      backstop::override_mark_price(c, mk, step(c.markets[mk].mark.raw()));
+    }
+    for (backstop::AssetId a = 0; a < c.assets.size(); ++a) {
+      if (s.asset_params[a].symbol.starts_with("USD")) continue;
+      backstop::override_asset_price(c, a, step(c.assets[a].price.raw()));
+    }
+    (void)m.sync(s, c, {});
+  }
+  (void)m.sync(s, f.base, {}, /*full=*/true);  // every band re-split at the generation prices
+  const backstop::SourceLayout l = backstop::source_layout(f.base);
+  std::fprintf(stderr, "[monitor_bench] learned log2 volatility: assets");
+  for (backstop::AssetId a = 0; a < l.assets; ++a) {
+    std::fprintf(stderr, " %s=%d", s.asset_params[a].symbol.c_str(), m.volatility().at(l.price(a)));
+  }
+  std::fprintf(stderr, "; marks");
+  for (backstop::MarketId mk = 0; mk < l.markets; ++mk) {
+    std::fprintf(stderr, " %d", m.volatility().at(l.mark(mk)));
+  }
+  std::fprintf(stderr, "\n");
+}
+
 std::unique_ptr<Fixture> build(std::size_t n) {
   auto f = std::make_unique<Fixture>();
   f->n = n;
@@ -145,6 +194,7 @@ std::unique_ptr<Fixture> build(std::size_t n) {
   const double t0 = cpu_now();
   f->monitor = std::make_unique<MarginMonitor>(s, f->base);
   f->build_seconds = cpu_now() - t0;
+  if (learned_warmup()) warm_up(*f);
   if (detect_threads() > 1) f->monitor->set_threads(detect_threads(), 2'048, /*spin=*/true);
   std::fprintf(
       stderr,
