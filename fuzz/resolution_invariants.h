@@ -89,6 +89,22 @@ class ResolutionChecker {
     rp.tranche = r_.config().tranche;
     rp.sizes = sizes_now();
     const std::set<AccountId> unsafe_before = r_.monitor().unsafe();
+    // The resolver's latency clock keeps an account's time only while the account stays below
+    // maintenance: one that the event itself lifts above (a deposit, a repay, a price move),
+    // before any liquidation, starts a new clock if it falls below again within the event.
+    std::set<AccountId> still_unsafe;
+    if (!unsafe_before.empty()) {
+      Engine probe = r_.engine();
+      if (probe.apply(e).ok()) {
+        for (AccountId id : unsafe_before) {
+          if (maint_excess(probe.cache(), probe.state().accounts[id]).is_negative()) {
+            still_unsafe.insert(id);
+          }
+        }
+      } else {
+        still_unsafe = unsafe_before;
+      }
+    }
     Outcome o;
     try {
       o = r_.apply(e);
@@ -120,7 +136,7 @@ class ResolutionChecker {
     if (std::string err = replay(rp, mark); !err.empty()) return err;
     if (std::string err = check_after(rp); !err.empty()) return err;
     if (std::string err = check_totals(); !err.empty()) return err;
-    return check_left_unsafe(e.time, unsafe_before, mark);
+    return check_left_unsafe(e.time, still_unsafe, mark);
   }
 
  private:
@@ -474,7 +490,8 @@ class ResolutionChecker {
   }
 
   // The post-round property (7). `since_` mirrors the resolver's unsafe_since: an account unsafe
-  // at the end of the previous event keeps its time, a new one starts now.
+  // at the end of the previous event and still unsafe right after this event's own change keeps
+  // its time (`unsafe_before` here), any other starts now.
   std::string check_left_unsafe(Timestamp t, const std::set<AccountId>& unsafe_before,
                                 std::size_t mark) {
     const std::set<AccountId>& unsafe = r_.monitor().unsafe();

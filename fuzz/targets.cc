@@ -341,6 +341,7 @@ ResolutionFuzzStats resolution_events(const uint8_t* data, std::size_t size) {
   }
   Timestamp t = 0;
   int n = 0;
+  const bool trace = std::getenv("BACKSTOP_FUZZ_TRACE") != nullptr;
   while (!b.empty() && n++ < 200) {
     t += b.u8() % 128;
     const auto acct = static_cast<AccountId>(b.u8() % kTraders);
@@ -400,7 +401,25 @@ ResolutionFuzzStats resolution_events(const uint8_t* data, std::size_t size) {
         body = Tick{};
         break;
     }
+    const std::size_t records_before = r.records().size();
     const std::string err = checker.apply(Event{t, body, "fuzz"});
+    if (trace) {  // BACKSTOP_FUZZ_TRACE=1: each event, its records, the unsafe set
+      std::fprintf(stderr, "event %d t=%lld kind=%d acct=%u asset=%u units=%lld byte=%d\n", n,
+                   static_cast<long long>(t), k % 10, acct, asset, static_cast<long long>(units),
+                   signed_byte);
+      for (std::size_t i = records_before; i < r.records().size(); ++i) {
+        const ResolutionRecord& rec = r.records()[i];
+        std::fprintf(stderr, "  record %s account %d:", rec.kind.c_str(),
+                     rec.account ? static_cast<int>(*rec.account) : -1);
+        for (const auto& [key, v] : rec.fields)
+          std::fprintf(stderr, " %s=%s", key.c_str(), v.c_str());
+        std::fprintf(stderr, "\n");
+      }
+      for (AccountId id : r.monitor().unsafe()) {
+        std::fprintf(stderr, "  unsafe %u excess %s\n", id,
+                     format(maint_excess(e.cache(), s.accounts[id])).c_str());
+      }
+    }
     if (!err.empty()) {
       std::fprintf(stderr, "resolution invariant broken at event %d: %s\n", n, err.c_str());
       std::abort();
