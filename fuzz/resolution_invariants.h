@@ -88,7 +88,7 @@ class ResolutionChecker {
     rp.fund = r_.config().insurance;
     rp.tranche = r_.config().tranche;
     rp.sizes = sizes_now();
-    const std::set<AccountId> unsafe_before = r_.monitor().unsafe();
+    const std::set<AccountId> unsafe_before = r_.monitor().unsafe().to_set();
     // The resolver's latency clock keeps an account's time only while the account stays below
     // maintenance: one that the event itself lifts above (a deposit, a repay, a price move),
     // before any liquidation, starts a new clock if it falls below again within the event.
@@ -494,7 +494,7 @@ class ResolutionChecker {
   // its time (`unsafe_before` here), any other starts now.
   std::string check_left_unsafe(Timestamp t, const std::set<AccountId>& unsafe_before,
                                 std::size_t mark) {
-    const std::set<AccountId>& unsafe = r_.monitor().unsafe();
+    const AccountSet& unsafe = r_.monitor().unsafe();
     std::set<AccountId> excused;
     for (std::size_t i = mark; i < r_.records().size(); ++i) {
       const ResolutionRecord& rec = r_.records()[i];

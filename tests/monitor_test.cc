@@ -181,7 +181,7 @@ TEST(Monitor, EqualsFullRescanOnRandomPricePaths) {
     MarginMonitor mon(e.state(), e.cache());
     if (seed % 3 == 0) mon.learn_volatility(3'600);  // learned room sharing changes no answer
     ASSERT_EQ(mon.unsafe(), rescan(e));
-    std::set<AccountId> prev = mon.unsafe();
+    std::set<AccountId> prev = mon.unsafe().to_set();
     Timestamp t = 0;
     std::size_t evaluated = 0;
     std::size_t changes = 0;
@@ -565,7 +565,7 @@ TEST(Monitor, DetectThenRearmEqualsFullRescan) {
     RandomVenue v = make_venue(rng, 150, seed % 2 == 0 ? "0" : "0.5");
     Engine& e = v.engine;
     MarginMonitor mon(e.state(), e.cache());
-    std::set<AccountId> prev = mon.unsafe();
+    std::set<AccountId> prev = mon.unsafe().to_set();
     Timestamp t = 0;
     std::vector<AccountId> touched;  // since the last detect
     for (int step = 0; step < 300; ++step) {
@@ -778,6 +778,46 @@ TEST(Monitor, RearmRejectsOtherPrices) {
   (void)mon.detect(e.state(), e.cache(), {});
   (void)e.apply(ev(2, SetAssetPrice{1, px("1900")}));
   EXPECT_THROW(mon.rearm(e.state(), e.cache()), std::invalid_argument);
+}
+
+// A valuation that throws (OverflowError: a deposit worth more than Value can hold) leaves the
+// excesses and the unsafe set as they were, also when other lanes had already stored theirs
+// (value_exact): a stored value without its flag would make the unsafe set wrong for good. The
+// monitor then carries on: the same accounts are decided at the next detect.
+TEST(Monitor, ThrowingValuationChangesNothing) {
+  State s;
+  AssetParams weth = asset("WETH", 9, "0.8", "0.85", true);
+  s.add_asset(asset("USDC", 6, "0.9", "0.9", true), priced("1"));
+  s.add_asset(weth, priced("2000"));
+  // Borrowers of WETH against USDC: 2 WETH owed, $10,000 held; unsafe above $4,500.
+  for (int i = 0; i < 60; ++i) {
+    const AccountId a = s.owners[s.add_owner(fmt::format("b{}", i))].accounts[0];
+    s.accounts[a].balance_mut(0).scaled = 10'000'000'000;
+    s.accounts[a].balance_mut(1).scaled = -2'000'000'000;
+  }
+  // 2e9 WETH: $4e12 at $2,000 fits a Value (< 9.2e12 dollars), $1e13 at $5,000 does not.
+  const AccountId whale = s.owners[s.add_owner("whale")].accounts[0];
+  s.accounts[whale].balance_mut(1).scaled = 2'000'000'000'000'000'000;
+  MarginMonitor mon(s, build_margin_cache(s));
+  mon.set_threads(3, 1);
+  ASSERT_TRUE(mon.unsafe().empty());
+  std::vector<Value> before;
+  for (AccountId a = 0; a < s.accounts.size(); ++a) before.push_back(mon.excess(a));
+
+  s.assets[1].price = px("5000");
+  EXPECT_THROW((void)mon.detect(s, build_margin_cache(s), {}), OverflowError);
+  EXPECT_TRUE(mon.unsafe().empty());
+  for (AccountId a = 0; a < s.accounts.size(); ++a) EXPECT_EQ(mon.excess(a), before[a]) << a;
+
+  s.assets[1].price = px("4600");
+  const MarginCache c = build_margin_cache(s);
+  const auto ch = mon.sync(s, c, {});
+  EXPECT_EQ(ch.became_unsafe.size(), 60U);
+  std::set<AccountId> truth;
+  for (AccountId a = 0; a < s.accounts.size(); ++a) {
+    if (maint_excess(c, s.accounts[a]).is_negative()) truth.insert(a);
+  }
+  EXPECT_EQ(mon.unsafe(), truth);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 #include "backstop/margin/risk.h"
 
@@ -138,7 +139,7 @@ void MarginMonitor::set_excess(AccountId id, Value e, Changes* changes) {
   const bool now_unsafe = e.is_negative();
   excess_[id] = e.raw();
   if (now_unsafe == was_unsafe) return;
-  // The ordered set changes only when a flag flips (it is small; lookups in it are not).
+  // The unsafe set (a bitmap, monitor/account_set.h) changes only when a flag flips.
   if (now_unsafe) {
     unsafe_.insert(id);
   } else {
@@ -433,7 +434,7 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
     full = true;
   }
   if (full || l.assets != layout_.assets || l.markets != layout_.markets || epoch_broken(c)) {
-    const std::set<AccountId> before = unsafe_;
+    const AccountSet before = unsafe_;
     rebuild(s, c);  // evaluates and indexes everyone: nothing is left pending
     std::set_difference(unsafe_.begin(), unsafe_.end(), before.begin(), before.end(),
                         std::back_inserter(ch.became_unsafe));
@@ -490,27 +491,71 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
 }
 
 // The exact valuations (maint_excess of exact_), split evenly across the lanes when there are
-// enough; flags are then updated in order on this thread. The accounts are cold: each lane
-// prefetches its records 16 ahead and, 8 ahead (once the record is in), the balances and
-// positions kept on the heap (most of a mixed book).
+// enough. The accounts are cold: each lane prefetches its records 16 ahead and, 8 ahead (once the
+// record is in), the balances and positions kept on the heap (most of a mixed book). A lane that
+// has valued its whole range stores the values in excess_ itself (its entries are its own: exact_
+// holds each account once), keeps the old ones in values_ and lists the accounts whose sign
+// flipped; the ordered unsafe set is then updated on this thread, in exact_ order. If a valuation
+// throws, the lanes that had stored theirs put the old values back: excess_ is left unchanged.
 void MarginMonitor::value_exact(const State& s, const MarginCache& c, Changes* ch) {
   const std::size_t ne = exact_.size();
   values_.resize(ne);
-  auto value = [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t i = lo; i < std::min(hi, lo + 16); ++i) prefetch_record(s.accounts[exact_[i]]);
+  const unsigned team = team_ ? team_->size() : 1;
+  const unsigned lanes = team == 1 || ne < share_above_ / 16 ? 1 : team;
+  if (lanes_.size() < team) lanes_.resize(team);
+  auto value = [&](unsigned t) {
+    const std::size_t lo = ne * t / lanes;
+    const std::size_t hi = ne * (t + 1) / lanes;
+    for (std::size_t i = lo; i < std::min(hi, lo + 16); ++i) {
+      prefetch_record(s.accounts[exact_[i]]);
+      __builtin_prefetch(&excess_[exact_[i]], 1);
+    }
     for (std::size_t i = lo; i < hi; ++i) {
-      if (i + 16 < hi) prefetch_record(s.accounts[exact_[i + 16]]);
+      if (i + 16 < hi) {
+        prefetch_record(s.accounts[exact_[i + 16]]);
+        __builtin_prefetch(&excess_[exact_[i + 16]], 1);
+      }
       if (i + 8 < hi) prefetch_spilled(s.accounts[exact_[i + 8]]);
       values_[i] = maint_excess(c, s.accounts[exact_[i]]);
     }
+    Lane& lane = lanes_[t];
+    for (std::size_t i = lo; i < hi; ++i) {
+      const int64_t old = std::exchange(excess_[exact_[i]], values_[i].raw());
+      if ((old < 0) != values_[i].is_negative()) lane.flipped.push_back(exact_[i]);
+      values_[i] = Value::from_raw(old);
+    }
+    lane.stored = true;
   };
-  const unsigned lanes = team_ ? team_->size() : 1;
-  if (lanes == 1 || ne < share_above_ / 16) {
-    value(0, ne);
-  } else {
-    team_->run([&](unsigned t) { value(ne * t / lanes, ne * (t + 1) / lanes); });
+  try {
+    if (lanes == 1) {
+      value(0);
+    } else {
+      team_->run(value);
+    }
+  } catch (...) {
+    for (unsigned t = 0; t < lanes; ++t) {
+      if (lanes_[t].stored) {
+        for (std::size_t i = ne * t / lanes; i < ne * (t + 1) / lanes; ++i)
+          excess_[exact_[i]] = values_[i].raw();
+      }
+      lanes_[t].stored = false;
+      lanes_[t].flipped.clear();
+    }
+    throw;
   }
-  for (std::size_t i = 0; i < ne; ++i) set_excess(exact_[i], values_[i], ch);
+  for (unsigned t = 0; t < lanes; ++t) {
+    for (AccountId id : lanes_[t].flipped) {
+      if (excess_[id] < 0) {
+        unsafe_.insert(id);
+        ch->became_unsafe.push_back(id);
+      } else {
+        unsafe_.erase(id);
+        ch->became_safe.push_back(id);
+      }
+    }
+    lanes_[t].flipped.clear();
+    lanes_[t].stored = false;
+  }
   stats_.exact += ne;
 }
 

@@ -11,7 +11,7 @@
 // crossed edges are candidates (screened, or re-evaluated exactly, then re-indexed: see below).
 // The cost of a tick is proportional to the number of edges it crossed, not to the size of the
 // book. Memory: 16 bytes per edge (two per price source per account) plus a 128-byte record and
-// 12 more bytes per account.
+// 12 more bytes and 1 bit (the unsafe set) per account.
 //
 // Interest indexes are handled by epochs: every band absorbs a relative index move of
 // kIndexAllowance; when any index leaves kIndexEpochMove of its value at the epoch start the
@@ -42,10 +42,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <set>
 #include <span>
 #include <vector>
 
+#include "backstop/monitor/account_set.h"
 #include "backstop/monitor/band.h"
 #include "backstop/monitor/fork_join.h"
 #include "backstop/monitor/huge_pages.h"
@@ -120,7 +120,7 @@ class MarginMonitor {
 
   // Accounts whose maintenance excess is negative, as of the last sync (ordered by id). Whether
   // one may be liquidated also needs usable prices, which the liquidation step checks.
-  [[nodiscard]] const std::set<AccountId>& unsafe() const { return unsafe_; }
+  [[nodiscard]] const AccountSet& unsafe() const { return unsafe_; }
   [[nodiscard]] Value excess(AccountId a) const { return Value::from_raw(excess_.at(a)); }
   [[nodiscard]] bool fragile(AccountId a) const { return meta_.at(a).fragile != 0; }
   [[nodiscard]] std::size_t fragile_count() const { return fragile_count_; }
@@ -207,6 +207,8 @@ class MarginMonitor {
   struct Lane {
     std::vector<AccountId> pending;
     std::vector<AccountId> exact;
+    std::vector<AccountId> flipped;  // value_exact: accounts whose sign changed
+    bool stored = false;             // value_exact: this lane's values are in excess_
     uint64_t stale = 0;
     uint64_t screened = 0;
   };
@@ -254,14 +256,14 @@ class MarginMonitor {
   std::vector<AccountId> exact_;    // detect's scratch: decided by maint_excess
   std::vector<Edge> crossed_;       // detect's scratch: the edges a tick crossed
   std::vector<Lane> lanes_;         // detect's scratch, one per thread
-  std::vector<Value> values_;       // detect's scratch: exact valuations
+  std::vector<Value> values_;       // detect's scratch: exact valuations, then the old values
   std::vector<StagedEdge> staged_;  // rearm's scratch: the new bands' edges
   Team team_;
   std::size_t share_above_ = kShareAbove;
   std::vector<uint8_t> log2_vol_;  // per source; empty: the default for all
   std::optional<VolatilityTracker> learn_;
   uint32_t stamp_ = 0;
-  std::set<AccountId> unsafe_;
+  AccountSet unsafe_;
   std::size_t fragile_count_ = 0;
   std::size_t live_edges_ = 0;
   std::size_t total_edges_ = 0;
