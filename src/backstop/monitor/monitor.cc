@@ -116,12 +116,9 @@ void MarginMonitor::rebuild(const State& s, const MarginCache& c) {
   epoch_ = last_;
   edges_.assign(layout_.count(), SourceEdges{});
   const std::size_t n = s.accounts.size();
-  meta_.resize(n);
-  for (Meta& m : meta_) {
-    const uint32_t gen = m.gen + 1;  // nothing indexed before survives
-    m = Meta{};
-    m.gen = gen;
-  }
+  meta_.assign(n, Meta{});
+  gen_.resize(n, 0);
+  for (uint32_t& g : gen_) ++g;  // nothing indexed before survives
   excess_.assign(n, 0);
   edges_of_.assign(n, 0);
   index_drift_ = 0;
@@ -182,7 +179,7 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
   const bool flipped = (excess_[id] < 0) != b.excess.is_negative();
   set_excess(id, b.excess, nullptr);
   Meta& m = meta_[id];
-  const uint32_t gen = ++m.gen;
+  const uint32_t gen = ++gen_[id];
   if (b.fragile != (m.fragile != 0)) {
     m.fragile = b.fragile ? 1 : 0;
     fragile_count_ = b.fragile ? fragile_count_ + 1 : fragile_count_ - 1;
@@ -238,25 +235,28 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
   return flipped;
 }
 
-// Crossed edges [lo, hi) of one bucket: the generation check, then the screen, on the account's
-// record (prefetched 16 edges ahead). Every live candidate needs a new band (lane.pending); those
-// the screen cannot settle are valued exactly (lane.exact). With several lanes at work an account
-// crossed on two sources may be met by both: the stamp is then exchanged atomically, so exactly
-// one lane takes it.
+// Crossed edges [lo, hi) of one bucket: the generation check (gen_, prefetched 32 edges ahead),
+// then the screen on the account's record, which is prefetched 16 ahead only for a live edge: a
+// stale edge (the account was re-armed since) costs one read in the dense gen_ array, not two
+// lines of the records. Every live candidate needs a new band (lane.pending); those the screen
+// cannot settle are valued exactly (lane.exact). With several lanes at work an account crossed
+// on two sources may be met by both: the stamp is then exchanged atomically, so exactly one lane
+// takes it.
 template <bool Shared>
 void MarginMonitor::scan_edges(const Edge* bucket, std::size_t lo, std::size_t hi, Lane& lane) {
   for (std::size_t i = lo; i < hi; ++i) {
-    if (i + 16 < hi) {
+    if (i + 32 < hi) __builtin_prefetch(&gen_[bucket[i + 32].account]);
+    if (i + 16 < hi && bucket[i + 16].gen == gen_[bucket[i + 16].account]) {
       const char* p = reinterpret_cast<const char*>(&meta_[bucket[i + 16].account]);
       __builtin_prefetch(p);
       __builtin_prefetch(p + 64);
     }
     const Edge& e = bucket[i];
-    Meta& m = meta_[e.account];
-    if (e.gen != m.gen) {
+    if (e.gen != gen_[e.account]) {
       ++lane.stale;
       continue;
     }
+    Meta& m = meta_[e.account];
     if constexpr (Shared) {
       if (std::atomic_ref<uint32_t>(m.seen).exchange(stamp_, std::memory_order_relaxed) == stamp_)
         continue;
@@ -384,7 +384,7 @@ void MarginMonitor::maybe_compact() {
   if (total_edges_ <= 2 * live_edges_ + 4096) return;
   ++stats_.compactions;
   total_edges_ = 0;
-  auto stale = [this](const Edge& e) { return e.gen != meta_[e.account].gen; };
+  auto stale = [this](const Edge& e) { return e.gen != gen_[e.account]; };
   for (SourceEdges& se : edges_) {
     for (Ladder* l : {&se.lower, &se.upper}) {
       l->for_each([&](std::vector<Edge>& v) {
@@ -448,6 +448,7 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
   const auto known = static_cast<AccountId>(meta_.size());
   if (s.accounts.size() > known) {
     meta_.resize(s.accounts.size());
+    gen_.resize(s.accounts.size(), 0);
     excess_.resize(s.accounts.size(), 0);
     edges_of_.resize(s.accounts.size(), 0);
   }

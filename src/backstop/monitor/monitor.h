@@ -11,7 +11,7 @@
 // crossed edges are candidates (screened, or re-evaluated exactly, then re-indexed: see below).
 // The cost of a tick is proportional to the number of edges it crossed, not to the size of the
 // book. Memory: 16 bytes per edge (two per price source per account) plus a 128-byte record and
-// 12 more bytes and 1 bit (the unsafe set) per account.
+// 16 more bytes and 1 bit (the unsafe set) per account.
 //
 // Interest indexes are handled by epochs: every band absorbs a relative index move of
 // kIndexAllowance; when any index leaves kIndexEpochMove of its value at the epoch start the
@@ -163,7 +163,7 @@ class MarginMonitor {
   };
 
   // Per account, one 128-byte record (two cache lines, read together): what the crossing loop
-  // needs for the generation check and the screen, so a candidate costs one random access.
+  // needs for the screen, so a live candidate costs one random access (and one in gen_).
   // The screen's limits (band.h): the price sources (asset prices, marks), each with its value at
   // evaluation v0 (packed, below) and its solo limits for a fall and a rise as fractions of it,
   // solo_rel = floor(2^kSoloShift solo / v0) (< 2^16: solo <= v0 / 10); the index sources together
@@ -174,7 +174,7 @@ class MarginMonitor {
   static constexpr std::size_t kSlots = 12;
   static constexpr int kSoloShift = 19;
   struct alignas(64) Meta {
-    uint32_t gen = 0;      // generation of the current band; edges with another one are stale
+    uint32_t spare = 0;    // unused (the generation is in gen_)
     uint32_t seen = 0;     // stamp_ of the last detect that took the account as a candidate
     uint32_t eval = 0;     // stamp_ of the detect whose values the band was computed at
     uint32_t idx_rel = 0;  // packed ceil(2^32 index_sensitivity / room); kNoRoom if room <= 0
@@ -247,6 +247,9 @@ class MarginMonitor {
   std::vector<int64_t> epoch_;     // index values at the start of the epoch
   std::vector<SourceEdges> edges_;
   std::vector<Meta, HugePageAllocator<Meta>> meta_;
+  // Generation of each account's current band (apart from the records: the crossing loop tells a
+  // stale edge from a live one without reading the record).
+  std::vector<uint32_t, HugePageAllocator<uint32_t>> gen_;
   std::vector<int64_t, HugePageAllocator<int64_t>> excess_;
   std::vector<uint32_t, HugePageAllocator<uint32_t>>
       edges_of_;             // live edges of each account's current band
