@@ -520,6 +520,7 @@ void MarginMonitor::value_exact(const State& s, const MarginCache& c, Changes* c
       values_[i] = maint_excess(c, s.accounts[exact_[i]]);
     }
     Lane& lane = lanes_[t];
+    lane.flipped.reserve(hi - lo);  // nothing below may throw once the first value is stored
     for (std::size_t i = lo; i < hi; ++i) {
       const int64_t old = std::exchange(excess_[exact_[i]], values_[i].raw());
       if ((old < 0) != values_[i].is_negative()) lane.flipped.push_back(exact_[i]);
