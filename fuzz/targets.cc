@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -320,6 +321,16 @@ ResolutionConfig resolution_config(uint8_t bits) {
   return c;
 }
 
+// The quantity worth `v` at price `p` (rounded down), or none when it does not fit a Quantity
+// (a large value at a price crashed near its floor): the generator then sends a Tick instead.
+std::optional<Quantity> sized(Value v, int decimals, Price p) {
+  try {
+    return quantity_of(v, decimals, p, Rounding::Down);
+  } catch (const OverflowError&) {
+    return std::nullopt;
+  }
+}
+
 Price moved(Price p, int64_t bp) {
   const int128 next = mul_div(p.raw(), 10'000 + bp, 10'000, Rounding::Down);
   return Price::from_raw(std::max<int64_t>(static_cast<int64_t>(next), 1));
@@ -361,9 +372,8 @@ ResolutionFuzzStats resolution_events(const uint8_t* data, std::size_t size) {
         const Value free = e.risk(acct).free_collateral;
         const Value part = Value::from_raw(static_cast<int64_t>(
             mul_div(std::max<int64_t>(free.raw(), 1), units + 1, 65'536, Rounding::Down)));
-        body = Borrow{acct, asset,
-                      quantity_of(part, s.asset_params[asset].decimals, s.assets[asset].price,
-                                  Rounding::Down)};
+        const auto q = sized(part, s.asset_params[asset].decimals, s.assets[asset].price);
+        body = q ? EventBody{Borrow{acct, asset, *q}} : EventBody{Tick{}};
         break;
       }
       case 3:
@@ -376,8 +386,9 @@ ResolutionFuzzStats resolution_events(const uint8_t* data, std::size_t size) {
         const Value free = e.risk(acct).free_collateral;
         const Value notional = Value::from_raw(static_cast<int64_t>(
             mul_div(std::max<int64_t>(free.raw(), 1), (units + 1) * 19, 65'536, Rounding::Down)));
-        const Quantity q = quantity_of(notional, 8, s.perps[0].mark, Rounding::Down);
-        body = Trade{acct, 0, signed_byte < 0 ? -q : q, s.perps[0].mark, cp};
+        const auto q = sized(notional, 8, s.perps[0].mark);
+        body = q ? EventBody{Trade{acct, 0, signed_byte < 0 ? -*q : *q, s.perps[0].mark, cp}}
+                 : EventBody{Tick{}};
         break;
       }
       case 5:
