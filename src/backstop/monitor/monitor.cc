@@ -75,8 +75,6 @@ void MarginMonitor::Ladder::for_each(F f) {
   for (auto& b : b_) f(b);
 }
 
-namespace {}  // namespace
-
 MarginMonitor::MarginMonitor(const State& s, const MarginCache& c) {
   rebuild(s, c);
 }
