@@ -5,7 +5,8 @@
 //   margin/cold_valuation/<accounts>/<mode>
 //     mode 0: no help; 1: record prefetched 16 accounts ahead and out-of-line storage 8 ahead (the
 //     monitor before session 8); 2: batches of 32 read first (model/warm.h); 3: the same accounts
-//     again right after mode 2, still in cache (the compute alone).
+//     again right after mode 2, still in cache (the compute alone; ns/account counts only that
+//     second pass, the Time column both).
 //   Each iteration values 1,500 accounts drawn at random (sorted, as the monitor's lists are)
 //   after a 256 MB buffer has been streamed to push the book out of the caches (not timed).
 //   Counter ns/account: wall time per valued account.

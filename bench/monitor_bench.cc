@@ -321,7 +321,7 @@ void BM_MonitorFirstTick(benchmark::State& st) {
   const std::vector<Tick>& plan = f.plan;
   std::vector<double> ticks;
   std::vector<double> walls;
-  std::vector<double> rearms;  // CPU of the rearm after each tick (includes its stale sweeps)
+  std::vector<double> rearms;  // CPU of the rearm after each tick
   double evaluated = 0;
   double exact = 0;
   double unsafe = 0;
