@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <random>
 #include <set>
-#include <tuple>
 #include <vector>
 
 #include "backstop/engine/engine.h"
@@ -43,19 +42,7 @@ inline RandomVenue make_venue(std::mt19937_64& rng, int owners, const char* upnl
   s.add_asset(usdc, priced("1"));
   s.add_asset(weth, priced("2000"));
   s.add_asset(wbtc, priced("60000"));
-  for (const auto& [sym, dec, mark] :
-       {std::tuple{"BTC-PERP", 8, "60000"}, {"ETH-PERP", 9, "2000"}}) {
-    PerpParams p;
-    p.symbol = sym;
-    p.base_decimals = dec;
-    p.quote = 0;
-    p.tiers = {MarginTier{Quantity{}, rt("0.05"), rt("0.025")},
-               MarginTier{qty("100000", 6), rt("0.1"), rt("0.05")}};
-    PerpState st;
-    st.mark = px(mark);
-    st.oracle = px(mark);
-    s.add_market(p, st);
-  }
+  add_btc_eth_perps(s, 0);
   std::vector<AccountId> ids;
   for (int i = 0; i < owners; ++i) {
     const OwnerId o = s.add_owner(fmt::format("u{}", i));

@@ -71,19 +71,7 @@ Book make_book(std::mt19937_64& rng, int owners) {
   s.add_asset(usdc, priced("1"));
   s.add_asset(weth, priced("2000"));
   s.add_asset(wbtc, priced("60000"));
-  for (const auto& [sym, dec, mark] :
-       {std::tuple{"BTC-PERP", 8, "60000"}, std::tuple{"ETH-PERP", 9, "2000"}}) {
-    PerpParams p;
-    p.symbol = sym;
-    p.base_decimals = dec;
-    p.quote = kUsdc;
-    p.tiers = {MarginTier{Quantity{}, rt("0.05"), rt("0.025")},
-               MarginTier{qty("100000", 6), rt("0.1"), rt("0.05")}};
-    PerpState st;
-    st.mark = px(mark);
-    st.oracle = px(mark);
-    s.add_market(p, st);
-  }
+  add_btc_eth_perps(s, kUsdc);
   std::vector<AccountId> ids;
   for (int i = 0; i < owners; ++i) {
     std::string name = "u";  // (not "u" + ...: GCC 12 -O3 -Wrestrict false positive)

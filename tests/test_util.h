@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 
 #include "backstop/engine/engine.h"
 #include "backstop/money/fixed.h"
@@ -63,6 +64,22 @@ inline PerpState perp_at(const std::string& mark) {
   s.mark = px(mark);
   s.oracle = s.mark;
   return s;
+}
+
+// BTC-PERP (8 base decimals, mark 60,000) and ETH-PERP (9, mark 2,000), quoted in `quote`, with
+// the same two tiers (5 % / 2.5 % below 100,000 of notional, 10 % / 5 % above): the random
+// venues of the monitor and resolution property tests.
+inline void add_btc_eth_perps(State& s, AssetId quote) {
+  for (const auto& [sym, dec, mark] :
+       {std::tuple{"BTC-PERP", 8, "60000"}, std::tuple{"ETH-PERP", 9, "2000"}}) {
+    PerpParams p;
+    p.symbol = sym;
+    p.base_decimals = dec;
+    p.quote = quote;
+    p.tiers = {MarginTier{Quantity{}, rt("0.05"), rt("0.025")},
+               MarginTier{qty("100000", 6), rt("0.1"), rt("0.05")}};
+    s.add_market(p, perp_at(mark));
+  }
 }
 
 inline Event ev(Timestamp t, EventBody b) {
