@@ -346,6 +346,23 @@ TEST(Determinism, SameEventsSameHashDifferentEventsDifferentHash) {
   EXPECT_NE(a.state_hash(), c.state_hash());
 }
 
+// resolution_books() keeps the valuation cache: right for a balance change, and a debug build
+// catches a caller that changes a price through it.
+TEST(Cache, ResolutionBooksKeepsTheCacheAndDebugBuildsCheckIt) {
+  Engine e = funded();
+  const Value before = e.risk(kAlice).excess_maint;
+  e.resolution_books().accounts[kAlice].balance_mut(kWeth).scaled /= 2;
+  const Value after = e.risk(kAlice).excess_maint;  // the kept cache values the new balance
+  EXPECT_LT(after, before);
+  EXPECT_EQ(e.cache(), build_margin_cache(e.state()));
+  e.resolution_books().assets[kWeth].price = px("1000");
+#ifndef NDEBUG
+  EXPECT_THROW((void)e.cache(), std::logic_error);
+#endif
+  (void)e.resolution_state();  // the right accessor for a price: the cache is rebuilt
+  EXPECT_EQ(e.cache().assets[kWeth].price, px("1000"));
+}
+
 // Property: applying then rejecting never leaks partial state, for every event kind.
 TEST(Determinism, RejectedEventsNeverChangeState) {
   const auto events = random_events(7, 600);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 #include "backstop/engine/balance_ops.h"
@@ -63,6 +64,12 @@ std::string_view reject_code(Reject r) {
 Engine::Engine(State initial) : state_(std::move(initial)) {}
 
 const MarginCache& Engine::cache() const {
+#ifndef NDEBUG
+  if (check_books_ && cache_valid_ && !(build_margin_cache(state_) == cache_)) {
+    throw std::logic_error("resolution_books() was used for a change to an input of the cache");
+  }
+  check_books_ = false;
+#endif
   if (!cache_valid_) {
     rebuild_margin_cache(state_, cache_);
     cache_valid_ = true;

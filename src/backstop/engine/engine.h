@@ -73,11 +73,24 @@ class Engine {
     cache_valid_ = false;
     return state_;
   }
+  // The same, for a change that leaves every input of the valuation cache alone: it may change
+  // account balances and positions, open interest and supply/borrow totals, never a price, an
+  // index, a parameter or the time. The cache stays valid (a liquidation step's fills and
+  // transfers do not rebuild it). Debug builds check the promise at the next cache() read.
+  [[nodiscard]] State& resolution_books() {
+#ifndef NDEBUG
+    check_books_ = true;
+#endif
+    return state_;
+  }
 
  private:
   State state_;
   mutable MarginCache cache_;
   mutable bool cache_valid_ = false;
+#ifndef NDEBUG
+  mutable bool check_books_ = false;  // resolution_books() was called since the last cache()
+#endif
 };
 
 }  // namespace backstop

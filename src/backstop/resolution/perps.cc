@@ -67,7 +67,7 @@ Fill limited_fill(const LiquidityModel& m, Quantity size, Quantity x, Price mark
 
 Quantity Resolver::fill_position(JournalEntry& e, AccountId id, MarketId m, Quantity delta,
                                  Price price, Book counterparty) {
-  State& s = engine_.resolution_state();
+  State& s = engine_.resolution_books();  // balances and positions only
   MarginAccount& a = s.accounts.at(id);
   const AssetId q = s.perp_params[m].quote;
   const Book acct = Book::account(id);

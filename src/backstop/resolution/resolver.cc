@@ -284,7 +284,7 @@ const std::vector<AccountId>& Resolver::holders(MarketId m) {
 }
 
 Quantity Resolver::adjust(AccountId id, AssetId asset, Quantity delta) {
-  State& s = engine_.resolution_state();
+  State& s = engine_.resolution_books();  // balances and positions only
   MarginAccount& a = s.accounts.at(id);
   AssetState& st = s.assets.at(asset);
   ResolutionStep& step = open_step();
