@@ -109,13 +109,69 @@ TEST(MarginProperty, MatchesReferenceOnRandomBooks) {
     }
     ASSERT_EQ(to256(got.raw()), want) << "account " << i;
     try {
-      ASSERT_EQ(compute_risk(c, a).excess_maint, got) << "account " << i;
+      const AccountRisk r = compute_risk(c, a);
+      ASSERT_EQ(r.excess_maint, got) << "account " << i;
+      ASSERT_EQ(account_equity(c, a), r.equity) << "account " << i;
+      ASSERT_LE(got, r.equity) << "account " << i;
     } catch (const OverflowError&) {
       // the full metric set has more fields (notional, equity) that may not fit a Value
     }
     ++checked;
   }
   EXPECT_GT(checked, 2000);
+}
+
+// account_equity is compute_risk's equity, and the maintenance excess never exceeds it (so an
+// account with negative equity is below maintenance): random lending and perp accounts with
+// weights below 1 on collateral and unrealised PnL, above 1 on debt, indexes away from 1.
+TEST(MarginProperty, EquityOnlyMatchesComputeRiskAndBoundsTheExcess) {
+  std::mt19937_64 rng(20261125);
+  State s;
+  s.params.upnl_weight_initial = rt("0.5");
+  s.params.upnl_weight_maint = rt("0.8");
+  AssetParams usdc = asset("USDC", 6, "0.85", "0.9", true);
+  usdc.borrow_weight_initial = rt("1.2");
+  usdc.borrow_weight_maint = rt("1.1");
+  AssetParams weth = asset("WETH", 18, "0.7", "0.8", true);
+  weth.borrow_weight_initial = rt("1.5");
+  weth.borrow_weight_maint = rt("1.25");
+  AssetState us = priced("0.9987");
+  us.supply_index = Index::from_raw(1'040'000'000'017);
+  us.borrow_index = Index::from_raw(1'090'000'000'013);
+  AssetState ws = priced("1811.37");
+  ws.supply_index = Index::from_raw(1'010'000'000'003);
+  ws.borrow_index = Index::from_raw(1'030'000'000'007);
+  s.add_asset(usdc, us);
+  s.add_asset(weth, ws);
+  add_btc_eth_perps(s, 0);
+  const MarginCache c = build_margin_cache(s);
+  int negative = 0;
+  for (int i = 0; i < 4000; ++i) {
+    MarginAccount a;
+    auto amount = [&] { return static_cast<int64_t>(rng() >> (4 + rng() % 56)); };
+    for (AssetId id = 0; id < 2; ++id) {
+      if (rng() % 3 == 0) continue;
+      a.balances.push_back({id, rng() % 2 == 0 ? amount() : -amount()});
+    }
+    for (MarketId m = 0; m < 2; ++m) {
+      if (rng() % 2 == 0) continue;
+      PerpPosition p;
+      p.market = m;
+      p.size = Quantity::from_raw(rng() % 2 == 0 ? amount() >> 20 : -(amount() >> 20));
+      p.quote = Quantity::from_raw(rng() % 2 == 0 ? amount() >> 16 : -(amount() >> 16));
+      a.positions.push_back(p);
+    }
+    AccountRisk r;
+    try {
+      r = compute_risk(c, a);
+    } catch (const OverflowError&) {
+      continue;
+    }
+    ASSERT_EQ(account_equity(c, a), r.equity) << "account " << i;
+    ASSERT_LE(r.excess_maint, r.equity) << "account " << i;
+    negative += r.equity.is_negative() ? 1 : 0;
+  }
+  EXPECT_GT(negative, 100);  // the bound is exercised where it matters
 }
 
 }  // namespace

@@ -54,9 +54,9 @@ struct Wide {
   }
 };
 
-// What to compute: everything (compute_risk), or only the maintenance side (maint_excess, the
-// monitor's and solver's hot path).
-enum class Scope : uint8_t { Full, MaintOnly };
+// What to compute: everything (compute_risk), only the maintenance side (maint_excess, the
+// monitor's and solver's hot path), or only collateral and debt (account_equity).
+enum class Scope : uint8_t { Full, MaintOnly, EquityOnly };
 
 template <class A>
 struct PerpGroup {
@@ -95,19 +95,19 @@ void add_balances(const MarginCache& c, const MarginAccount& a, Totals& t) {
     if (b.scaled > 0) {
       const Quantity q = supplied_amount(b.scaled, ac.supply_index);
       const Value v = Value::from_raw(usd_of(q.raw(), ac, Rounding::Down, "collateral"));
-      t.wc_m += apply_ratio(v, ac.weight_maint, Rounding::Down);
-      if constexpr (S == Scope::Full) {
-        t.coll += v;
-        t.wc_i += apply_ratio(v, ac.weight_initial, Rounding::Down);
-      }
+      if constexpr (S != Scope::EquityOnly)
+        t.wc_m += apply_ratio(v, ac.weight_maint, Rounding::Down);
+      if constexpr (S != Scope::MaintOnly) t.coll += v;
+      if constexpr (S == Scope::Full) t.wc_i += apply_ratio(v, ac.weight_initial, Rounding::Down);
     } else {
       const Quantity q = borrowed_amount(b.scaled, ac.borrow_index);
       const Value v = Value::from_raw(usd_of(q.raw(), ac, Rounding::Up, "debt"));
-      t.req_m += apply_ratio(v, ac.borrow_weight_maint, Rounding::Up);
-      if constexpr (S == Scope::Full) {
-        t.debt += v;
-        t.req_i += apply_ratio(v, ac.borrow_weight_initial, Rounding::Up);
+      if constexpr (S != Scope::EquityOnly) {
+        t.req_m += apply_ratio(v, ac.borrow_weight_maint, Rounding::Up);
       }
+      if constexpr (S != Scope::MaintOnly) t.debt += v;
+      if constexpr (S == Scope::Full)
+        t.req_i += apply_ratio(v, ac.borrow_weight_initial, Rounding::Up);
     }
   }
 }
@@ -130,7 +130,7 @@ void add_positions(const MarginCache& c, const MarginAccount& a, Totals& t) {
     if (dfund != 0) g->pnl = A::sub(g->pnl, A::mul(A::mul(size, A::of(dfund)), A::of(m.scale)));
     const auto n = value < 0 ? A::sub(A::of(0), value) : value;
     if constexpr (S == Scope::Full) g->notional = A::add(g->notional, n);
-    if (m.tiers.empty()) continue;
+    if (S == Scope::EquityOnly || m.tiers.empty()) continue;
     std::size_t ti = 0;
     for (std::size_t i = 1; i < m.tiers.size(); ++i) {
       if (n >= A::of(m.tiers[i].floor_num)) ti = i;
@@ -156,7 +156,9 @@ void add_positions(const MarginCache& c, const MarginAccount& a, Totals& t) {
     const AssetCache& q = c.assets[g.quote];
     t.pnl +=
         Value::from_raw(usd_of(A::div(g.pnl, c.pow_k, Rounding::Down), q, Rounding::Down, "pnl"));
-    t.req_m += Value::from_raw(usd_of(margin_quote(g.mm), q, Rounding::Up, "margin"));
+    if constexpr (S != Scope::EquityOnly) {
+      t.req_m += Value::from_raw(usd_of(margin_quote(g.mm), q, Rounding::Up, "margin"));
+    }
     if constexpr (S == Scope::Full) {
       t.notional += Value::from_raw(
           usd_of(A::div(g.notional, c.pow_k, Rounding::Up), q, Rounding::Up, "notional"));
@@ -233,6 +235,11 @@ std::optional<Ratio> ratio_if(Value num, Value den, Rounding r) {
 Value maint_excess(const MarginCache& c, const MarginAccount& a) {
   const Totals t = totals<Scope::MaintOnly>(c, a);
   return t.wc_m - t.req_m;
+}
+
+Value account_equity(const MarginCache& c, const MarginAccount& a) {
+  const Totals t = totals<Scope::EquityOnly>(c, a);
+  return t.coll - t.debt;
 }
 
 AccountRisk compute_risk(const MarginCache& c, const MarginAccount& a) {

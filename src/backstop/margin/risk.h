@@ -52,4 +52,9 @@ struct AccountRisk {
 // monitors. Same rounding as compute_risk.
 [[nodiscard]] Value maint_excess(const MarginCache& c, const MarginAccount& a);
 
+// Only the equity (collateral_value - total_debt), e.g. for a scan of underwater accounts. Same
+// rounding as compute_risk. Never below maint_excess: the weights are at most 1 on collateral and
+// at least 1 on debt, and margins are not negative.
+[[nodiscard]] Value account_equity(const MarginCache& c, const MarginAccount& a);
+
 }  // namespace backstop

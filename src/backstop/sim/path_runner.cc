@@ -435,8 +435,8 @@ void PathRunner::finish() {
   const MarginCache& cache = engine_.cache();
   for (const MarginAccount& a : engine_.state().accounts) {
     if (a.balances.empty() && a.positions.empty()) continue;
-    const AccountRisk risk = compute_risk(cache, a);
-    if (risk.equity.is_negative()) out_.latent = add(out_.latent, -risk.equity);
+    const Value equity = account_equity(cache, a);
+    if (equity.is_negative()) out_.latent = add(out_.latent, -equity);
   }
   out_.latent = add(out_.latent, res_.open_auction_shortfall());
   out_.loss = add(out_.bad_debt, out_.latent);
