@@ -235,6 +235,30 @@ TEST(Resolution, PerpPartialLiquidationToBuffer) {
   r.journal().check_balanced();
 }
 
+// clear_records drops the records and nothing else: the same events then leave the same state,
+// journal and totals as on a resolver that kept its records.
+TEST(Resolution, ClearRecordsChangesNothingElse) {
+  PerpBook kept_book = perp_book();
+  PerpBook cleared_book = perp_book();
+  ResolutionConfig cfg = enabled();
+  cfg.insurance[0] = InsuranceFund{};
+  Resolver kept(kept_book.engine, cfg);
+  Resolver cleared(cleared_book.engine, cfg);
+  ASSERT_TRUE(kept.apply(ev(5, SetMarkPrice{0, px("9400"), std::nullopt})).ok());
+  ASSERT_TRUE(cleared.apply(ev(5, SetMarkPrice{0, px("9400"), std::nullopt})).ok());
+  ASSERT_EQ(of_kind(cleared, "liquidation").size(), 1U);
+  cleared.clear_records();
+  EXPECT_TRUE(cleared.records().empty());
+  ASSERT_TRUE(kept.apply(ev(6, SetMarkPrice{0, px("8600"), std::nullopt})).ok());
+  ASSERT_TRUE(cleared.apply(ev(6, SetMarkPrice{0, px("8600"), std::nullopt})).ok());
+  EXPECT_EQ(kept.records().size(), 1 + cleared.records().size());
+  EXPECT_GT(cleared.records().size(), 0U);  // the second drop liquidates again
+  EXPECT_EQ(kept.engine().state_hash(), cleared.engine().state_hash());
+  EXPECT_EQ(kept.journal().size(), cleared.journal().size());
+  EXPECT_EQ(kept.totals().liquidations, cleared.totals().liquidations);
+  EXPECT_EQ(kept.totals().liquidated_value, cleared.totals().liquidated_value);
+}
+
 // What the market cannot absorb is auto-deleveraged. alice: 1,000 USDC, long 1 BTC at 10,000; the
 // book bids only 0.5 BTC at 7,900. At mark 8,000 (equity -1,000) the whole position goes: 0.5 at
 // 7,900 (alice receives 3,950), then 0.5 against bob's short at alice's bankruptcy price

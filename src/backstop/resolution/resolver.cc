@@ -97,6 +97,13 @@ void Resolver::reset_to(const Resolver& o) {
   fault_ = o.fault_;
 }
 
+void Resolver::clear_records() {
+  if (open_step_ != nullptr) {
+    throw std::logic_error("records cannot be cleared in the middle of a resolution step");
+  }
+  records_.clear();
+}
+
 void Resolver::set_monitor_volatility(std::vector<uint8_t> log2_vol) {
   monitor_.set_volatility(std::move(log2_vol));
   (void)monitor_.sync(engine_.state(), engine_.cache(), {}, /*full=*/true);

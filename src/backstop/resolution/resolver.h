@@ -93,6 +93,10 @@ class Resolver {
   // What running Dutch auctions would still lose if their lots were worth the oracle price: the
   // sum over auctions of max(0, debt still owed (up) - lot at the oracle (down)), USD.
   [[nodiscard]] Value open_auction_shortfall() const;
+  // Drops the records read so far (records() becomes empty; nothing else changes): a simulated
+  // path reads each step's records once and frees them while they are still in cache, instead
+  // of keeping a path's worth to free at its end.
+  void clear_records();
   // The configuration to change between events: liquidator presence, liquidity depth.
   [[nodiscard]] ResolutionConfig& mutable_config() { return cfg_; }
   // The monitor's per-source volatility (MarginMonitor::set_volatility); re-splits every band now

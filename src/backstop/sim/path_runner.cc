@@ -360,7 +360,7 @@ void PathRunner::scan_journal() {
   journal_seen_ = res_.journal().size();
 }
 
-// New records: distinct accounts liquidated, ADL notional.
+// New records: distinct accounts liquidated, ADL notional; then drops them.
 void PathRunner::scan_records() {
   const State& s = engine_.state();
   const auto& recs = res_.records();
@@ -393,7 +393,9 @@ void PathRunner::scan_records() {
         to_quote(abs_q, *px, pp.base_decimals, s.asset_params[pp.quote].decimals, Rounding::Up);
     out_.adl_notional = add(out_.adl_notional, usd(s, pp.quote, quote, Rounding::Up));
   }
-  records_seen_ = recs.size();
+  // Nothing else reads them: free them now, while they are in cache (Resolver::clear_records).
+  res_.clear_records();
+  records_seen_ = 0;
 }
 
 // Funds, prices and the sampled series.
