@@ -346,6 +346,23 @@ TEST(Determinism, SameEventsSameHashDifferentEventsDifferentHash) {
   EXPECT_NE(a.state_hash(), c.state_hash());
 }
 
+// Copies of a State share the owner-name map until one of them adds an owner (copy on write).
+TEST(State, CopiesShareOwnerNamesUntilOneAddsAnOwner) {
+  const State a = venue();
+  State b = a;
+  EXPECT_EQ(a.owner_ids.get(), b.owner_ids.get());
+  const OwnerId carol = b.add_owner("carol");
+  EXPECT_NE(a.owner_ids.get(), b.owner_ids.get());
+  EXPECT_EQ(b.find_owner("carol"), carol);
+  EXPECT_EQ(a.find_owner("carol"), std::nullopt);
+  EXPECT_EQ(a.find_owner("bob"), b.find_owner("bob"));
+  EXPECT_EQ(a.owners.size() + 1, b.owners.size());
+  const auto* before = b.owner_ids.get();
+  (void)b.add_owner("dave");  // no longer shared: changed in place
+  EXPECT_EQ(b.owner_ids.get(), before);
+  EXPECT_EQ(State{}.find_owner("alice"), std::nullopt);
+}
+
 // resolution_books() keeps the valuation cache: right for a balance change, and a debug build
 // catches a caller that changes a price through it.
 TEST(Cache, ResolutionBooksKeepsTheCacheAndDebugBuildsCheckIt) {

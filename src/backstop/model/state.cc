@@ -19,7 +19,8 @@ std::optional<MarketId> State::find_market(std::string_view s) const {
   return find_in(market_ids, s);
 }
 std::optional<OwnerId> State::find_owner(std::string_view s) const {
-  return find_in(owner_ids, s);
+  if (owner_ids == nullptr) return std::nullopt;
+  return find_in(*owner_ids, s);
 }
 
 std::string State::account_name(AccountId id) const {
@@ -46,7 +47,13 @@ MarketId State::add_market(PerpParams p, PerpState s) {
 
 OwnerId State::add_owner(const std::string& name) {
   const auto id = static_cast<OwnerId>(owners.size());
-  owner_ids.emplace(name, id);
+  // Copy on write: a map another State shares is copied before it changes.
+  using Names = std::map<std::string, OwnerId, std::less<>>;
+  std::shared_ptr<Names> names = owner_ids == nullptr || owner_ids.use_count() > 1
+                                     ? std::make_shared<Names>(owner_ids ? *owner_ids : Names{})
+                                     : std::const_pointer_cast<Names>(owner_ids);
+  names->emplace(name, id);
+  owner_ids = std::move(names);
   owners.push_back(Owner{name, {}});
   MarginAccount a;
   a.owner = id;

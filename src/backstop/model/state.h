@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,7 +41,10 @@ struct State {
   std::vector<MarginAccount> accounts;
   std::map<std::string, AssetId, std::less<>> asset_ids;
   std::map<std::string, MarketId, std::less<>> market_ids;
-  std::map<std::string, OwnerId, std::less<>> owner_ids;
+  // Owner name -> id. Shared between copies of a State and copied on write (add_owner), so that
+  // copying a large book (a simulated path's fresh copy) does not copy every name into a new map.
+  // Read it through find_owner.
+  std::shared_ptr<const std::map<std::string, OwnerId, std::less<>>> owner_ids;
   Timestamp now = 0;
 
   [[nodiscard]] std::optional<AssetId> find_asset(std::string_view s) const;
