@@ -336,6 +336,14 @@ void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> ac
   if (open_step_ != nullptr) fault_point(FaultPoint::Record);
 }
 
+void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> account,
+                      std::initializer_list<Field> fields) {
+  std::vector<std::pair<std::string, std::string>> v;
+  v.reserve(fields.size());
+  for (const Field& f : fields) v.emplace_back(std::move(f.key), std::move(f.value));
+  record(t, kind, account, std::move(v));
+}
+
 Resolver::LiquidationPair Resolver::pick_pair(AccountId id) const {
   const State& s = engine_.state();
   LiquidationPair p;

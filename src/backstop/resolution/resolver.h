@@ -26,6 +26,7 @@
 // (single writer, not thread-safe).
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <span>
@@ -164,6 +165,15 @@ class Resolver {
   [[nodiscard]] LiquidationPair pick_pair(AccountId id) const;
   void record(Timestamp t, const char* kind, std::optional<AccountId> account,
               std::vector<std::pair<std::string, std::string>> fields);
+  // The same from a braced list, {{"market", ...}, {"size", ...}}: the strings are moved into the
+  // record, not copied out of the list (an initializer_list's elements are const, so a list of
+  // pairs would copy every key and value once more).
+  struct Field {
+    mutable std::string key;
+    mutable std::string value;
+  };
+  void record(Timestamp t, const char* kind, std::optional<AccountId> account,
+              std::initializer_list<Field> fields);
   [[nodiscard]] std::string asset_amount(AssetId a, Quantity q) const;
   [[nodiscard]] Value usd(AssetId a, Quantity q, Rounding r) const;
 
