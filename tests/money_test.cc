@@ -174,6 +174,25 @@ TEST(Decimal, ParseAndFormat) {
   EXPECT_EQ(format_decimal(-1, 6), "-0.000001");
   EXPECT_EQ(format_decimal(0, 6), "0");
   EXPECT_EQ(format_decimal(1000, 0), "1000");
+  EXPECT_EQ(format_decimal(-1'500'000, 6), "-1.5");
+  EXPECT_EQ(format_decimal(123, 2), "1.23");
+  EXPECT_EQ(format_decimal(100, 2), "1");
+  EXPECT_EQ(format_decimal(5, 3), "0.005");
+  EXPECT_EQ(format_decimal(-50, 3), "-0.05");
+  EXPECT_EQ(format_decimal(120, 3), "0.12");
+  // The int128 extremes: the magnitude of the smallest value is formatted without overflow.
+  const int128 min128 = -(int128{1} << 126) * 2;
+  EXPECT_EQ(format_decimal(min128, 0), "-170141183460469231731687303715884105728");
+  EXPECT_EQ(format_decimal(min128, 38), "-1.70141183460469231731687303715884105728");
+  EXPECT_EQ(format_decimal(min128 + 1, 39), "-0.170141183460469231731687303715884105727");
+  EXPECT_EQ(to_string(min128), "-170141183460469231731687303715884105728");
+  EXPECT_EQ(to_string(-(min128 + 1)), "170141183460469231731687303715884105727");
+  EXPECT_EQ(format_decimal((int128{1} << 64) - 1, 2), "184467440737095516.15");  // 64-bit path
+  EXPECT_EQ(format_decimal(-(int128{1} << 64), 2), "-184467440737095516.16");    // 128-bit path
+  EXPECT_EQ(to_string(int128{INT64_MIN}), "-9223372036854775808");
+  EXPECT_EQ(to_string(int128{INT64_MAX} + 1), "9223372036854775808");
+  EXPECT_EQ(to_string(int128{-42}), "-42");
+  EXPECT_EQ(to_string(int128{0}), "0");
 }
 
 TEST(Decimal, FormatParseRoundTripProperty) {

@@ -1,6 +1,12 @@
 #include "backstop/money/fixed.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
 #include <cctype>
+#include <optional>
+#include <string_view>
 
 namespace backstop {
 
@@ -76,16 +82,40 @@ std::optional<int64_t> parse_decimal(std::string_view text, int decimals, std::s
 
 std::string format_decimal(int128 raw, int decimals) {
   const bool neg = raw < 0;
-  std::string digits = to_string(neg ? -raw : raw);
-  if (decimals > 0) {
-    if (static_cast<int>(digits.size()) <= decimals) {
-      digits.insert(0, static_cast<std::size_t>(decimals) - digits.size() + 1, '0');
-    }
-    digits.insert(digits.size() - static_cast<std::size_t>(decimals), 1, '.');
-    while (digits.back() == '0') digits.pop_back();
-    if (digits.back() == '.') digits.pop_back();
+  const uint128 mag =
+      neg ? static_cast<uint128>(0) - static_cast<uint128>(raw) : static_cast<uint128>(raw);
+  // libfmt: format_int for a magnitude that fits 64 bits (most amounts; no format string, and no
+  // 128-bit division per two digits), the generic formatter beyond.
+  std::array<char, 48> buf{};  // a uint128 has at most 39 digits
+  std::string_view d;
+  std::optional<fmt::format_int> small;
+  if ((mag >> 64) == 0) {
+    small.emplace(static_cast<uint64_t>(mag));
+    d = std::string_view(small->data(), small->size());
+  } else {
+    const char* const last = fmt::format_to(buf.data(), "{}", mag);
+    d = std::string_view(buf.data(), static_cast<std::size_t>(last - buf.data()));
   }
-  return neg ? "-" + digits : digits;
+  std::string out;
+  out.reserve(d.size() + static_cast<std::size_t>(std::max(decimals, 0)) + 3);
+  if (neg) out.push_back('-');
+  if (decimals <= 0) return out.append(d);
+  const auto dec = static_cast<std::size_t>(decimals);
+  const std::size_t lead = d.size() > dec ? d.size() - dec : 0;  // digits before the point
+  if (lead == 0) {
+    out.push_back('0');
+  } else {
+    out.append(d.substr(0, lead));
+  }
+  // The fraction: zeros up to `dec` digits, then the rest of d, without trailing zeros.
+  std::size_t end = d.size();
+  while (end > lead && d[end - 1] == '0') --end;
+  if (end > lead) {
+    out.push_back('.');
+    out.append(dec - (d.size() - lead), '0');
+    out.append(d.substr(lead, end - lead));
+  }
+  return out;
 }
 
 }  // namespace backstop

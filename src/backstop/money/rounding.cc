@@ -1,5 +1,7 @@
 #include "backstop/money/rounding.h"
 
+#include <fmt/format.h>
+
 #include "backstop/money/wide.h"
 
 namespace backstop {
@@ -116,16 +118,9 @@ int compare_ratio(int128 a, int128 b, int128 c, int128 d) {
 }
 
 std::string to_string(int128 v) {
-  if (v == 0) return "0";
-  const bool neg = v < 0;
-  uint128 mag = neg ? static_cast<uint128>(0) - static_cast<uint128>(v) : static_cast<uint128>(v);
-  std::string s;
-  while (mag != 0) {
-    s.push_back(static_cast<char>('0' + static_cast<int>(mag % 10)));
-    mag /= 10;
-  }
-  if (neg) s.push_back('-');
-  return {s.rbegin(), s.rend()};
+  // libfmt formats __int128 natively; a value that fits 64 bits takes its faster 64-bit path.
+  if (v >= INT64_MIN && v <= INT64_MAX) return fmt::format("{}", static_cast<int64_t>(v));
+  return fmt::format("{}", v);
 }
 
 }  // namespace backstop
