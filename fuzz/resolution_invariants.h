@@ -8,7 +8,8 @@
 //   1. no exception (ConservationError from a step, OverflowError, ...); a rejected event adds no
 //      record;
 //   2. journal().check_balanced() and bad_debt().check();
-//   3. monitor().unsafe() == {id : maint_excess(cache, account) < 0} (full rescan);
+//   3. the engine's valuation cache equals build_margin_cache(state), and
+//      monitor().unsafe() == {id : maint_excess(cache, account) < 0} (full rescan);
 //   4. a replay of the event's records, in order, against the fund, tranche and position state
 //      observed before the event:
 //      - every waterfall record belongs to an earlier bad_debt booking of the same account and
@@ -44,6 +45,7 @@
 #include <utility>
 #include <vector>
 
+#include "backstop/margin/cache.h"
 #include "backstop/margin/risk.h"
 #include "backstop/resolution/resolver.h"
 #include "backstop/waterfall/fund.h"
@@ -183,6 +185,11 @@ class ResolutionChecker {
 
   std::string check_monitor() const {
     const Engine& e = r_.engine();
+    // The engine's cache must be what the state gives now (resolution_books() keeps it across a
+    // step's fills; a change to a price, index or parameter through it would leave it stale).
+    if (!(e.cache() == build_margin_cache(e.state()))) {
+      return "the engine's valuation cache differs from one rebuilt from its state";
+    }
     std::set<AccountId> truth;
     for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
       if (maint_excess(e.cache(), e.state().accounts[id]).is_negative()) truth.insert(id);
