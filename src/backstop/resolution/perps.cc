@@ -223,13 +223,12 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
       const Quantity cost = fill_position(e, id, m, delta, px, Book::external(m));
       // Fee on the closed notional, never more than the account's remaining equity.
       Quantity fee = apply_ratio(cost.abs(), cfg_.perp_fee, Rounding::Up);
-      const AccountRisk after = engine_.risk(id);
+      const Value after = account_equity(engine_.cache(), engine_.state().accounts[id]);
       const AssetState& qs = engine_.state().assets[q];
-      const Quantity equity_q =
-          after.equity.is_positive() && qs.price.is_positive()
-              ? quantity_of(after.equity, engine_.state().asset_params[q].decimals, qs.price,
-                            Rounding::Down)
-              : Quantity{};
+      const Quantity equity_q = after.is_positive() && qs.price.is_positive()
+                                    ? quantity_of(after, engine_.state().asset_params[q].decimals,
+                                                  qs.price, Rounding::Down)
+                                    : Quantity{};
       fee = std::min(fee, equity_q);
       const auto split = liquidation::split_penalty(fee, ratio_one() - cfg_.perp_fee_to_insurance,
                                                     cfg_.perp_fee_to_insurance);
@@ -296,11 +295,12 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
     if (cfg_.perp == PerpLiquidation::PartialToBuffer && exit_holds(id)) break;
   }
   // Bankrupt: no positions, no collateral, debt left.
-  const MarginAccount& a = engine_.state().accounts.at(id);
-  const AccountRisk r = engine_.risk(id);
-  if (a.positions.empty() && r.collateral_value.is_zero() && r.total_debt.is_positive()) {
-    write_off(id, t, last_market);
-    did = true;
+  if (engine_.state().accounts.at(id).positions.empty()) {
+    const AccountRisk r = engine_.risk(id);
+    if (r.collateral_value.is_zero() && r.total_debt.is_positive()) {
+      write_off(id, t, last_market);
+      did = true;
+    }
   }
   return did;
 }
