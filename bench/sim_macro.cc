@@ -23,6 +23,7 @@
 // Paths: backstop's Monte Carlo (GBM, pairwise correlation 0.5, 1-minute steps: 1,440 = a day).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -109,47 +110,83 @@ SimConfig make_config(const Options& o, std::ofstream& book_csv) {
   const auto nm = static_cast<std::size_t>(o.markets);
   model.correlation.assign(nm * nm, 0.5);
   for (std::size_t i = 0; i < nm; ++i) model.correlation[i * nm + i] = 1.0;
+  // Each account's draws, in a fixed order from its own stream (the same whatever is done with
+  // them): the markets and legs, then the leverage.
+  struct Leg {
+    int m = 0;
+    double notional = 0;
+    bool is_long = false;
+    double entry = 0;
+  };
+  auto draw = [&](int64_t i, std::vector<Leg>& legs) {
+    PathRng r(path_seed(o.seed, static_cast<uint64_t>(i) + 1));
+    legs.clear();
+    const int k = 1 + static_cast<int>(std::floor(4 * (1 - r.uniform()))) % 4;
+    for (int j = 0; j < k; ++j) {
+      Leg l;
+      do {
+        l.m = static_cast<int>(std::floor(o.markets * (1 - r.uniform()))) % o.markets;
+      } while (std::any_of(legs.begin(), legs.end(), [&](const Leg& x) { return x.m == l.m; }));
+      l.notional = std::pow(10.0, 2 + 4 * (1 - r.uniform()));
+      l.is_long = r.uniform() <= 0.5;
+      l.entry = start[static_cast<std::size_t>(l.m)] * std::exp(0.02 * r.normal());
+      legs.push_back(l);
+    }
+    return 1.5 + 13.5 * (1 - r.uniform());  // leverage
+  };
+  // Base decimals: 8, fewer for a cheap market whose open interest (one side, in base quanta)
+  // would not fit int64 at 8 (a book of ~500k accounts and more; smaller books are unchanged).
+  std::vector<Leg> legs;
+  std::vector<int128> oi8(2 * nm, 0);  // [m][long?] at 8 decimals, plus one per leg for rounding
+  for (int64_t i = 0; i < o.accounts; ++i) {
+    (void)draw(i, legs);
+    for (const Leg& l : legs) {
+      const auto q8 =
+          static_cast<int64_t>(std::floor(l.notional / start[static_cast<std::size_t>(l.m)] * 1e8));
+      if (q8 > 0) oi8[2 * static_cast<std::size_t>(l.m) + (l.is_long ? 1 : 0)] += q8 + 1;
+    }
+  }
+  std::vector<int> dec(nm, 8);
+  for (std::size_t m = 0; m < nm; ++m) {
+    int128 div = 1;
+    while (std::max(oi8[2 * m], oi8[2 * m + 1]) / div > INT64_MAX) {
+      div *= 10;
+      --dec[m];
+    }
+    s.perp_params[m].base_decimals = dec[m];
+  }
   book_csv << "account,collateral,market,size,entry\n";
   for (int64_t i = 0; i < o.accounts; ++i) {
-    PathRng r(path_seed(o.seed, static_cast<uint64_t>(i) + 1));
+    const double leverage = draw(i, legs);
     const OwnerId owner = s.add_owner(fmt::format("a{}", i));
     MarginAccount& a = s.accounts[s.owners[owner].accounts[0]];
-    const int k = 1 + static_cast<int>(std::floor(4 * (1 - r.uniform()))) % 4;
-    std::vector<int> used;
     double requirement = 0;
     double pnl = 0;
     double gross = 0;
     std::vector<std::string> rows;
-    for (int j = 0; j < k; ++j) {
-      int m = 0;
-      do {
-        m = static_cast<int>(std::floor(o.markets * (1 - r.uniform()))) % o.markets;
-      } while (std::find(used.begin(), used.end(), m) != used.end());
-      used.push_back(m);
-      const double p0 = start[static_cast<std::size_t>(m)];
-      const double notional = std::pow(10.0, 2 + 4 * (1 - r.uniform()));
-      const bool is_long = r.uniform() <= 0.5;
-      const double entry_d = p0 * std::exp(0.02 * r.normal());
-      // Exact position: size in base quanta (8 decimals), entry on the 1e-9 price grid.
-      const auto size_q = static_cast<int64_t>(std::floor(notional / p0 * 1e8));
+    for (const Leg& l : legs) {
+      const auto m = static_cast<std::size_t>(l.m);
+      const double p0 = start[m];
+      const double unit = std::pow(10.0, dec[m]);
+      // Exact position: size in base quanta, entry on the 1e-9 price grid.
+      const auto size_q = static_cast<int64_t>(std::floor(l.notional / p0 * unit));
       if (size_q <= 0) continue;
-      const Price entry = to_model_price(entry_d);
+      const Price entry = to_model_price(l.entry);
       PerpPosition& pos = a.position_mut(static_cast<MarketId>(m));
-      const int64_t signed_q = is_long ? size_q : -size_q;
+      const int64_t signed_q = l.is_long ? size_q : -size_q;
       pos.size = Quantity::from_raw(signed_q);
-      pos.quote = to_quote(-static_cast<int128>(signed_q), entry.raw(), 8, 6, Rounding::Down);
-      PerpState& ps = s.perps[static_cast<std::size_t>(m)];
-      (is_long ? ps.long_oi : ps.short_oi) += Quantity::from_raw(size_q);
-      const double size_u = static_cast<double>(signed_q) / 1e8;
+      pos.quote = to_quote(-static_cast<int128>(signed_q), entry.raw(), dec[m], 6, Rounding::Down);
+      PerpState& ps = s.perps[m];
+      (l.is_long ? ps.long_oi : ps.short_oi) += Quantity::from_raw(size_q);
+      const double size_u = static_cast<double>(signed_q) / unit;
       const double entry_u = static_cast<double>(entry.raw()) / 1e9;
-      requirement += std::abs(size_u) * p0 * mmr[static_cast<std::size_t>(m)];
+      requirement += std::abs(size_u) * p0 * mmr[m];
       gross += std::abs(size_u) * p0;
       pnl += size_u * (p0 - entry_u);
       rows.push_back(fmt::format(",{},{:.8f},{:.9f}", m, size_u, entry_u));
     }
     // Leverage U(1.5, 15) on the gross notional: most accounts start far from maintenance, as on
     // a venue on a normal day (the one-day paths then liquidate a few per cent of them).
-    const double leverage = 1.5 + 13.5 * (1 - r.uniform());
     const double equity = std::max(requirement * 1.02, gross / leverage);
     const double coll = std::max(0.0, equity - pnl);
     const auto coll_q = static_cast<int64_t>(std::floor(coll * 1e6));
