@@ -3,9 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
-#include <optional>
 #include <string_view>
 
 namespace backstop {
@@ -86,16 +84,9 @@ std::string format_decimal(int128 raw, int decimals) {
       neg ? static_cast<uint128>(0) - static_cast<uint128>(raw) : static_cast<uint128>(raw);
   // libfmt: format_int for a magnitude that fits 64 bits (most amounts; no format string, and no
   // 128-bit division per two digits), the generic formatter beyond.
-  std::array<char, 48> buf{};  // a uint128 has at most 39 digits
-  std::string_view d;
-  std::optional<fmt::format_int> small;
-  if ((mag >> 64) == 0) {
-    small.emplace(static_cast<uint64_t>(mag));
-    d = std::string_view(small->data(), small->size());
-  } else {
-    const char* const last = fmt::format_to(buf.data(), "{}", mag);
-    d = std::string_view(buf.data(), static_cast<std::size_t>(last - buf.data()));
-  }
+  const std::string digits =
+      (mag >> 64) == 0 ? fmt::format_int(static_cast<uint64_t>(mag)).str() : fmt::format("{}", mag);
+  const std::string_view d = digits;
   std::string out;
   out.reserve(d.size() + static_cast<std::size_t>(std::max(decimals, 0)) + 3);
   if (neg) out.push_back('-');

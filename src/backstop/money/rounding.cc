@@ -119,7 +119,7 @@ int compare_ratio(int128 a, int128 b, int128 c, int128 d) {
 
 std::string to_string(int128 v) {
   // libfmt formats __int128 natively; a value that fits 64 bits takes its faster 64-bit path.
-  if (v >= INT64_MIN && v <= INT64_MAX) return fmt::format("{}", static_cast<int64_t>(v));
+  if (v >= INT64_MIN && v <= INT64_MAX) return fmt::format_int(static_cast<int64_t>(v)).str();
   return fmt::format("{}", v);
 }
 
