@@ -423,7 +423,7 @@ ResolutionFuzzStats resolution_events(const uint8_t* data, std::size_t size) {
         std::fprintf(stderr, "  record %s account %d:", rec.kind.c_str(),
                      rec.account ? static_cast<int>(*rec.account) : -1);
         for (const auto& [key, v] : rec.fields)
-          std::fprintf(stderr, " %s=%s", key.c_str(), v.c_str());
+          std::fprintf(stderr, " %s=%s", key.c_str(), v.str().c_str());
         std::fprintf(stderr, "\n");
       }
       for (AccountId id : r.monitor().unsafe()) {

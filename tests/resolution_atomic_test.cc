@@ -46,7 +46,7 @@ struct Snapshot {
   uint64_t state_hash = 0;
   std::vector<JournalEntry> journal;
   std::vector<std::tuple<Timestamp, std::string, std::optional<AccountId>,
-                         std::vector<std::pair<std::string, std::string>>>>
+                         std::vector<std::pair<std::string, RecordValue>>>>
       records;
   std::tuple<int64_t, int64_t, int64_t, Value, Value> totals;
   std::vector<DeficitPoint> bad_debt;

@@ -426,7 +426,7 @@ TEST(ResolutionProperty, InvariantsHoldOnRandomBooksAndPricePaths) {
         for (std::size_t k = mark; k < r.records().size(); ++k) {
           const auto& rec = r.records()[k];
           std::string f;
-          for (const auto& [a, v] : rec.fields) f += " " + a + "=" + v;
+          for (const auto& [a, v] : rec.fields) f += " " + a + "=" + v.str();
           std::printf("REC %s acct=%d%s\n", rec.kind.c_str(),
                       rec.account ? static_cast<int>(*rec.account) : -1, f.c_str());
         }

@@ -166,7 +166,7 @@ ordered_json resolution_json(const Resolver& res) {
                       {"kind", rec.kind},
                       {"account", rec.account ? ordered_json(s.account_name(*rec.account))
                                               : ordered_json(nullptr)}};
-    for (const auto& [k, v] : rec.fields) x[k] = v;
+    for (const auto& [k, v] : rec.fields) x[k] = v.str();
     log.push_back(std::move(x));
   }
   j["log"] = std::move(log);

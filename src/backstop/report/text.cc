@@ -240,7 +240,7 @@ void resolution_section(std::string& out, const RunResult& r) {
   for (const ResolutionRecord& rec : res.records()) {
     std::string line = fmt::format("  t={} {}", rec.time, rec.kind);
     if (rec.account) line += " " + s.account_name(*rec.account);
-    for (const auto& [k, v] : rec.fields) line += fmt::format(" {}={}", k, v);
+    for (const auto& [k, v] : rec.fields) line += fmt::format(" {}={}", k, v.str());
     out += line + "\n";
   }
   for (const auto& [a, f] : res.config().insurance) {

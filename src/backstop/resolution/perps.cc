@@ -263,14 +263,14 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
              {{"policy", cfg_.perp == PerpLiquidation::Full ? "full" : "partial_to_buffer"},
               {"market", pp.symbol},
               {"side", size.is_positive() ? "sell" : "buy"},
-              {"size", format(filled, pp.base_decimals)},
-              {"price", format(px)},
-              {"mark", format(engine_.state().perps[m].mark)},
-              {"proceeds", format(-cost, ap.decimals)},
-              {"fee", format(fee, ap.decimals)},
-              {"fee_liquidator", format(split->liquidator, ap.decimals)},
-              {"fee_insurance", format(split->insurance_fund, ap.decimals)},
-              {"remaining_size", format(left, pp.base_decimals)}});
+              {"size", exact(filled, pp.base_decimals)},
+              {"price", exact(px)},
+              {"mark", exact(engine_.state().perps[m].mark)},
+              {"proceeds", exact(-cost, ap.decimals)},
+              {"fee", exact(fee, ap.decimals)},
+              {"fee_liquidator", exact(split->liquidator, ap.decimals)},
+              {"fee_insurance", exact(split->insurance_fund, ap.decimals)},
+              {"remaining_size", exact(left, pp.base_decimals)}});
       if (chunk) {
         step.save_chunk(id, m);
         last_chunk_[{id, m}] = t;
@@ -384,8 +384,8 @@ void Resolver::deleverage(AccountId id, MarketId m, Quantity remaining, Timestam
       record(t, "adl_fill", f.account,
              {{"market", pp.symbol},
               {"against", engine_.state().account_name(id)},
-              {"size", format(f.size, pp.base_decimals)},
-              {"price", format(bankruptcy)},
+              {"size", exact(f.size, pp.base_decimals)},
+              {"price", exact(bankruptcy)},
               {"ranking", adl_ranking_name(cfg_.adl)}});
     }
     post(std::move(e));

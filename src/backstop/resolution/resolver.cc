@@ -331,14 +331,14 @@ void Resolver::dust_legs(JournalEntry& e, AccountId id, AssetId asset, Quantity 
 }
 
 void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> account,
-                      std::vector<std::pair<std::string, std::string>> fields) {
+                      std::vector<std::pair<std::string, RecordValue>> fields) {
   records_.push_back(ResolutionRecord{t, kind, account, std::move(fields)});
   if (open_step_ != nullptr) fault_point(FaultPoint::Record);
 }
 
 void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> account,
                       std::initializer_list<Field> fields) {
-  std::vector<std::pair<std::string, std::string>> v;
+  std::vector<std::pair<std::string, RecordValue>> v;
   v.reserve(fields.size());
   for (const Field& f : fields) v.emplace_back(std::move(f.key), std::move(f.value));
   record(t, kind, account, std::move(v));

@@ -164,13 +164,13 @@ class Resolver {
   };
   [[nodiscard]] LiquidationPair pick_pair(AccountId id) const;
   void record(Timestamp t, const char* kind, std::optional<AccountId> account,
-              std::vector<std::pair<std::string, std::string>> fields);
+              std::vector<std::pair<std::string, RecordValue>> fields);
   // The same from a braced list, {{"market", ...}, {"size", ...}}: the strings are moved into the
   // record, not copied out of the list (an initializer_list's elements are const, so a list of
   // pairs would copy every key and value once more).
   struct Field {
     mutable std::string key;
-    mutable std::string value;
+    mutable RecordValue value;
   };
   void record(Timestamp t, const char* kind, std::optional<AccountId> account,
               std::initializer_list<Field> fields);

@@ -110,7 +110,7 @@ bool Resolver::take_over(AccountId id, Timestamp t, bool absorb) {
   if (!e.legs.empty()) post(std::move(e));
   ++totals_.liquidations;
   totals_.liquidated_value += debt_value + notional;
-  std::vector<std::pair<std::string, std::string>> fields{
+  std::vector<std::pair<std::string, RecordValue>> fields{
       {"policy", absorb ? "absorb" : "vault_takeover"},
       {"vault", engine_.state().account_name(vault)},
       {"debt_value", format(debt_value)},

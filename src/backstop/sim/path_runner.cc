@@ -30,6 +30,16 @@ int128 abs128(int128 v) {
   return v < 0 ? -v : v;
 }
 
+// A record's decimal field in `decimals` digits: its raw value when it was recorded with those
+// decimals, else its text parsed exactly (std::nullopt when that fails).
+std::optional<int64_t> decimal_field(const RecordValue& v, int decimals) {
+  if (const auto d = v.as_decimal(); d && d->second == decimals) {
+    if (d->first > INT64_MAX || d->first < INT64_MIN) return std::nullopt;
+    return static_cast<int64_t>(d->first);
+  }
+  return parse_decimal(v.str(), decimals, nullptr);
+}
+
 }  // namespace
 
 Price target_price(const State& s, const Target& t) {
@@ -374,19 +384,20 @@ void PathRunner::scan_records() {
       }
     }
     if (recs[i].kind != "adl_fill") continue;
-    std::string market;
-    std::string size;
-    std::string price;
+    const RecordValue* market = nullptr;
+    const RecordValue* size = nullptr;
+    const RecordValue* price = nullptr;
     for (const auto& [k, v] : recs[i].fields) {
-      if (k == "market") market = v;
-      if (k == "size") size = v;
-      if (k == "price") price = v;
+      if (k == "market") market = &v;
+      if (k == "size") size = &v;
+      if (k == "price") price = &v;
     }
-    const std::optional<MarketId> m = s.find_market(market);
+    if (market == nullptr || size == nullptr || price == nullptr) continue;
+    const std::optional<MarketId> m = s.find_market(market->str());
     if (!m) continue;
     const PerpParams& pp = s.perp_params[*m];
-    const std::optional<int64_t> q = parse_decimal(size, pp.base_decimals, nullptr);
-    const std::optional<int64_t> px = parse_decimal(price, 9, nullptr);
+    const std::optional<int64_t> q = decimal_field(*size, pp.base_decimals);
+    const std::optional<int64_t> px = decimal_field(*price, kPriceDecimals);
     if (!q || !px) continue;
     const int64_t abs_q = *q < 0 ? -*q : *q;
     const Quantity quote =
