@@ -180,20 +180,34 @@ void Journal::check_balanced() const {
   }
 }
 
-std::size_t verify_step(const Holdings& before, const Holdings& after,
-                        std::span<const JournalEntry> step,
-                        std::span<const BookKind> complete_kinds) {
-  const Holdings flows = net_flows(step);
-  std::set<BookAsset> tracked;
-  for (const auto& [k, v] : before) tracked.insert(k);
-  for (const auto& [k, v] : after) tracked.insert(k);
+namespace {
+
+// verify_step for either map type: the flows of `step`, then every tracked pair in (book, asset)
+// order.
+template <class Map>
+std::size_t verify_step_in(const Map& before, const Map& after, std::span<const JournalEntry> step,
+                           std::span<const BookKind> complete_kinds) {
+  StepHoldings flows;
+  for (const JournalEntry& e : step) {
+    for (const Leg& l : e.legs) {
+      int128& from = flows[{l.from, l.asset}];
+      from = checked_sub(from, static_cast<int128>(l.amount.raw()), "ledger balance");
+      int128& to = flows[{l.to, l.asset}];
+      to = checked_add(to, static_cast<int128>(l.amount.raw()), "ledger balance");
+    }
+  }
+  boost::container::small_vector<BookAsset, 16> tracked;
+  for (const auto& [k, v] : before) tracked.push_back(k);
+  for (const auto& [k, v] : after) tracked.push_back(k);
   for (const auto& [k, v] : flows) {
     if (std::find(complete_kinds.begin(), complete_kinds.end(), k.book.kind) !=
         complete_kinds.end()) {
-      tracked.insert(k);
+      tracked.push_back(k);
     }
   }
-  auto get = [](const Holdings& h, const BookAsset& k) -> int128 {
+  std::sort(tracked.begin(), tracked.end());
+  tracked.erase(std::unique(tracked.begin(), tracked.end()), tracked.end());
+  auto get = [](const auto& h, const BookAsset& k) -> int128 {
     const auto it = h.find(k);
     return it == h.end() ? 0 : it->second;
   };
@@ -211,6 +225,20 @@ std::size_t verify_step(const Holdings& before, const Holdings& after,
     }
   }
   return tracked.size();
+}
+
+}  // namespace
+
+std::size_t verify_step(const Holdings& before, const Holdings& after,
+                        std::span<const JournalEntry> step,
+                        std::span<const BookKind> complete_kinds) {
+  return verify_step_in(before, after, step, complete_kinds);
+}
+
+std::size_t verify_step(const StepHoldings& before, const StepHoldings& after,
+                        std::span<const JournalEntry> step,
+                        std::span<const BookKind> complete_kinds) {
+  return verify_step_in(before, after, step, complete_kinds);
 }
 
 }  // namespace backstop

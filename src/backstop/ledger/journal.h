@@ -22,6 +22,8 @@
 // is fatal: callers must not catch and continue.
 #pragma once
 
+#include <boost/container/flat_map.hpp>
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -88,6 +90,12 @@ struct JournalEntry {
 // Signed amounts per (book, asset), in native quanta. Used for balances, step flows and the
 // engine's measured holdings. Ordered: iteration is deterministic.
 using Holdings = std::map<BookAsset, int128>;
+// The same for the handful of pairs one resolution step measures (its accounts' balances, the
+// funds, the treasury): a sorted vector with room for 8 pairs inline, so measuring a step
+// allocates nothing. Same order and the same verify_step as Holdings.
+using StepHoldings =
+    boost::container::flat_map<BookAsset, int128, std::less<BookAsset>,
+                               boost::container::small_vector<std::pair<BookAsset, int128>, 8>>;
 
 // Throws std::invalid_argument naming the problem when `e` is not a valid entry (no legs, a leg
 // with amount <= 0 or from == to).
@@ -141,6 +149,9 @@ class Journal {
 // Throws ConservationError naming the book, asset, expected and measured change (and both
 // measurements) for the first mismatch in (book, asset) order. Returns the number of pairs checked.
 std::size_t verify_step(const Holdings& before, const Holdings& after,
+                        std::span<const JournalEntry> step,
+                        std::span<const BookKind> complete_kinds = {});
+std::size_t verify_step(const StepHoldings& before, const StepHoldings& after,
                         std::span<const JournalEntry> step,
                         std::span<const BookKind> complete_kinds = {});
 

@@ -278,15 +278,15 @@ class ResolutionStep {
 
  private:
   friend class Resolver;
-  void measure_into(Holdings& h, AccountId id) const;
-  [[nodiscard]] Holdings measure_venue() const;
+  void measure_into(StepHoldings& h, AccountId id) const;
+  [[nodiscard]] StepHoldings measure_venue() const;
   void rollback() noexcept;
   void commit_into_parent();
 
   Resolver& r_;
   ResolutionStep* parent_ = nullptr;
   std::vector<AccountId> accounts_;
-  Holdings before_;
+  StepHoldings before_;
   std::vector<JournalEntry> pending_;  // this step's entries, posted on commit
   bool done_ = false;
   // Undo log: values before the step.

@@ -143,7 +143,7 @@ void ResolutionStep::save_chunk(AccountId id, MarketId m) {
       key, it == r_.last_chunk_.end() ? std::nullopt : std::optional<Timestamp>(it->second));
 }
 
-void ResolutionStep::measure_into(Holdings& h, AccountId id) const {
+void ResolutionStep::measure_into(StepHoldings& h, AccountId id) const {
   const State& s = r_.engine_.state();
   const MarginAccount& a = s.accounts.at(id);
   const Book book = Book::account(id);
@@ -155,8 +155,8 @@ void ResolutionStep::measure_into(Holdings& h, AccountId id) const {
   }
 }
 
-Holdings ResolutionStep::measure_venue() const {
-  Holdings h;
+StepHoldings ResolutionStep::measure_venue() const {
+  StepHoldings h;
   for (const auto& [asset, f] : r_.cfg_.insurance) {
     h[BookAsset{Book::insurance_fund(0), asset}] = f.balance.raw();
   }
@@ -171,7 +171,7 @@ void ResolutionStep::finish() {
   if (done_) throw std::logic_error("ResolutionStep::finish called twice");
   if (r_.open_step_ != this) throw std::logic_error("ResolutionStep: steps finished out of order");
   r_.fault_point(Resolver::FaultPoint::Finish);
-  Holdings after = measure_venue();
+  StepHoldings after = measure_venue();
   for (AccountId id : accounts_) measure_into(after, id);
   verify_step(before_, after, pending_);
   if (parent_ != nullptr) {
