@@ -198,6 +198,9 @@ class ResolutionChecker {
       return "monitor().unsafe() (" + std::to_string(r_.monitor().unsafe().size()) +
              " accounts) differs from a full rescan (" + std::to_string(truth.size()) + ")";
     }
+    // After an applied event the resolver says so itself (the simulator's latent-loss scan
+    // relies on it).
+    if (!r_.unsafe_is_exact()) return "unsafe_is_exact() is false after an applied event";
     return {};
   }
 

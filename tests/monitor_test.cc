@@ -72,6 +72,7 @@ TEST(Monitor, EqualsFullRescanOnRandomPricePaths) {
       const auto ch = mon.sync(e.state(), e.cache(), touched, full);
       const std::set<AccountId> truth = rescan(e);
       ASSERT_EQ(mon.unsafe(), truth) << "seed " << seed << " step " << step;
+      ASSERT_TRUE(mon.current(e.state(), e.cache())) << "seed " << seed << " step " << step;
       // The reported changes are exactly the set difference.
       std::vector<AccountId> up;
       std::vector<AccountId> down;
@@ -92,6 +93,37 @@ TEST(Monitor, EqualsFullRescanOnRandomPricePaths) {
     // The point of the index: far fewer evaluations than rescanning every account every step.
     EXPECT_LT(evaluated, 400U * v.accounts.size() / 4);
   }
+}
+
+// current(): true right after a sync; false while a moved price, a pending rearm or an account
+// the monitor has not seen is left to sync.
+TEST(Monitor, CurrentOnlyWhenNothingIsLeftToSync) {
+  std::mt19937_64 rng(5);
+  RandomVenue v = make_venue(rng, 150, "1");
+  Engine& e = v.engine;
+  MarginMonitor mon(e.state(), e.cache());
+  EXPECT_TRUE(mon.current(e.state(), e.cache()));
+  Timestamp t = 0;
+  std::size_t pending_seen = 0;
+  for (int step = 0; step < 200; ++step) {
+    t += 60;
+    const auto m = static_cast<MarketId>(rng() % 2);
+    const Price before = e.state().perps[m].mark;
+    (void)e.apply(ev(t, SetMarkPrice{m, moved(rng, before, 800), std::nullopt}));
+    EXPECT_EQ(mon.current(e.state(), e.cache()), e.state().perps[m].mark == before);
+    (void)mon.detect(e.state(), e.cache(), {});
+    EXPECT_EQ(mon.current(e.state(), e.cache()), mon.pending() == 0);
+    if (mon.pending() > 0) ++pending_seen;
+    mon.rearm(e.state(), e.cache());
+    EXPECT_TRUE(mon.current(e.state(), e.cache()));
+    EXPECT_EQ(mon.unsafe(), rescan(e));
+  }
+  EXPECT_GT(pending_seen, 10U);  // the moves did cross bands
+  // A monitor built for fewer accounts than the state holds is not current.
+  State fewer = e.state();
+  fewer.accounts.pop_back();
+  const MarginMonitor small(fewer, build_margin_cache(fewer));
+  EXPECT_FALSE(small.current(e.state(), e.cache()));
 }
 
 // detect and rearm separately, with rearm sometimes skipped: every detect must still report

@@ -388,6 +388,18 @@ bool MarginMonitor::epoch_broken(const MarginCache& c) const {
   return index_drift(c) > kIndexEpochMove;
 }
 
+bool MarginMonitor::current(const State& s, const MarginCache& c) const {
+  const SourceLayout l = source_layout(c);
+  if (!pending_.empty() || meta_.size() != s.accounts.size() || l.assets != layout_.assets ||
+      l.markets != layout_.markets || epoch_broken(c)) {
+    return false;
+  }
+  for (SourceId src = 0; src < layout_.count(); ++src) {
+    if (source_value(c, layout_, src) != last_[src]) return false;
+  }
+  return true;
+}
+
 MarginMonitor::Changes MarginMonitor::sync(const State& s, const MarginCache& c,
                                            std::span<const AccountId> touched, bool full) {
   Changes ch = detect(s, c, touched, full);

@@ -90,6 +90,11 @@ class MarginMonitor {
   // account's sign differs from what detect found (a different State).
   void rearm(const State& s, const MarginCache& c);
   [[nodiscard]] std::size_t pending() const { return pending_.size(); }
+  // Whether unsafe() is exactly the accounts of `s` whose maintenance excess is negative under
+  // `c`, as far as the monitor can tell without valuing anyone: no account left pending, no new
+  // account, and every source value (and the index epoch) as at the last detect. The caller
+  // vouches that no account changed since the last sync without being passed to it as touched.
+  [[nodiscard]] bool current(const State& s, const MarginCache& c) const;
 
   // Runs detect's crossing and exact valuations on `threads` threads: the caller's and
   // threads - 1 helpers the monitor starts now and stops with it (1, the default: none). Results,

@@ -185,6 +185,10 @@ void Resolver::step_autolines(Timestamp t) {
   }
 }
 
+bool Resolver::unsafe_is_exact() const {
+  return touched_.empty() && monitor_.current(engine_.state(), engine_.cache());
+}
+
 void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool full) {
   holders_.clear();
   if (t != budget_time_) {

@@ -83,6 +83,11 @@ class Resolver {
   [[nodiscard]] const BadDebtLedger& bad_debt() const { return bad_debt_; }
   [[nodiscard]] const std::map<AssetId, Quantity>& treasury() const { return treasury_; }
   [[nodiscard]] const MarginMonitor& monitor() const { return monitor_; }
+  // Whether monitor().unsafe() is exactly the accounts below maintenance now: every change since
+  // the monitor's last sync was synced (none is left over from a step that threw) and the monitor
+  // is current for the engine's state (MarginMonitor::current). Then every other account has a
+  // maintenance excess >= 0, hence equity >= 0 (margin/risk.h, account_equity).
+  [[nodiscard]] bool unsafe_is_exact() const;
   [[nodiscard]] const ResolutionTotals& totals() const { return totals_; }
 
   // ---- Simulation hooks (sim/), called between events, never during one. ----

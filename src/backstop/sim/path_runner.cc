@@ -444,12 +444,28 @@ void PathRunner::finish() {
     out_.uncovered =
         add(out_.uncovered, usd(engine_.state(), a, res_.bad_debt().outstanding(a), Rounding::Up));
   }
-  // Latent losses: accounts still underwater and auctions still running at the end.
+  // Latent losses: accounts still underwater and auctions still running at the end. Only an
+  // account below maintenance can be underwater (equity >= maintenance excess), and when the
+  // monitor is current those are exactly its unsafe set; otherwise (a path that ended on an
+  // error) every account is valued.
   const MarginCache& cache = engine_.cache();
-  for (const MarginAccount& a : engine_.state().accounts) {
-    if (a.balances.empty() && a.positions.empty()) continue;
+  const std::vector<MarginAccount>& accounts = engine_.state().accounts;
+  auto underwater = [&](const MarginAccount& a) {
     const Value equity = account_equity(cache, a);
-    if (equity.is_negative()) out_.latent = add(out_.latent, -equity);
+    return equity.is_negative() ? -equity : Value{};
+  };
+  if (res_.unsafe_is_exact()) {
+    for (const AccountId id : res_.monitor().unsafe()) {
+      out_.latent = add(out_.latent, underwater(accounts[id]));
+    }
+#ifndef NDEBUG
+    // Debug builds (the sanitizer CI job) check the shortcut against the full scan.
+    Value all{};
+    for (const MarginAccount& a : accounts) all = add(all, underwater(a));
+    if (all != out_.latent) throw std::logic_error("latent loss: the unsafe set missed an account");
+#endif
+  } else {
+    for (const MarginAccount& a : accounts) out_.latent = add(out_.latent, underwater(a));
   }
   out_.latent = add(out_.latent, res_.open_auction_shortfall());
   out_.loss = add(out_.bad_debt, out_.latent);
