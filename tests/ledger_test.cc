@@ -6,6 +6,7 @@
 #include <array>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "backstop/ledger/bad_debt.h"
 #include "backstop/ledger/journal.h"
@@ -410,6 +411,69 @@ TEST(LedgerProperty, RandomDeficitAccounting) {
     }
     EXPECT_EQ(s.back().outstanding, l.outstanding(a));
   }
+}
+
+}  // namespace
+}  // namespace backstop
+
+namespace backstop {
+namespace {
+
+// The running balances are folded in lazily (journal.h): reads between posts, copies and moves
+// taken with entries not yet folded, and reads from several threads at once all give the
+// balances of every entry posted so far.
+TEST(Journal, LazyBalancesMatchTheEntriesWhenRead) {
+  std::mt19937_64 rng(99);
+  auto entry = [&](Timestamp t) {
+    JournalEntry e;
+    e.time = t;
+    e.kind = EntryKind::Liquidation;
+    const auto a = static_cast<uint32_t>(rng() % 40);
+    e.legs.push_back(Leg{Book::account(a), Book::account(a + 1), static_cast<AssetId>(rng() % 3),
+                         Quantity::from_raw(static_cast<int64_t>(rng() % 10'000) + 1)});
+    return e;
+  };
+  Journal j;
+  for (int i = 0; i < 300; ++i) {
+    j.post(entry(i));
+    if (i % 37 == 0) {
+      ASSERT_EQ(j.balances(), net_flows(j.entries()));
+    }
+  }
+  // Copies and moves of a journal with unfolded entries.
+  const Journal copy(j);
+  Journal assigned;
+  assigned = j;
+  Journal moved_from(j);
+  const Journal moved(std::move(moved_from));
+  EXPECT_EQ(copy.balances(), net_flows(j.entries()));
+  EXPECT_EQ(assigned.balances(), net_flows(j.entries()));
+  EXPECT_EQ(moved.balances(), net_flows(j.entries()));
+  EXPECT_NO_THROW(moved.check_balanced());
+  // Two threads read an unfolded journal at once: each sees every entry, once.
+  for (int i = 300; i < 600; ++i) j.post(entry(i));
+  const Holdings expect = net_flows(j.entries());
+  std::vector<int128> got(2 * 40 * 3);
+  auto reader = [&](std::size_t half) {
+    for (uint32_t a = 0; a < 40; ++a) {
+      for (AssetId s = 0; s < 3; ++s) {
+        got[half * 120 + a * 3 + s] = j.balance(Book::account(a), s);
+      }
+    }
+  };
+  std::thread t1(reader, 0);
+  std::thread t2(reader, 1);
+  t1.join();
+  t2.join();
+  for (uint32_t a = 0; a < 40; ++a) {
+    for (AssetId s = 0; s < 3; ++s) {
+      const auto it = expect.find({Book::account(a), s});
+      const int128 want = it == expect.end() ? 0 : it->second;
+      EXPECT_EQ(got[a * 3 + s], want);
+      EXPECT_EQ(got[120 + a * 3 + s], want);
+    }
+  }
+  EXPECT_EQ(j.balances(), expect);
 }
 
 }  // namespace

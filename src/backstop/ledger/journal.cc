@@ -79,6 +79,40 @@ Holdings net_flows(std::span<const JournalEntry> entries) {
   return h;
 }
 
+Journal::Journal(const Journal& o) {
+  const std::lock_guard<std::mutex> lock(o.fold_mutex_);
+  entries_ = o.entries_;
+  balances_ = o.balances_;
+  folded_ = o.folded_;
+}
+
+Journal& Journal::operator=(const Journal& o) {
+  if (this == &o) return *this;
+  const std::scoped_lock lock(fold_mutex_, o.fold_mutex_);
+  entries_ = o.entries_;
+  balances_ = o.balances_;
+  folded_ = o.folded_;
+  return *this;
+}
+
+Journal::Journal(Journal&& o) noexcept
+    : entries_(std::move(o.entries_)), balances_(std::move(o.balances_)), folded_(o.folded_) {
+  o.entries_.clear();
+  o.balances_.clear();
+  o.folded_ = 0;
+}
+
+Journal& Journal::operator=(Journal&& o) noexcept {
+  if (this == &o) return *this;
+  entries_ = std::move(o.entries_);
+  balances_ = std::move(o.balances_);
+  folded_ = o.folded_;
+  o.entries_.clear();
+  o.balances_.clear();
+  o.folded_ = 0;
+  return *this;
+}
+
 const JournalEntry& Journal::post(JournalEntry e) {
   validate_entry(e);
   if (!entries_.empty() && e.time < entries_.back().time) {
@@ -86,46 +120,24 @@ const JournalEntry& Journal::post(JournalEntry e) {
                                 " is before the last entry's time " +
                                 std::to_string(entries_.back().time));
   }
-  // Stage: compute every touched balance on a copy first, so an overflow changes nothing. Each
-  // pair is looked up once; its position (or where it would go) is kept for the commit.
-  struct Staged {
-    BookAsset key;
-    Holdings::iterator at;  // the pair's node, or the insertion hint when absent
-    bool found = false;
-    int128 value = 0;
-  };
-  boost::container::small_vector<Staged, 8> staged;
-  auto stage = [&](BookAsset k) -> int128& {
-    for (Staged& st : staged) {
-      if (st.key == k) return st.value;
-    }
-    const auto it = balances_.lower_bound(k);
-    const bool found = it != balances_.end() && it->first == k;
-    staged.push_back(Staged{k, it, found, found ? it->second : 0});
-    return staged.back().value;
-  };
-  for (const Leg& l : e.legs) {
-    int128& from = stage({l.from, l.asset});
-    from = checked_sub(from, static_cast<int128>(l.amount.raw()), "ledger balance");
-    int128& to = stage({l.to, l.asset});
-    to = checked_add(to, static_cast<int128>(l.amount.raw()), "ledger balance");
-  }
-  // Room for one more first (so the push_back below cannot throw after the state changed),
-  // growing geometrically: reserve(size + 1) would reallocate and copy on every call.
+  // Room for one more first, growing geometrically: reserve(size + 1) would reallocate and copy
+  // on every call.
   if (entries_.size() == entries_.capacity()) {
     entries_.reserve(std::max<std::size_t>(16, 2 * entries_.capacity()));
   }
   e.seq = entries_.size();
-  for (const Staged& st : staged) {
-    if (st.found) {
-      st.at->second = st.value;
-    } else {
-      // Map iterators stay valid across inserts, so every hint is still a valid position.
-      balances_.emplace_hint(st.at, st.key, st.value);
-    }
-  }
   entries_.push_back(std::move(e));
   return entries_.back();
+}
+
+void Journal::fold() const {
+  const std::lock_guard<std::mutex> lock(fold_mutex_);
+  for (; folded_ < entries_.size(); ++folded_) accumulate(entries_[folded_], balances_);
+}
+
+const Holdings& Journal::balances() const {
+  fold();
+  return balances_;
 }
 
 std::span<const JournalEntry> Journal::entries_since(uint64_t first) const {
@@ -134,13 +146,14 @@ std::span<const JournalEntry> Journal::entries_since(uint64_t first) const {
 }
 
 int128 Journal::balance(Book book, AssetId asset) const {
+  fold();
   const auto it = balances_.find({book, asset});
   return it == balances_.end() ? 0 : it->second;
 }
 
 std::vector<Book> Journal::books() const {
   std::vector<Book> out;
-  for (const auto& [k, v] : balances_) {
+  for (const auto& [k, v] : balances()) {
     if (out.empty() || out.back() != k.book) out.push_back(k.book);
   }
   return out;  // map order is (book, asset), so books come out ascending and grouped
@@ -148,13 +161,13 @@ std::vector<Book> Journal::books() const {
 
 std::vector<AssetId> Journal::assets() const {
   std::set<AssetId> s;
-  for (const auto& [k, v] : balances_) s.insert(k.asset);
+  for (const auto& [k, v] : balances()) s.insert(k.asset);
   return {s.begin(), s.end()};
 }
 
 void Journal::check_balanced() const {
   const Holdings recomputed = net_flows(entries_);
-  for (const auto& [k, v] : balances_) {
+  for (const auto& [k, v] : balances()) {
     const auto it = recomputed.find(k);
     const int128 expect = it == recomputed.end() ? 0 : it->second;
     if (v != expect) {

@@ -17,6 +17,13 @@
 // invalidated by the next post(). Not thread-safe for writes; const methods are safe to call
 // concurrently when no post() runs. Deterministic: ordered maps only.
 //
+// The running balances are folded in from the entries when first read (balance(), balances(),
+// books(), assets(), check_balanced()), not at post(): the engine itself never reads them, and a
+// simulated path posts tens of thousands of entries into thousands of account books. The fold
+// cannot overflow: a balance is a sum of at most 2 per leg of amounts below 2^63, and fewer than
+// 2^62 legs fit in memory, so |balance| < 2^125 (it is still checked). Reading is thread-safe
+// (the fold takes a mutex).
+//
 // Errors: invalid input (empty entry, amount <= 0, from == to, time going backwards) throws
 // std::invalid_argument and changes nothing. A broken invariant throws ConservationError, which
 // is fatal: callers must not catch and continue.
@@ -26,6 +33,7 @@
 #include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -107,9 +115,16 @@ void validate_entry(const JournalEntry& e);
 
 class Journal {
  public:
-  // Validates `e` (validate_entry, and e.time >= the last entry's time), assigns seq = size(),
-  // applies every leg to the running balances (checked int128 arithmetic) and appends it. On any
-  // error nothing changes. Returns the stored entry.
+  Journal() = default;
+  Journal(const Journal& o);
+  Journal& operator=(const Journal& o);
+  Journal(Journal&& o) noexcept;
+  Journal& operator=(Journal&& o) noexcept;
+  ~Journal() = default;
+
+  // Validates `e` (validate_entry, and e.time >= the last entry's time), assigns seq = size() and
+  // appends it; its legs reach the running balances at their next read. On any error nothing
+  // changes. Returns the stored entry.
   const JournalEntry& post(JournalEntry e);
 
   [[nodiscard]] std::span<const JournalEntry> entries() const { return entries_; }
@@ -120,7 +135,7 @@ class Journal {
   // Running balance of (book, asset); 0 for a pair never touched.
   [[nodiscard]] int128 balance(Book book, AssetId asset) const;
   // Every (book, asset) ever touched, with its balance (zeros included).
-  [[nodiscard]] const Holdings& balances() const { return balances_; }
+  [[nodiscard]] const Holdings& balances() const;
   // Every book ever touched, ascending, each once.
   [[nodiscard]] std::vector<Book> books() const;
   // Every asset ever moved, ascending, each once.
@@ -131,8 +146,13 @@ class Journal {
   void check_balanced() const;
 
  private:
+  // Adds the legs of entries_[folded_, size()) to balances_.
+  void fold() const;
+
   std::vector<JournalEntry> entries_;
-  Holdings balances_;
+  mutable Holdings balances_;  // the legs of entries_[0, folded_)
+  mutable std::size_t folded_ = 0;
+  mutable std::mutex fold_mutex_;
 };
 
 // The conservation check the engine runs after every liquidation / waterfall step.
