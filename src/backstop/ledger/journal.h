@@ -91,7 +91,9 @@ struct JournalEntry {
   Timestamp time = 0;
   EntryKind kind = EntryKind::Liquidation;
   std::optional<AccountId> subject;  // the account the entry is about, if any
-  std::vector<Leg> legs;
+  // Up to 4 legs inline (a perp liquidation posts 2-4): building, posting and dropping an entry
+  // allocates nothing.
+  boost::container::small_vector<Leg, 4> legs;
   bool operator==(const JournalEntry&) const = default;
 };
 
