@@ -283,6 +283,49 @@ TEST(Monitor, ThreadsChangeNothing) {
   EXPECT_EQ(copy.unsafe(), three.unsafe());
 }
 
+// A monitor assigned over one that has run elsewhere (its ladders cover other price ranges: the
+// assignment keeps each bucket by key, monitor.h Ladder) behaves exactly like a fresh copy of the
+// source, and the source is unchanged: the simulator resets its monitor this way before each path.
+TEST(Monitor, AssignedOverAUsedMonitorActsLikeAFreshCopy) {
+  std::mt19937_64 rng(21);
+  RandomVenue v = make_venue(rng, 150, "1");
+  const Engine start = v.engine;
+  const MarginMonitor source(start.state(), start.cache());
+  auto walk = [&](Engine& e, MarginMonitor& mon, uint64_t seed, int steps, int bp) {
+    std::mt19937_64 r(seed);
+    Timestamp t = 0;
+    for (int step = 0; step < steps; ++step) {
+      t += 60;
+      const auto m = static_cast<MarketId>(r() % 2);
+      (void)e.apply(ev(t, SetMarkPrice{m, moved(r, e.state().perps[m].mark, bp), std::nullopt}));
+      if (r() % 3 == 0) {
+        const auto a = static_cast<AssetId>(r() % 3);
+        (void)e.apply(ev(t, SetAssetPrice{a, moved(r, e.state().assets[a].price, bp)}));
+      }
+      (void)mon.sync(e.state(), e.cache(), {});
+    }
+  };
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    // A monitor that has wandered far (large moves): its ladders span other buckets.
+    Engine used_engine = start;
+    MarginMonitor used = source;
+    walk(used_engine, used, 1000 + seed, 300, 1500);
+    used = source;  // the reset under test
+    MarginMonitor fresh = source;
+    Engine a = start;
+    Engine b = start;
+    walk(a, used, seed, 200, 400);
+    walk(b, fresh, seed, 200, 400);
+    ASSERT_EQ(used.unsafe(), fresh.unsafe()) << "seed " << seed;
+    ASSERT_EQ(used.unsafe(), rescan(a)) << "seed " << seed;
+    EXPECT_EQ(used.stats().evaluations, fresh.stats().evaluations);
+    EXPECT_EQ(used.stats().edges_crossed, fresh.stats().edges_crossed);
+    EXPECT_EQ(used.stats().stale_crossed, fresh.stats().stale_crossed);
+    EXPECT_EQ(used.edges(), fresh.edges());
+  }
+  EXPECT_EQ(source.unsafe(), rescan(start));
+}
+
 // The records' packed values (monitor.h): v0 is rounded down and its error stated, idx_rel is
 // rounded up; both within 2^-25 relative, exact below 2^26, across the whole uint64 range.
 TEST(Monitor, PackedValuesRoundTheSafeWay) {

@@ -21,6 +21,31 @@ uint32_t edge_bucket(int64_t v) {
   return (static_cast<uint32_t>(e + 1) << 12) | static_cast<uint32_t>(m);
 }
 
+MarginMonitor::Ladder& MarginMonitor::Ladder::operator=(const Ladder& o) {
+  if (this == &o) return *this;
+  if (o.b_.empty()) {
+    for (std::vector<Edge>& v : b_) v.clear();
+    return *this;
+  }
+  if (b_.empty()) {
+    base_ = o.base_;
+  } else if (o.base_ < base_) {
+    b_.insert(b_.begin(), base_ - o.base_, std::vector<Edge>{});
+    base_ = o.base_;
+  }
+  const std::size_t off = o.base_ - base_;  // o's first bucket, in ours
+  const std::size_t end = off + o.b_.size();
+  if (end > b_.size()) b_.resize(end);
+  for (std::size_t i = 0; i < b_.size(); ++i) {
+    if (i >= off && i < end) {
+      b_[i] = o.b_[i - off];  // reuses this bucket's capacity when it suffices
+    } else {
+      b_[i].clear();
+    }
+  }
+  return *this;
+}
+
 void MarginMonitor::Ladder::add(uint32_t key, const Edge& e) {
   if (b_.empty()) {
     base_ = key;

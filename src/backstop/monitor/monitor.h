@@ -144,6 +144,16 @@ class MarginMonitor {
   // rarely wanders more than a few thousand buckets, so the ladder stays small).
   class Ladder {
    public:
+    Ladder() = default;
+    Ladder(const Ladder&) = default;
+    Ladder(Ladder&&) noexcept = default;
+    Ladder& operator=(Ladder&&) noexcept = default;
+    ~Ladder() = default;
+    // Copies o's edges bucket by bucket, key to key: each bucket keeps its own capacity (a
+    // simulator resets its monitor from the same one before every path, and the edges of a path
+    // land in the buckets around that path's prices). Buckets beyond o's range are left empty.
+    Ladder& operator=(const Ladder& o);
+
     void add(uint32_t key, const Edge& e);
     // Prefetches the bucket of `key` for an add: its vector (header) or, once that is in cache,
     // the slot past its last edge (tail).
