@@ -24,7 +24,8 @@ uint32_t edge_bucket(int64_t v) {
 MarginMonitor::Ladder& MarginMonitor::Ladder::operator=(const Ladder& o) {
   if (this == &o) return *this;
   if (o.b_.empty()) {
-    for (std::vector<Edge>& v : b_) v.clear();
+    for (std::size_t i = lo_; i < hi_; ++i) b_[i].clear();
+    lo_ = hi_ = 0;
     return *this;
   }
   if (b_.empty()) {
@@ -43,6 +44,8 @@ MarginMonitor::Ladder& MarginMonitor::Ladder::operator=(const Ladder& o) {
       b_[i].clear();
     }
   }
+  lo_ = o.lo_ + off;
+  hi_ = o.hi_ + off;
   return *this;
 }
 
@@ -50,12 +53,22 @@ void MarginMonitor::Ladder::add(uint32_t key, const Edge& e) {
   if (b_.empty()) {
     base_ = key;
   } else if (key < base_) {
-    b_.insert(b_.begin(), base_ - key, std::vector<Edge>{});
+    const std::size_t shift = base_ - key;
+    b_.insert(b_.begin(), shift, std::vector<Edge>{});
     base_ = key;
+    lo_ += shift;
+    hi_ += shift;
   }
   const std::size_t i = key - base_;
   if (i >= b_.size()) b_.resize(i + 1);
   b_[i].push_back(e);
+  if (lo_ >= hi_) {
+    lo_ = i;
+    hi_ = i + 1;
+  } else {
+    lo_ = std::min(lo_, i);
+    hi_ = std::max(hi_, i + 1);
+  }
 }
 
 void MarginMonitor::Ladder::prefetch(uint32_t key, bool tail) const {
@@ -73,26 +86,32 @@ std::vector<MarginMonitor::Edge>* MarginMonitor::Ladder::find(uint32_t key) {
   return &b_[key - base_];
 }
 
+// Only [lo_, hi_) can hold edges: a drain visits that part of its range and shrinks it, so a
+// price that sits still (or moves a bucket) costs a bucket or two, however far the ladder spans.
 template <class F>
 void MarginMonitor::Ladder::drain_above(uint32_t k, F f) {
   const std::size_t from = k < base_ ? 0 : std::size_t{k} - base_ + 1;
-  for (std::size_t i = from; i < b_.size(); ++i) {
+  const std::size_t start = std::max(from, lo_);
+  for (std::size_t i = start; i < hi_; ++i) {
     if (!b_[i].empty()) {
       f(b_[i]);
       b_[i].clear();  // keeps its capacity for the edges to come
     }
   }
+  hi_ = std::min(hi_, start);
 }
 
 template <class F>
 void MarginMonitor::Ladder::drain_below(uint32_t k, F f) {
   const std::size_t to = k <= base_ ? 0 : std::min<std::size_t>(std::size_t{k} - base_, b_.size());
-  for (std::size_t i = 0; i < to; ++i) {
+  const std::size_t end = std::min(to, hi_);
+  for (std::size_t i = lo_; i < end; ++i) {
     if (!b_[i].empty()) {
       f(b_[i]);
       b_[i].clear();
     }
   }
+  lo_ = std::max(lo_, end);
 }
 
 template <class F>

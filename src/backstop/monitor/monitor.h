@@ -171,6 +171,9 @@ class MarginMonitor {
    private:
     uint32_t base_ = 0;
     std::vector<std::vector<Edge>> b_;
+    // Every bucket outside [lo_, hi_) (indexes into b_) is empty; lo_ >= hi_: all are.
+    std::size_t lo_ = 0;
+    std::size_t hi_ = 0;
   };
   struct SourceEdges {
     Ladder lower;  // crossed when the value goes below `at`
