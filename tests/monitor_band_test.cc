@@ -87,6 +87,43 @@ void for_each_band_site(std::mt19937_64& rng, F f) {
   }
 }
 
+// A band computed with the excess given (the monitor's exact valuation of the same detect) is the
+// band computed from scratch, field for field.
+TEST(Monitor, BandWithAKnownExcessIsTheSameBand) {
+  std::mt19937_64 rng(123);
+  int sites = 0;
+  for_each_band_site(rng, [&](const BandSite& x) {
+    const Band b = compute_band(x.cache, x.layout, x.account, {}, maint_excess(x.cache, x.account));
+    const Band& want = x.band;
+    ++sites;
+    ASSERT_EQ(b.excess, want.excess) << x.where;
+    ASSERT_EQ(b.slack, want.slack) << x.where;
+    ASSERT_EQ(b.room, want.room) << x.where;
+    ASSERT_EQ(b.rest, want.rest) << x.where;
+    ASSERT_EQ(b.index_sensitivity, want.index_sensitivity) << x.where;
+    ASSERT_EQ(b.fragile, want.fragile) << x.where;
+    ASSERT_EQ(b.drivers.size(), want.drivers.size()) << x.where;
+    // The drivers' widths depend on the volatilities (random for odd accounts): compare the
+    // rates and solo limits, which do not.
+    for (std::size_t k = 0; k < b.drivers.size(); ++k) {
+      ASSERT_EQ(b.drivers[k].source, want.drivers[k].source) << x.where;
+      ASSERT_EQ(b.drivers[k].down, want.drivers[k].down) << x.where;
+      ASSERT_EQ(b.drivers[k].up, want.drivers[k].up) << x.where;
+      ASSERT_EQ(b.drivers[k].solo_down, want.drivers[k].solo_down) << x.where;
+      ASSERT_EQ(b.drivers[k].solo_up, want.drivers[k].solo_up) << x.where;
+    }
+  });
+  EXPECT_GT(sites, 500);
+#ifndef NDEBUG
+  // Debug builds refuse a wrong excess.
+  RandomVenue v = make_venue(rng, 20, "1");
+  const MarginAccount& a = v.engine.state().accounts.back();
+  const Value wrong = maint_excess(v.engine.cache(), a) + Value::from_raw(1);
+  EXPECT_THROW((void)compute_band(v.engine.cache(), source_layout(v.engine.cache()), a, {}, wrong),
+               std::logic_error);
+#endif
+}
+
 // The band on its own: for random accounts, moving every driver by at most floor(v0 * rho) (each
 // independently, in either direction) never changes the sign of the exact excess.
 TEST(Monitor, BandIsSoundUnderIndependentMoves) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <stdexcept>
 
 #include "backstop/margin/risk.h"
 
@@ -89,9 +90,14 @@ int64_t source_value(const MarginCache& c, const SourceLayout& l, SourceId s) {
 }
 
 Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccount& a,
-                  std::span<const uint8_t> log2_vol) {
+                  std::span<const uint8_t> log2_vol, std::optional<Value> excess) {
   Band b;
-  b.excess = maint_excess(c, a);
+  b.excess = excess ? *excess : maint_excess(c, a);
+#ifndef NDEBUG
+  if (excess && *excess != maint_excess(c, a)) {
+    throw std::logic_error("compute_band: the excess given is not the account's maint_excess");
+  }
+#endif
   // The rates bound how fast the real excess can move toward zero: down for a safe account
   // (excess >= 0), up for an unsafe one (docs/monitor.md, "Directional rates").
   const bool safe = !b.excess.is_negative();

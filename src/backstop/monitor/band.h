@@ -29,6 +29,7 @@
 
 #include <boost/container/small_vector.hpp>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "backstop/margin/cache.h"
@@ -95,7 +96,11 @@ inline constexpr uint8_t kDefaultLog2Volatility = 20;
 inline constexpr uint8_t kMaxLog2Volatility = 40;
 
 // log2_vol: indexed by SourceId; missing entries (or an empty span) take the default.
+// excess: the account's maint_excess(c, a) when the caller has just computed it (the monitor's
+// exact valuations), so that it is not computed twice; it must be that value exactly (debug
+// builds check it and throw std::logic_error otherwise).
 [[nodiscard]] Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccount& a,
-                                std::span<const uint8_t> log2_vol = {});
+                                std::span<const uint8_t> log2_vol = {},
+                                std::optional<Value> excess = std::nullopt);
 
 }  // namespace backstop

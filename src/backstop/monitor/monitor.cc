@@ -137,6 +137,7 @@ void MarginMonitor::rebuild(const State& s, const MarginCache& c) {
   for (uint32_t& g : gen_) ++g;  // nothing indexed before survives
   excess_.assign(n, 0);
   edges_of_.assign(n, 0);
+  valued_at_.assign(n, 0);
   index_drift_ = 0;
   index_move_ = 0;
   pending_.clear();
@@ -189,9 +190,9 @@ uint32_t pack_up(uint64_t v) {
 }
 
 bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, AccountId id,
-                             std::vector<StagedEdge>* staged) {
+                             std::vector<StagedEdge>* staged, std::optional<Value> excess) {
   ++stats_.evaluations;
-  const Band b = compute_band(c, layout_, a, volatility());
+  const Band b = compute_band(c, layout_, a, volatility(), excess);
   const bool flipped = (excess_[id] < 0) != b.excess.is_negative();
   set_excess(id, b.excess, nullptr);
   Meta& m = meta_[id];
@@ -479,6 +480,7 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
     gen_.resize(s.accounts.size(), 0);
     excess_.resize(s.accounts.size(), 0);
     edges_of_.resize(s.accounts.size(), 0);
+    valued_at_.resize(s.accounts.size(), 0);
   }
   // Decided exactly: accounts changed directly, new ones, and those a skipped rearm left pending.
   exact_.clear();
@@ -512,6 +514,7 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
   for (SourceId src : moved) cross(src, last_[src]);
   take_crossed(moved.size() > 1);
   value_exact(s, c, &ch);
+  for (const AccountId id : exact_) valued_at_[id] = stamp_;  // stamp_ >= 1 here
   ch.evaluated = pending_.size();
   ch.exact = exact_.size();
   std::sort(ch.became_unsafe.begin(), ch.became_unsafe.end());
@@ -622,7 +625,11 @@ void MarginMonitor::rearm(const State& s, const MarginCache& c) {
                static_cast<uint64_t>(excess_[id]);
       },
       [&](std::size_t i) {
-        flipped = evaluate(c, s.accounts[pending_[i]], pending_[i], &staged_) || flipped;
+        const AccountId id = pending_[i];
+        const std::optional<Value> known = valued_at_[id] == stamp_
+                                               ? std::optional<Value>(Value::from_raw(excess_[id]))
+                                               : std::nullopt;
+        flipped = evaluate(c, s.accounts[id], id, &staged_, known) || flipped;
       });
   pending_.clear();
   // The edges land in buckets all over the ladders: each bucket's vector is prefetched 8 edges

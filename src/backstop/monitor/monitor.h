@@ -218,8 +218,10 @@ class MarginMonitor {
   };
   // compute_band + edges + limits; returns whether the sign of the excess flipped. The edges are
   // indexed at once, or appended to `staged` when given.
+  // excess: the account's exact maint_excess when detect has just computed it (compute_band).
   bool evaluate(const MarginCache& c, const MarginAccount& a, AccountId id,
-                std::vector<StagedEdge>* staged = nullptr);
+                std::vector<StagedEdge>* staged = nullptr,
+                std::optional<Value> excess = std::nullopt);
   void set_excess(AccountId id, Value e, Changes* changes);
   // One thread's share of a detect: candidates found and counters.
   struct Lane {
@@ -270,7 +272,10 @@ class MarginMonitor {
   std::vector<uint32_t, HugePageAllocator<uint32_t>> gen_;
   std::vector<int64_t, HugePageAllocator<int64_t>> excess_;
   std::vector<uint32_t, HugePageAllocator<uint32_t>>
-      edges_of_;             // live edges of each account's current band
+      edges_of_;  // live edges of each account's current band
+  // stamp_ of the detect that valued each account exactly (set once value_exact has succeeded):
+  // rearm reuses excess_ for those instead of valuing them again.
+  std::vector<uint32_t, HugePageAllocator<uint32_t>> valued_at_;
   int64_t index_drift_ = 0;  // largest relative index move from epoch_ seen this epoch (Ratio raw)
   uint64_t index_move_ = 0;  // bound on any index's relative move since an evaluation (Ratio raw)
   std::vector<AccountId> pending_;  // need a new band (detect -> rearm)
