@@ -253,6 +253,16 @@ TEST(Resolution, ClearRecordsChangesNothingElse) {
   ASSERT_TRUE(cleared.apply(ev(6, SetMarkPrice{0, px("8600"), std::nullopt})).ok());
   EXPECT_EQ(kept.records().size(), 1 + cleared.records().size());
   EXPECT_GT(cleared.records().size(), 0U);  // the second drop liquidates again
+  // The records written after the clear (into the field lists it kept for reuse) are the kept
+  // resolver's, field for field.
+  for (std::size_t i = 0; i < cleared.records().size(); ++i) {
+    const ResolutionRecord& a = cleared.records()[i];
+    const ResolutionRecord& b = kept.records()[1 + i];
+    EXPECT_EQ(a.time, b.time);
+    EXPECT_EQ(a.kind, b.kind);
+    EXPECT_EQ(a.account, b.account);
+    EXPECT_EQ(a.fields, b.fields);
+  }
   EXPECT_EQ(kept.engine().state_hash(), cleared.engine().state_hash());
   EXPECT_EQ(kept.journal().size(), cleared.journal().size());
   EXPECT_EQ(kept.totals().liquidations, cleared.totals().liquidations);

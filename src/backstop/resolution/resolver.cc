@@ -101,6 +101,12 @@ void Resolver::clear_records() {
   if (open_step_ != nullptr) {
     throw std::logic_error("records cannot be cleared in the middle of a resolution step");
   }
+  constexpr std::size_t kMaxSpare = 64;
+  for (ResolutionRecord& r : records_) {
+    if (spare_fields_.size() >= kMaxSpare) break;
+    r.fields.clear();
+    spare_fields_.push_back(std::move(r.fields));
+  }
   records_.clear();
 }
 
@@ -343,6 +349,10 @@ void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> ac
 void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> account,
                       std::initializer_list<Field> fields) {
   std::vector<std::pair<std::string, RecordValue>> v;
+  if (!spare_fields_.empty()) {
+    v = std::move(spare_fields_.back());  // empty, with its capacity
+    spare_fields_.pop_back();
+  }
   v.reserve(fields.size());
   for (const Field& f : fields) v.emplace_back(std::move(f.key), std::move(f.value));
   record(t, kind, account, std::move(v));

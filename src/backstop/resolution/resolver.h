@@ -101,7 +101,8 @@ class Resolver {
   [[nodiscard]] Value open_auction_shortfall() const;
   // Drops the records read so far (records() becomes empty; nothing else changes): a simulated
   // path reads each step's records once and frees them while they are still in cache, instead
-  // of keeping a path's worth to free at its end.
+  // of keeping a path's worth to free at its end. Their field lists (emptied, capacity kept) are
+  // reused by the next records.
   void clear_records();
   // The configuration to change between events: liquidator presence, liquidity depth.
   [[nodiscard]] ResolutionConfig& mutable_config() { return cfg_; }
@@ -192,6 +193,9 @@ class Resolver {
   liquidation::TickBudget budget_;
   Timestamp budget_time_ = -1;
   std::vector<ResolutionRecord> records_;
+  // Emptied field lists of cleared records, reused by record() (a cache: not copied with the
+  // resolver, no result depends on it).
+  std::vector<std::vector<std::pair<std::string, RecordValue>>> spare_fields_;
   ResolutionTotals totals_;
   std::vector<AccountId> touched_;  // accounts changed since the monitor's last sync
   struct Auction {
