@@ -26,6 +26,7 @@
 // (single writer, not thread-safe).
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <initializer_list>
 #include <map>
 #include <optional>
@@ -268,7 +269,8 @@ class Resolver {
 // restores all of it; finish() commits (into the enclosing step when steps nest). Not copyable.
 class ResolutionStep {
  public:
-  ResolutionStep(Resolver& r, std::vector<AccountId> accounts);
+  ResolutionStep(Resolver& r, std::initializer_list<AccountId> accounts);
+  ResolutionStep(Resolver& r, std::span<const AccountId> accounts);
   ~ResolutionStep();
   ResolutionStep(const ResolutionStep&) = delete;
   ResolutionStep& operator=(const ResolutionStep&) = delete;
@@ -294,7 +296,7 @@ class ResolutionStep {
 
   Resolver& r_;
   ResolutionStep* parent_ = nullptr;
-  std::vector<AccountId> accounts_;
+  boost::container::small_vector<AccountId, 4> accounts_;  // sorted, unique at the start
   StepHoldings before_;
   std::vector<JournalEntry> pending_;  // this step's entries, posted on commit
   bool done_ = false;

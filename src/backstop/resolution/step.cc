@@ -60,8 +60,11 @@ void Resolver::fault_point(FaultPoint where) {
 
 // ---- ResolutionStep ------------------------------------------------------------------------
 
-ResolutionStep::ResolutionStep(Resolver& r, std::vector<AccountId> accounts)
-    : r_(r), accounts_(std::move(accounts)) {
+ResolutionStep::ResolutionStep(Resolver& r, std::initializer_list<AccountId> accounts)
+    : ResolutionStep(r, std::span<const AccountId>(accounts.begin(), accounts.size())) {}
+
+ResolutionStep::ResolutionStep(Resolver& r, std::span<const AccountId> accounts)
+    : r_(r), accounts_(accounts.begin(), accounts.end()) {
   r_.fault_point(Resolver::FaultPoint::StepStart);  // before anything is saved or registered
   std::sort(accounts_.begin(), accounts_.end());
   accounts_.erase(std::unique(accounts_.begin(), accounts_.end()), accounts_.end());
