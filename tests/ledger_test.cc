@@ -18,6 +18,21 @@ Quantity q(int64_t raw) {
   return Quantity::from_raw(raw);
 }
 
+// A transfer of 1..max_amount quanta of one of `assets` assets from a random account book (ids
+// below `accounts`) to one 1..spread ids above it.
+JournalEntry random_transfer(std::mt19937_64& rng, Timestamp t, uint32_t accounts, uint32_t spread,
+                             uint32_t assets, int64_t max_amount) {
+  JournalEntry e;
+  e.time = t;
+  e.kind = EntryKind::Liquidation;
+  const auto from = static_cast<uint32_t>(rng() % accounts);
+  const auto to = from + 1 + static_cast<uint32_t>(rng() % spread);
+  const auto asset = static_cast<AssetId>(rng() % assets);
+  e.legs.push_back(Leg{Book::account(from), Book::account(to), asset,
+                       q(static_cast<int64_t>(rng() % static_cast<uint64_t>(max_amount)) + 1)});
+  return e;
+}
+
 TEST(LedgerNames, StableTextNames) {
   EXPECT_EQ(book_name(Book::account(12)), "account:12");
   EXPECT_EQ(book_name(Book::insurance_fund()), "insurance_fund:0");
@@ -246,13 +261,7 @@ TEST(LedgerProperty, RandomJournalConserves) {
 TEST(Journal, CopiesAreIndependent) {
   std::mt19937_64 rng(7);
   auto random_entry = [&](Timestamp t) {
-    JournalEntry e;
-    e.time = t;
-    e.kind = EntryKind::Liquidation;
-    const uint32_t from = static_cast<uint32_t>(rng() % 50);
-    e.legs.push_back(
-        Leg{Book::account(from), Book::account(from + 1 + static_cast<uint32_t>(rng() % 5)),
-            static_cast<AssetId>(rng() % 2), q(static_cast<int64_t>(rng() % 1000) + 1)});
+    JournalEntry e = random_transfer(rng, t, 50, 5, 2, 1000);
     e.legs.push_back(Leg{Book::external(), Book::insurance_fund(), 0, q(1)});
     return e;
   };
@@ -413,26 +422,12 @@ TEST(LedgerProperty, RandomDeficitAccounting) {
   }
 }
 
-}  // namespace
-}  // namespace backstop
-
-namespace backstop {
-namespace {
-
 // The running balances are folded in lazily (journal.h): reads between posts, copies and moves
 // taken with entries not yet folded, and reads from several threads at once all give the
 // balances of every entry posted so far.
 TEST(Journal, LazyBalancesMatchTheEntriesWhenRead) {
   std::mt19937_64 rng(99);
-  auto entry = [&](Timestamp t) {
-    JournalEntry e;
-    e.time = t;
-    e.kind = EntryKind::Liquidation;
-    const auto a = static_cast<uint32_t>(rng() % 40);
-    e.legs.push_back(Leg{Book::account(a), Book::account(a + 1), static_cast<AssetId>(rng() % 3),
-                         Quantity::from_raw(static_cast<int64_t>(rng() % 10'000) + 1)});
-    return e;
-  };
+  auto entry = [&](Timestamp t) { return random_transfer(rng, t, 40, 1, 3, 10'000); };
   Journal j;
   for (int i = 0; i < 300; ++i) {
     j.post(entry(i));
