@@ -31,8 +31,9 @@ std::string pair_name(const BookAsset& k) {
   return book_name(k.book) + " asset " + std::to_string(k.asset);
 }
 
-// Adds the flows of `e` into `into` with checked arithmetic.
-void accumulate(const JournalEntry& e, Holdings& into) {
+// Adds the flows of `e` into `into` (Holdings or StepHoldings) with checked arithmetic.
+template <class Map>
+void accumulate(const JournalEntry& e, Map& into) {
   for (const Leg& l : e.legs) {
     int128& from = into[{l.from, l.asset}];
     from = checked_sub(from, static_cast<int128>(l.amount.raw()), "ledger balance");
@@ -201,14 +202,7 @@ template <class Map>
 std::size_t verify_step_in(const Map& before, const Map& after, std::span<const JournalEntry> step,
                            std::span<const BookKind> complete_kinds) {
   StepHoldings flows;
-  for (const JournalEntry& e : step) {
-    for (const Leg& l : e.legs) {
-      int128& from = flows[{l.from, l.asset}];
-      from = checked_sub(from, static_cast<int128>(l.amount.raw()), "ledger balance");
-      int128& to = flows[{l.to, l.asset}];
-      to = checked_add(to, static_cast<int128>(l.amount.raw()), "ledger balance");
-    }
-  }
+  for (const JournalEntry& e : step) accumulate(e, flows);
   boost::container::small_vector<BookAsset, 16> tracked;
   for (const auto& [k, v] : before) tracked.push_back(k);
   for (const auto& [k, v] : after) tracked.push_back(k);

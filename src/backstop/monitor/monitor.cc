@@ -439,6 +439,10 @@ bool MarginMonitor::current(const State& s, const MarginCache& c) const {
       l.markets != layout_.markets || epoch_broken(c)) {
     return false;
   }
+  return sources_unchanged(c);
+}
+
+bool MarginMonitor::sources_unchanged(const MarginCache& c) const {
   for (SourceId src = 0; src < layout_.count(); ++src) {
     if (source_value(c, layout_, src) != last_[src]) return false;
   }
@@ -608,10 +612,8 @@ void MarginMonitor::set_threads(unsigned threads, std::size_t share_above, bool 
 }
 
 void MarginMonitor::rearm(const State& s, const MarginCache& c) {
-  for (SourceId src = 0; src < layout_.count(); ++src) {
-    if (source_value(c, layout_, src) != last_[src]) {
-      throw std::invalid_argument("MarginMonitor::rearm: prices differ from the last detect");
-    }
+  if (!sources_unchanged(c)) {
+    throw std::invalid_argument("MarginMonitor::rearm: prices differ from the last detect");
   }
   bool flipped = false;
   staged_.clear();

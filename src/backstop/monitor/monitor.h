@@ -260,6 +260,8 @@ class MarginMonitor {
   // Largest relative move of an index from its epoch value, Ratio raw units, rounded up.
   [[nodiscard]] int64_t index_drift(const MarginCache& c) const;
   [[nodiscard]] bool epoch_broken(const MarginCache& c) const;
+  // Every source of c (same layout) has the value the last detect saw.
+  [[nodiscard]] bool sources_unchanged(const MarginCache& c) const;
 
   SourceLayout layout_{};
   std::vector<int64_t> last_;      // source values at the last detect
