@@ -277,6 +277,58 @@ TEST(Monitor, VolatilityMovesTheRoomToWhatMoves) {
   EXPECT_EQ(plain.unsafe(), told.unsafe());
 }
 
+// The same borrower with USDC pinned (compute_band's `pinned`, the monitor's pin_sources): USDC
+// shares no room, so WETH's budget is all of rest and
+//   width_down = 2,000e9 * 959,519,963 / 20,000e6 = 95,951,996,300 (a $95.95 fall);
+// USDC's widths are 0 and it holds no edges. The rates, the room and the solo limits do not
+// depend on the split. A pin on an index is ignored.
+TEST(Monitor, PinnedSourceGivesItsRoomToTheOthers) {
+  auto [e, a] = simple_borrower();
+  const SourceLayout l = source_layout(e.cache());
+  std::vector<uint8_t> pinned(l.count(), 0);
+  pinned[l.price(0)] = 1;
+  pinned[l.borrow_index(0)] = 1;  // ignored
+  const Band b = compute_band(e.cache(), l, e.state().accounts[a], {}, std::nullopt, pinned);
+  EXPECT_EQ(b.rest, 959'519'963);
+  EXPECT_FALSE(b.fragile);
+  ASSERT_EQ(b.drivers[0].source, l.price(0));
+  ASSERT_EQ(b.drivers[1].source, l.price(1));
+  EXPECT_EQ(b.drivers[1].width_down, 95'951'996'300);
+  EXPECT_EQ(b.drivers[1].width_up, 200'000'000'000);  // the cap
+  EXPECT_EQ(b.drivers[0].width_down, 0);
+  EXPECT_EQ(b.drivers[0].width_up, 0);
+  EXPECT_EQ(b.drivers[1].solo_down, 99'999'996'300);
+  EXPECT_EQ(b.drivers[0].solo_up, 59'523'807);
+
+  // The monitor: the borrower's two WETH edges and none for the lender's USDC deposit, instead of
+  // six; the same answers while WETH moves, and a full scan that unpins USDC when it moves.
+  MarginMonitor plain(e.state(), e.cache());
+  MarginMonitor pinning(e.state(), e.cache());
+  pinning.pin_sources(pinned);
+  (void)pinning.sync(e.state(), e.cache(), {}, /*full=*/true);
+  EXPECT_EQ(plain.edges(), 6U);
+  EXPECT_EQ(pinning.edges(), 2U);
+  ASSERT_TRUE(e.apply(ev(0, SetAssetPrice{1, px("1910")})).ok());  // -$90: inside $95.95
+  EXPECT_EQ(plain.sync(e.state(), e.cache(), {}).evaluated, 1U);   // past $47.98
+  EXPECT_EQ(pinning.sync(e.state(), e.cache(), {}).evaluated, 0U);
+  const uint64_t scans = pinning.stats().full_scans;
+  // USDC +6%: the debt grows by $960 > the $1,000 - $90 x 8.5 left: unsafe.
+  ASSERT_TRUE(e.apply(ev(0, SetAssetPrice{0, px("1.06")})).ok());
+  const auto p = plain.sync(e.state(), e.cache(), {});
+  const auto t = pinning.sync(e.state(), e.cache(), {});
+  EXPECT_EQ(p.became_unsafe, std::vector<AccountId>{a});
+  EXPECT_EQ(t.became_unsafe, p.became_unsafe);
+  EXPECT_EQ(pinning.stats().unpinned, 1U);
+  EXPECT_EQ(pinning.stats().full_scans, scans + 1);
+  EXPECT_EQ(pinning.pinned().at(l.price(0)), 0);
+  EXPECT_EQ(pinning.edges(), 6U) << "USDC has edges again";
+  // Unpinned, USDC is crossed like any source: back to 1 makes the account safe again.
+  ASSERT_TRUE(e.apply(ev(0, SetAssetPrice{0, px("1")})).ok());
+  EXPECT_EQ(pinning.sync(e.state(), e.cache(), {}).became_safe, std::vector<AccountId>{a});
+  EXPECT_EQ(pinning.stats().full_scans, scans + 1);
+  EXPECT_EQ(plain.sync(e.state(), e.cache(), {}).became_safe, std::vector<AccountId>{a});
+}
+
 // A long without credit for unrealised profit (upnl weight 0) is hurt by a rise: its margin grows
 // with the notional while the profit counts for nothing. USDC 1,700 (maint weight 0.9) and 1 BTC
 // long at 60,000, mark 60,000, tiers 2.5% / 5% (from $100k): E = 1,530 - 1,500 = $30.

@@ -53,11 +53,9 @@ TEST(VolatilityTracker, WindowsHandDerived) {
   EXPECT_THROW(VolatilityTracker(0, {}), std::invalid_argument);
 }
 
-// A perp venue quoted in USDC whose price never moves: with learning, the quote's share of every
-// band goes to the marks, so a random walk of the marks re-evaluates fewer accounts. Both
-// monitors agree with a full rescan at every step.
-TEST(Monitor, LearnedVolatilityGivesTheRoomToWhatMoves) {
-  std::mt19937_64 rng(11);
+// A perp venue quoted in USDC (price 1): 300 accounts with a 10k USDC deposit and two perp
+// positions of 10k-90k USD notional each, long or short at random.
+Engine two_market_venue(std::mt19937_64& rng) {
   State s;
   s.add_asset(asset("USDC", 6, "1", "1", true), priced("1"));
   s.add_market(one_tier_perp("BTC-PERP", 8, 0, "0.1", "0.05"), perp_at("60000"));
@@ -68,7 +66,9 @@ TEST(Monitor, LearnedVolatilityGivesTheRoomToWhatMoves) {
   }
   Engine e(std::move(s));
   for (AccountId a : ids) {
-    ASSERT_TRUE(e.apply(ev(0, Deposit{a, 0, qty("10000", 6)})).ok());
+    if (!e.apply(ev(0, Deposit{a, 0, qty("10000", 6)})).ok()) {
+      throw std::logic_error("two_market_venue: deposit rejected");
+    }
     for (MarketId m = 0; m < 2; ++m) {
       // Notional 10k-90k USD each: leverage up to ~9 on a 10 % initial margin.
       const int64_t usd_notional = 10'000 + static_cast<int64_t>(rng() % 40'000);
@@ -80,6 +80,33 @@ TEST(Monitor, LearnedVolatilityGivesTheRoomToWhatMoves) {
       (void)e.apply(ev(0, Trade{a, m, Quantity::from_raw(size), mark, std::nullopt}));
     }
   }
+  return e;
+}
+
+// Moves one mark by a random -0.5 % .. +0.5 % (market step % 2).
+void walk_mark(Engine& e, std::mt19937_64& rng, int step, Timestamp t) {
+  const auto m = static_cast<MarketId>(step % 2);
+  const Price p = e.state().perps[m].mark;
+  const int64_t bp = static_cast<int64_t>(rng() % 101) - 50;
+  const Price next =
+      Price::from_raw(static_cast<int64_t>(mul_div(p.raw(), 10'000 + bp, 10'000, Rounding::Down)));
+  ASSERT_TRUE(e.apply(ev(t, SetMarkPrice{m, next, std::nullopt})).ok());
+}
+
+std::set<AccountId> below_maintenance(const Engine& e) {
+  std::set<AccountId> truth;
+  for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
+    if (maint_excess(e.cache(), e.state().accounts[id]).is_negative()) truth.insert(id);
+  }
+  return truth;
+}
+
+// A perp venue quoted in USDC whose price never moves: with learning, the quote's share of every
+// band goes to the marks, so a random walk of the marks re-evaluates fewer accounts. Both
+// monitors agree with a full rescan at every step.
+TEST(Monitor, LearnedVolatilityGivesTheRoomToWhatMoves) {
+  std::mt19937_64 rng(11);
+  Engine e = two_market_venue(rng);
   MarginMonitor plain(e.state(), e.cache());
   MarginMonitor learning(e.state(), e.cache());
   learning.learn_volatility(3'600);
@@ -88,20 +115,12 @@ TEST(Monitor, LearnedVolatilityGivesTheRoomToWhatMoves) {
   Timestamp t = 0;
   for (int step = 0; step < 3'000; ++step) {
     t += 60;
-    const auto m = static_cast<MarketId>(step % 2);
-    const Price p = e.state().perps[m].mark;
-    const int64_t bp = static_cast<int64_t>(rng() % 101) - 50;  // +-0.5 %
-    const Price next = Price::from_raw(
-        static_cast<int64_t>(mul_div(p.raw(), 10'000 + bp, 10'000, Rounding::Down)));
-    ASSERT_TRUE(e.apply(ev(t, SetMarkPrice{m, next, std::nullopt})).ok());
+    walk_mark(e, rng, step, t);
     const uint64_t before_plain = plain.stats().evaluations;
     const uint64_t before_learning = learning.stats().evaluations;
     (void)plain.sync(e.state(), e.cache(), {});
     (void)learning.sync(e.state(), e.cache(), {});
-    std::set<AccountId> truth;
-    for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
-      if (maint_excess(e.cache(), e.state().accounts[id]).is_negative()) truth.insert(id);
-    }
+    const std::set<AccountId> truth = below_maintenance(e);
     ASSERT_EQ(plain.unsafe(), truth) << "step " << step;
     ASSERT_EQ(learning.unsafe(), truth) << "step " << step;
     if (step >= 600) {  // after the first hour's window
@@ -115,6 +134,72 @@ TEST(Monitor, LearnedVolatilityGivesTheRoomToWhatMoves) {
   EXPECT_GT(evaluations_plain, 1'000U) << "the walk should re-arm accounts";
   // Measured: 5,233 and 2,921 (-44 %).
   EXPECT_LT(evaluations_learning * 4, evaluations_plain * 3) << "at least 25 % fewer";
+}
+
+// The same venue with USDC pinned (MarginMonitor::pin_sources): no account holds USDC edges, the
+// marks get all the room, and the monitor agrees with a full rescan at every step: while USDC
+// stays put, when it moves (one full scan unpins it), and after a pin is lifted by the caller (the
+// next detect rebuilds, since bands without the lifted source's edges may remain).
+TEST(Monitor, PinnedQuoteHoldsNoEdgesAndAWrongPinCostsAFullScan) {
+  std::mt19937_64 rng(12);
+  Engine e = two_market_venue(rng);
+  const SourceLayout l = source_layout(e.cache());
+  std::vector<uint8_t> pins(l.count(), 0);
+  pins[l.price(0)] = 1;
+  MarginMonitor plain(e.state(), e.cache());
+  MarginMonitor pinned(e.state(), e.cache());
+  pinned.pin_sources(pins);
+  (void)pinned.sync(e.state(), e.cache(), {}, /*full=*/true);
+  // Each account: 2 edges per mark and, unpinned, 2 for USDC.
+  EXPECT_EQ(plain.edges(), 300U * 6);
+  EXPECT_EQ(pinned.edges(), 300U * 4);
+  uint64_t evaluations_plain = 0;
+  uint64_t evaluations_pinned = 0;
+  Timestamp t = 0;
+  auto step_both = [&](int step) {
+    const uint64_t before_plain = plain.stats().evaluations;
+    const uint64_t before_pinned = pinned.stats().evaluations;
+    (void)plain.sync(e.state(), e.cache(), {});
+    (void)pinned.sync(e.state(), e.cache(), {});
+    const std::set<AccountId> truth = below_maintenance(e);
+    ASSERT_EQ(plain.unsafe(), truth) << "step " << step;
+    ASSERT_EQ(pinned.unsafe(), truth) << "step " << step;
+    evaluations_plain += plain.stats().evaluations - before_plain;
+    evaluations_pinned += pinned.stats().evaluations - before_pinned;
+  };
+  for (int step = 0; step < 2'000; ++step) {
+    t += 60;
+    walk_mark(e, rng, step, t);
+    step_both(step);
+  }
+  EXPECT_GT(evaluations_plain, 1'000U) << "the walk should re-arm accounts";
+  // Measured: 2,589 and 1,312 (-49 %).
+  EXPECT_LT(evaluations_pinned * 4, evaluations_plain * 3) << "at least 25 % fewer";
+  EXPECT_EQ(pinned.stats().unpinned, 0U);
+
+  // USDC moves after all (+3 %): a full scan, USDC unpinned, the same answers.
+  const uint64_t scans = pinned.stats().full_scans;
+  ASSERT_TRUE(e.apply(ev(t, SetAssetPrice{0, px("1.03")})).ok());
+  step_both(2'000);
+  EXPECT_EQ(pinned.stats().unpinned, 1U);
+  EXPECT_EQ(pinned.stats().full_scans, scans + 1);
+  EXPECT_EQ(pinned.pinned().at(l.price(0)), 0);
+  ASSERT_TRUE(e.apply(ev(t, SetAssetPrice{0, px("0.97")})).ok());
+  step_both(2'001);  // crossed through its edges now
+  EXPECT_EQ(pinned.stats().full_scans, scans + 1);
+
+  // Pinned again (with a full scan), then the pin is lifted by the caller: the next detect
+  // rebuilds, and a later USDC move is seen through edges.
+  pinned.pin_sources(pins);
+  (void)pinned.sync(e.state(), e.cache(), {}, /*full=*/true);
+  pinned.pin_sources({});
+  walk_mark(e, rng, 0, t += 60);
+  step_both(2'002);
+  EXPECT_EQ(pinned.stats().full_scans, scans + 3);
+  ASSERT_TRUE(e.apply(ev(t, SetAssetPrice{0, px("1.05")})).ok());
+  step_both(2'003);
+  EXPECT_EQ(pinned.stats().full_scans, scans + 3);
+  EXPECT_EQ(pinned.stats().unpinned, 1U);
 }
 
 }  // namespace

@@ -90,7 +90,8 @@ int64_t source_value(const MarginCache& c, const SourceLayout& l, SourceId s) {
 }
 
 Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccount& a,
-                  std::span<const uint8_t> log2_vol, std::optional<Value> excess) {
+                  std::span<const uint8_t> log2_vol, std::optional<Value> excess,
+                  std::span<const uint8_t> pinned) {
   Band b;
   b.excess = excess ? *excess : maint_excess(c, a);
 #ifndef NDEBUG
@@ -212,8 +213,9 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
   const int128 rest = b.fragile ? b.room : b.room - index_budget;
   b.rest = rest;
   if (rest <= 0) return b;
+  // A pinned source takes no room: the monitor re-evaluates everyone if it moves.
   auto shares = [&](const Driver& d) {
-    return d.value > 0 && (b.fragile || !l.is_index(d.source));
+    return d.value > 0 && (b.fragile || !l.is_index(d.source)) && !is_pinned(pinned, l, d.source);
   };
   // The sharing sources split `rest` by weight. Any weights are sound (the budgets sum to at most
   // rest, and on either side of v0 a width spends at most its source's budget); they only decide
@@ -229,6 +231,7 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
   for (const Driver& d : b.drivers) {
     if (shares(d)) total_weight += weight(d);
   }
+  if (total_weight == 0) return b;  // nothing shares the room (every source pinned)
   for (Driver& d : b.drivers) {
     if (!shares(d)) continue;
     const int64_t cap =

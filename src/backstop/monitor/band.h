@@ -99,8 +99,19 @@ inline constexpr uint8_t kMaxLog2Volatility = 40;
 // excess: the account's maint_excess(c, a) when the caller has just computed it (the monitor's
 // exact valuations), so that it is not computed twice; it must be that value exactly (debug
 // builds check it and throw std::logic_error otherwise).
+// pinned: indexed by SourceId, non-zero for a price source (asset price or mark; ignored for an
+// index) that the caller guarantees to re-evaluate the account for if it moves at all (the
+// monitor's pinned sources, monitor.h). Such a source shares no room: its widths are 0 and the
+// room goes to the others. Its rates and solo limits are computed as for any source.
 [[nodiscard]] Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccount& a,
                                 std::span<const uint8_t> log2_vol = {},
-                                std::optional<Value> excess = std::nullopt);
+                                std::optional<Value> excess = std::nullopt,
+                                std::span<const uint8_t> pinned = {});
+
+// Whether `pinned` pins source s (a price source with a non-zero entry).
+[[nodiscard]] inline bool is_pinned(std::span<const uint8_t> pinned, const SourceLayout& l,
+                                    SourceId s) {
+  return s < pinned.size() && pinned[s] != 0 && !l.is_index(s);
+}
 
 }  // namespace backstop

@@ -140,6 +140,7 @@ void MarginMonitor::rebuild(const State& s, const MarginCache& c) {
   valued_at_.assign(n, 0);
   index_drift_ = 0;
   index_move_ = 0;
+  pins_dropped_ = false;
   pending_.clear();
   unsafe_.clear();
   fragile_count_ = 0;
@@ -192,7 +193,7 @@ uint32_t pack_up(uint64_t v) {
 bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, AccountId id,
                              std::vector<StagedEdge>* staged, std::optional<Value> excess) {
   ++stats_.evaluations;
-  const Band b = compute_band(c, layout_, a, volatility(), excess);
+  const Band b = compute_band(c, layout_, a, volatility(), excess, pinned_);
   const bool flipped = (excess_[id] < 0) != b.excess.is_negative();
   set_excess(id, b.excess, nullptr);
   Meta& m = meta_[id];
@@ -202,11 +203,12 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
     fragile_count_ = b.fragile ? fragile_count_ + 1 : fragile_count_ - 1;
   }
   // The screen's limits: the price sources; the indexes (of any band) through idx_rel and the
-  // epoch's drift.
+  // epoch's drift. A pinned source has neither limits nor edges: it has not moved since the band
+  // was computed (detect rebuilds everything when it does).
   std::size_t n = 0;
   bool narrow = true;
   for (const Driver& d : b.drivers) {
-    if (!layout_.is_index(d.source)) {
+    if (!layout_.is_index(d.source) && !is_pinned(pinned_, layout_, d.source)) {
       ++n;
       narrow = narrow && d.source <= std::numeric_limits<uint8_t>::max();
     }
@@ -227,6 +229,7 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
   std::size_t limit = 0;
   for (const Driver& d : b.drivers) {
     if (layout_.is_index(d.source) && !b.fragile) continue;  // covered by the index epoch
+    if (is_pinned(pinned_, layout_, d.source)) continue;
     SourceEdges& se = edges_[d.source];
     const int64_t lo = d.value - d.width_down;
     const int64_t hi = d.value + d.width_up;
@@ -466,6 +469,11 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
     stamp_ = 0;
     full = true;
   }
+  if (l.assets != layout_.assets || l.markets != layout_.markets) {
+    pinned_.clear();  // the source ids have moved
+  } else if (unpin_moved(c) || pins_dropped_) {
+    full = true;
+  }
   if (full || l.assets != layout_.assets || l.markets != layout_.markets || epoch_broken(c)) {
     const AccountSet before = unsafe_;
     rebuild(s, c);  // evaluates and indexes everyone: nothing is left pending
@@ -587,6 +595,25 @@ void MarginMonitor::value_exact(const State& s, const MarginCache& c, Changes* c
     lanes_[t].stored = false;
   }
   stats_.exact += ne;
+}
+
+bool MarginMonitor::unpin_moved(const MarginCache& c) {
+  bool moved = false;
+  for (SourceId src = 0; src < pinned_.size() && src < layout_.count(); ++src) {
+    if (is_pinned(pinned_, layout_, src) && source_value(c, layout_, src) != last_[src]) {
+      pinned_[src] = 0;
+      ++stats_.unpinned;
+      moved = true;
+    }
+  }
+  return moved;
+}
+
+void MarginMonitor::pin_sources(std::vector<uint8_t> pinned) {
+  for (SourceId src = 0; src < pinned_.size(); ++src) {
+    if (is_pinned(pinned_, layout_, src) && !is_pinned(pinned, layout_, src)) pins_dropped_ = true;
+  }
+  pinned_ = std::move(pinned);
 }
 
 void MarginMonitor::set_volatility(std::vector<uint8_t> log2_vol) {

@@ -61,6 +61,7 @@ struct MonitorStats {
   uint64_t stale_crossed = 0;  // edges of bands already replaced
   uint64_t full_scans = 0;     // construction, `full` syncs and index epochs
   uint64_t compactions = 0;
+  uint64_t unpinned = 0;  // pinned sources found moved (each forced a full scan)
 };
 
 class MarginMonitor {
@@ -122,6 +123,16 @@ class MarginMonitor {
   [[nodiscard]] const std::vector<uint8_t>& volatility() const {
     return learn_ ? learn_->log2_volatility() : log2_vol_;
   }
+
+  // Pins price sources the caller expects never to move (indexed by SourceId, non-zero: pinned;
+  // entries for interest indexes are ignored, the epochs cover them): bands computed from now on
+  // give a pinned source no room and no edges (compute_band's `pinned`), so the room goes to the
+  // sources that move and a re-arm indexes fewer edges. A detect that finds a pinned source moved
+  // unpins it and rebuilds everything, as a `full` detect does (MonitorStats::unpinned): a wrong
+  // pin costs a full scan, never a missed change. So does the first detect after a call that
+  // unpins a source. A change of the source layout (assets or markets added) drops every pin.
+  void pin_sources(std::vector<uint8_t> pinned);
+  [[nodiscard]] const std::vector<uint8_t>& pinned() const { return pinned_; }
 
   // Accounts whose maintenance excess is negative, as of the last sync (ordered by id). Whether
   // one may be liquidated also needs usable prices, which the liquidation step checks.
@@ -262,6 +273,8 @@ class MarginMonitor {
   [[nodiscard]] bool epoch_broken(const MarginCache& c) const;
   // Every source of c (same layout) has the value the last detect saw.
   [[nodiscard]] bool sources_unchanged(const MarginCache& c) const;
+  // Unpins every pinned source whose value differs from the last detect's; whether any did.
+  bool unpin_moved(const MarginCache& c);
 
   SourceLayout layout_{};
   std::vector<int64_t> last_;      // source values at the last detect
@@ -289,6 +302,8 @@ class MarginMonitor {
   Team team_;
   std::size_t share_above_ = kShareAbove;
   std::vector<uint8_t> log2_vol_;  // per source; empty: the default for all
+  std::vector<uint8_t> pinned_;    // per source; empty: none (pin_sources)
+  bool pins_dropped_ = false;      // a pin was lifted: bands without its edges may remain
   std::optional<VolatilityTracker> learn_;
   uint32_t stamp_ = 0;
   AccountSet unsafe_;

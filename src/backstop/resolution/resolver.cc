@@ -110,8 +110,9 @@ void Resolver::clear_records() {
   records_.clear();
 }
 
-void Resolver::set_monitor_volatility(std::vector<uint8_t> log2_vol) {
+void Resolver::set_monitor_volatility(std::vector<uint8_t> log2_vol, std::vector<uint8_t> pinned) {
   monitor_.set_volatility(std::move(log2_vol));
+  monitor_.pin_sources(std::move(pinned));
   (void)monitor_.sync(engine_.state(), engine_.cache(), {}, /*full=*/true);
 }
 

@@ -107,10 +107,11 @@ class Resolver {
   void clear_records();
   // The configuration to change between events: liquidator presence, liquidity depth.
   [[nodiscard]] ResolutionConfig& mutable_config() { return cfg_; }
-  // The monitor's per-source volatility (MarginMonitor::set_volatility); re-splits every band now
-  // (one full scan). Changes no result, only which bands are crossed first. The values are the
-  // priors of the monitor's learning (kMonitorVolatilityWindow): what it has learned is dropped.
-  void set_monitor_volatility(std::vector<uint8_t> log2_vol);
+  // The monitor's per-source volatility (MarginMonitor::set_volatility) and pinned sources
+  // (MarginMonitor::pin_sources: none when empty); re-splits every band now (one full scan).
+  // Changes no result, only which bands are crossed first. The values are the priors of the
+  // monitor's learning (kMonitorVolatilityWindow): what it has learned is dropped.
+  void set_monitor_volatility(std::vector<uint8_t> log2_vol, std::vector<uint8_t> pinned = {});
 
  private:
   friend class ResolutionStep;

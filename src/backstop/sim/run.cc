@@ -147,20 +147,26 @@ PreparedRun::PreparedRun(const SimConfig& cfg, const RunOverrides& ov) : cfg_(cf
   }
   engine_ = std::make_unique<Engine>(std::move(st));
   resolver_ = std::make_unique<Resolver>(*engine_, std::move(rc));
-  // No path moves a price that no driver targets: the monitor's bands give such a source (a
-  // pegged quote, an idle collateral) 2^-20 of the volatility of the driven ones, so that the room
-  // goes to the prices that move. Changes no result (docs/monitor.md).
+  // No path moves a price that no driver targets: the monitor pins such a source (a pegged
+  // quote, an idle collateral), so that its bands give the room to the prices that move and hold
+  // no edges for it; should one move after all, the monitor unpins it with a full scan. Its
+  // volatility is also set to 0 (2^-20 of the driven ones'), for the bands computed after that.
+  // Changes no result (docs/monitor.md).
   const SourceLayout layout = source_layout(engine_->cache());
   std::vector<uint8_t> vol(layout.count(), kDefaultLog2Volatility);
-  for (SourceId s = 0; s < layout.assets; ++s) vol[layout.price(static_cast<AssetId>(s))] = 0;
-  for (uint32_t m = 0; m < layout.markets; ++m) vol[layout.mark(static_cast<MarketId>(m))] = 0;
+  std::vector<uint8_t> pinned(layout.count(), 0);
+  for (SourceId s = 0; s < layout.assets; ++s) pinned[layout.price(static_cast<AssetId>(s))] = 1;
+  for (uint32_t m = 0; m < layout.markets; ++m) pinned[layout.mark(static_cast<MarketId>(m))] = 1;
   for (const Driver& d : cfg_.drivers) {
     for (const Target& t : d.targets) {
-      vol[t.market ? layout.mark(static_cast<MarketId>(t.id))
-                   : layout.price(static_cast<AssetId>(t.id))] = kDefaultLog2Volatility;
+      pinned[t.market ? layout.mark(static_cast<MarketId>(t.id))
+                      : layout.price(static_cast<AssetId>(t.id))] = 0;
     }
   }
-  resolver_->set_monitor_volatility(std::move(vol));
+  for (SourceId s = 0; s < layout.count(); ++s) {
+    if (pinned[s] != 0) vol[s] = 0;
+  }
+  resolver_->set_monitor_volatility(std::move(vol), std::move(pinned));
 }
 
 Timestamp PreparedRun::time_at(int64_t step) const {
