@@ -4,6 +4,7 @@
 #include <xxhash.h>
 
 #include <array>
+#include <bit>
 #include <cstring>
 #include <new>
 #include <string>
@@ -24,11 +25,13 @@ class Writer {
   Writer& operator=(const Writer&) = delete;
   ~Writer() { XXH3_freeState(state_); }
 
+  // Little-endian on every host: one store into the buffer.
   void i64(int64_t v) {
-    unsigned char b[8];
-    for (int i = 0; i < 8; ++i)
-      b[i] = static_cast<unsigned char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF);
-    bytes(b, 8);
+    auto u = static_cast<uint64_t>(v);
+    if constexpr (std::endian::native == std::endian::big) u = std::byteswap(u);
+    if (used_ + sizeof u > buf_.size()) flush();
+    std::memcpy(buf_.data() + used_, &u, sizeof u);
+    used_ += sizeof u;
   }
   template <class T>
   void fx(Fixed<T> v) {
