@@ -3,6 +3,7 @@
 #include "backstop/engine/engine.h"
 
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
 #include <random>
 
@@ -344,6 +345,39 @@ TEST(Determinism, SameEventsSameHashDifferentEventsDifferentHash) {
   other.front().body = Deposit{kAlice, kUsdc, qty("1", 6)};
   for (const Event& e : other) (void)c.apply(e);
   EXPECT_NE(a.state_hash(), c.state_hash());
+}
+
+// The hash is XXH3-64 of the canonical serialization (engine/hash.cc, docs/json-output.md): every
+// integer as 8 little-endian bytes, a string as its length then its bytes. Built here by hand for
+// a state with one owner and its empty account, it pins the byte format the hashes users keep
+// were computed from.
+TEST(Determinism, StateHashIsXxh3OfTheCanonicalBytes) {
+  State s;
+  s.add_owner("alice");
+  std::string bytes;
+  auto i64 = [&](int64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      bytes.push_back(static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF));
+    }
+  };
+  auto str = [&](const std::string& t) {
+    i64(static_cast<int64_t>(t.size()));
+    bytes += t;
+  };
+  str("backstop.state/1");
+  i64(s.now);
+  str(s.params.preset);
+  i64(s.params.upnl_weight_initial.raw());
+  i64(s.params.upnl_weight_maint.raw());
+  i64(0);  // no global debt ceiling
+  i64(0);  // assets
+  i64(0);  // markets
+  i64(1);  // owners
+  str("alice");
+  i64(1);  // accounts: owner 0, sub 0, cross, not isolated (-1), no balances, no positions
+  for (const int64_t v : {0, 0, 0, -1, 0, 0}) i64(v);
+  const Engine e(std::move(s));
+  EXPECT_EQ(e.state_hash(), XXH3_64bits(bytes.data(), bytes.size()));
 }
 
 // Copies of a State share the owner-name map until one of them adds an owner (copy on write).
