@@ -101,7 +101,9 @@ void Resolver::clear_records() {
   if (open_step_ != nullptr) {
     throw std::logic_error("records cannot be cleared in the middle of a resolution step");
   }
-  constexpr std::size_t kMaxSpare = 64;
+  // A crash step liquidates thousands of positions at once: enough lists are kept for such a
+  // step's records (at most ~5 MB of field lists).
+  constexpr std::size_t kMaxSpare = 4096;
   for (ResolutionRecord& r : records_) {
     if (spare_fields_.size() >= kMaxSpare) break;
     r.fields.clear();
@@ -354,7 +356,10 @@ void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> ac
     v = std::move(spare_fields_.back());  // empty, with its capacity
     spare_fields_.pop_back();
   }
-  v.reserve(fields.size());
+  // Every list gets room for the longest common record (a perp liquidation's 11 fields), so that
+  // a reused list never grows again whatever record it served before.
+  constexpr std::size_t kFieldRoom = 12;
+  v.reserve(std::max(fields.size(), kFieldRoom));
   for (const Field& f : fields) v.emplace_back(std::move(f.key), std::move(f.value));
   record(t, kind, account, std::move(v));
 }
