@@ -149,7 +149,8 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     const int128 n = mul_div(size, abs128(m.mark_num), c.pow_k, Rounding::Up);  // quote quanta
     const int128 n_r = scale_up(n, kRatioOne + r, kRatioOne);
     const int128 dfund = static_cast<int128>(m.funding_index.raw()) - p.funding_snapshot.raw();
-    const int128 f = mul_mul_div(size, abs128(dfund), m.scale, c.pow_k, Rounding::Up);
+    const int128 f =
+        dfund == 0 ? 0 : mul_mul_div(size, abs128(dfund), m.scale, c.pow_k, Rounding::Up);
     const int128 x =
         checked_add(checked_add(scale_up(n_r, 11, 10), abs128(p.quote.raw()), "band exposure"), f,
                     "band exposure");
