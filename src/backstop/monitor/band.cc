@@ -16,6 +16,11 @@ int128 abs128(int128 v) {
   return v < 0 ? -v : v;
 }
 
+// x * num / 10^9 (a Ratio), rounded up.
+int128 ratio_up(int128 x, int128 num) {
+  return mul_div(x, num, kRatioOne, Rounding::Up);
+}
+
 // Micro-dollars of `q` native quanta at the asset's price, rounded up (0 for a non-positive price).
 int128 usd_up(int128 q, const AssetCache& ac) {
   if (ac.price.raw() <= 0) return 0;
@@ -35,9 +40,11 @@ int64_t max_maint_rate(const MarketCache& m) {
   return r;
 }
 
-// x * num / den, rounded up.
-int128 scale_up(int128 x, int64_t num, int64_t den) {
-  return mul_div(x, num, den, Rounding::Up);
+// The cap of a width or solo limit: floor(v0 * kMaxBandMove / kRatioOne) = floor(v0 / 10) for
+// v0 > 0.
+static_assert(kMaxBandMove * 10 == kRatioOne);
+int64_t band_cap(int64_t v0) {
+  return v0 / 10;
 }
 
 // Budget weight of a source with sensitivity c and volatility 2^log2_vol: ~sqrt(vol * c) (a power
@@ -117,11 +124,10 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     const Quantity q = deposit ? supplied_amount(tb.scaled, ac.supply_index)
                                : borrowed_amount(tb.scaled, ac.borrow_index);
     const int64_t coef = deposit ? ac.weight_maint.raw() : ac.borrow_weight_maint.raw();
-    const int128 t =
-        scale_up(usd_up(q.raw(), ac), static_cast<int64_t>(at_least_one(coef)), kRatioOne);
+    const int128 t = ratio_up(usd_up(q.raw(), ac), at_least_one(coef));
     const bool fall_hurts = deposit == safe;
     const int128 down = fall_hurts ? t : 0;
-    const int128 up = fall_hurts ? 0 : scale_up(t, 21, 20);
+    const int128 up = fall_hurts ? 0 : mul_div(t, 21, 20, Rounding::Up);
     add_rates(b, l.price(tb.asset), down, up);
     add_rates(b, deposit ? l.supply_index(tb.asset) : l.borrow_index(tb.asset), down, up);
     s = checked_add(s, unit_usd(ac) + 3, "band slack");
@@ -147,13 +153,13 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     const int128 size = abs128(p.size.raw());
     const int64_t r = max_maint_rate(m);
     const int128 n = mul_div(size, abs128(m.mark_num), c.pow_k, Rounding::Up);  // quote quanta
-    const int128 n_r = scale_up(n, kRatioOne + r, kRatioOne);
+    const int128 n_r = ratio_up(n, kRatioOne + r);
     const int128 dfund = static_cast<int128>(m.funding_index.raw()) - p.funding_snapshot.raw();
     const int128 f =
         dfund == 0 ? 0 : mul_mul_div(size, abs128(dfund), m.scale, c.pow_k, Rounding::Up);
-    const int128 x =
-        checked_add(checked_add(scale_up(n_r, 11, 10), abs128(p.quote.raw()), "band exposure"), f,
-                    "band exposure");
+    const int128 x = checked_add(
+        checked_add(mul_div(n_r, 11, 10, Rounding::Up), abs128(p.quote.raw()), "band exposure"), f,
+        "band exposure");
     auto it = std::find_if(groups.begin(), groups.end(),
                            [&](const auto& g) { return g.first == m.quote; });
     if (it == groups.end()) {
@@ -161,8 +167,8 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     } else {
       it->second = checked_add(it->second, x, "band exposure");
     }
-    const int128 pnl_rate = usd_up(scale_up(n, w, kRatioOne), qc);  // w' n, in USD
-    const int128 mm_rate = usd_up(scale_up(n, r, kRatioOne), qc);   // r n
+    const int128 pnl_rate = usd_up(ratio_up(n, w), qc);  // w' n, in USD
+    const int128 mm_rate = usd_up(ratio_up(n, r), qc);   // r n
     const bool is_long = p.size.raw() > 0;
     // A long's PnL grows with the mark: adverse side w' n, other side r n. A short's falls:
     // adverse side (w' + r) n, other side 0.
@@ -175,7 +181,7 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
   }
   for (const auto& [quote, x] : groups) {
     const AssetCache& qc = c.assets[quote];
-    const int128 rate = scale_up(usd_up(x, qc), w, kRatioOne);
+    const int128 rate = ratio_up(usd_up(x, qc), w);
     add_rates(b, l.price(quote), rate, rate);
     s = checked_add(s, 2 * unit_usd(qc) + 6, "band slack");
   }
@@ -198,16 +204,15 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     d.sensitivity = std::max(d.down, d.up);
     d.value = source_value(c, l, d.source);
     if (b.room > 0 && d.value > 0) {
-      const int64_t cap =
-          static_cast<int64_t>(mul_div(d.value, kMaxBandMove, kRatioOne, Rounding::Down));
+      const int64_t cap = band_cap(d.value);
       d.solo_down = limit(d.value, b.room, d.down, cap);
       d.solo_up = limit(d.value, b.room, d.up, cap);
     }
     if (l.is_index(d.source)) {
       has_index = true;
       b.index_sensitivity = checked_add(b.index_sensitivity, d.sensitivity, "band sensitivity");
-      index_budget = checked_add(index_budget, scale_up(d.sensitivity, kIndexAllowance, kRatioOne),
-                                 "band budget");
+      index_budget =
+          checked_add(index_budget, ratio_up(d.sensitivity, kIndexAllowance), "band budget");
     }
   }
   b.fragile = has_index && 2 * index_budget > b.room;
@@ -235,8 +240,7 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
   if (total_weight == 0) return b;  // nothing shares the room (every source pinned)
   for (Driver& d : b.drivers) {
     if (!shares(d)) continue;
-    const int64_t cap =
-        static_cast<int64_t>(mul_div(d.value, kMaxBandMove, kRatioOne, Rounding::Down));
+    const int64_t cap = band_cap(d.value);
     // width = v0 * budget_s / rate, budget_s = rest * weight_s / total_weight.
     const int128 budget = mul_div(rest, weight(d), total_weight, Rounding::Down);
     d.width_down = limit(d.value, budget, d.down, cap);
