@@ -29,6 +29,7 @@
 #include <boost/container/small_vector.hpp>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -239,6 +240,38 @@ class Resolver {
   // one, which saves what it is about to change (the save_* helpers throw std::logic_error when no
   // step is open: an unsaved change could not be undone).
   ResolutionStep* open_step_ = nullptr;
+  // The undo log of one open step: the values before the step of what it saved, and its journal
+  // entries (posted when the outermost step commits). One per nesting depth in undo_pool_,
+  // reused by the next step at that depth: the venue maps are assigned over the previous step's
+  // (their nodes are reused), the saved pieces are small flat vectors, so a step allocates
+  // nothing once the pool is warm (a simulated path opens one per position it closes). A cache:
+  // not copied with the resolver.
+  template <class K, class V>
+  using Saved = boost::container::small_vector<std::pair<K, V>, 2>;
+  struct StepUndo {
+    std::vector<JournalEntry> pending;
+    Saved<AccountId, MarginAccount> accounts;
+    Saved<AssetId, AssetState> assets;
+    Saved<MarketId, PerpState> perps;
+    std::map<AssetId, LiquidityModel> asset_models;
+    std::map<MarketId, LiquidityModel> market_models;
+    std::map<std::size_t, Auction> auctions;
+    std::map<AccountId, std::optional<Pacing>> pacing;  // none: absent
+    std::map<std::pair<AccountId, MarketId>, std::optional<Timestamp>> chunks;
+    std::map<AssetId, Quantity> treasury;
+    std::map<AssetId, InsuranceFund> insurance;
+    std::map<AssetId, StakedTranche> tranche;
+    std::map<AssetId, Quantity> capital;
+    liquidation::TickBudget budget;
+    ResolutionTotals totals;
+    std::map<AssetId, Value> dirt;
+    Value global_dirt{};
+    decltype(pending_social_) pending_social;
+  };
+  std::vector<std::unique_ptr<StepUndo>> undo_pool_;
+  std::size_t undo_depth_ = 0;  // open steps
+  StepUndo& acquire_undo();     // the pool's next one, its saved pieces and entries empty
+  void release_undo() noexcept { --undo_depth_; }
   [[nodiscard]] ResolutionStep& open_step();
   // Journals `e` as part of the open step (posted to journal_ when the outermost step finishes);
   // with no open step, posts it at once.
@@ -297,28 +330,10 @@ class ResolutionStep {
 
   Resolver& r_;
   ResolutionStep* parent_ = nullptr;
+  Resolver::StepUndo& u_;  // this step's undo log, from the resolver's pool
   boost::container::small_vector<AccountId, 4> accounts_;  // sorted, unique at the start
   StepHoldings before_;
-  std::vector<JournalEntry> pending_;  // this step's entries, posted on commit
   bool done_ = false;
-  // Undo log: values before the step.
-  std::map<AccountId, MarginAccount> accounts_before_;
-  std::map<AssetId, AssetState> assets_before_;
-  std::map<MarketId, PerpState> perps_before_;
-  std::map<AssetId, LiquidityModel> asset_models_before_;
-  std::map<MarketId, LiquidityModel> market_models_before_;
-  std::map<std::size_t, Resolver::Auction> auctions_before_;
-  std::map<AccountId, std::optional<Resolver::Pacing>> pacing_before_;  // none: absent
-  std::map<std::pair<AccountId, MarketId>, std::optional<Timestamp>> chunks_before_;
-  std::map<AssetId, Quantity> treasury_before_;
-  std::map<AssetId, InsuranceFund> insurance_before_;
-  std::map<AssetId, StakedTranche> tranche_before_;
-  std::map<AssetId, Quantity> capital_before_;
-  liquidation::TickBudget budget_before_;
-  ResolutionTotals totals_before_;
-  std::map<AssetId, Value> dirt_before_;
-  Value global_dirt_before_{};
-  decltype(Resolver::pending_social_) pending_social_before_;
   std::size_t records_before_ = 0;
   std::size_t touched_before_ = 0;
   std::size_t auctions_size_before_ = 0;

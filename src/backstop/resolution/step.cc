@@ -36,13 +36,13 @@ void Resolver::post(JournalEntry e) {
   validate_entry(e);
   std::optional<Timestamp> last;
   for (const ResolutionStep* s = open_step_; s != nullptr && !last; s = s->parent_) {
-    if (!s->pending_.empty()) last = s->pending_.back().time;
+    if (!s->u_.pending.empty()) last = s->u_.pending.back().time;
   }
   if (!last && journal_.size() > 0) last = journal_.entries().back().time;
   if (last && e.time < *last) {
     throw std::invalid_argument(fmt::format("journal entry at {} before {}", e.time, *last));
   }
-  open_step_->pending_.push_back(std::move(e));
+  open_step_->u_.pending.push_back(std::move(e));
   fault_point(FaultPoint::Journal);
 }
 
@@ -58,30 +58,73 @@ void Resolver::fault_point(FaultPoint where) {
   throw OverflowError(what);
 }
 
+Resolver::StepUndo& Resolver::acquire_undo() {
+  if (undo_depth_ == undo_pool_.size()) undo_pool_.push_back(std::make_unique<StepUndo>());
+  StepUndo& u = *undo_pool_[undo_depth_];
+  u.pending.clear();
+  u.accounts.clear();
+  u.assets.clear();
+  u.perps.clear();
+  u.asset_models.clear();
+  u.market_models.clear();
+  u.auctions.clear();
+  u.pacing.clear();
+  u.chunks.clear();
+  ++undo_depth_;
+  return u;
+}
+
 // ---- ResolutionStep ------------------------------------------------------------------------
+
+namespace {
+
+// Over the resolver's Saved vectors of (key, value) pairs.
+template <class Pairs, class K>
+bool saved(const Pairs& v, K key) {
+  return std::any_of(v.begin(), v.end(), [&](const auto& kv) { return kv.first == key; });
+}
+
+// Moves into `into` every piece of `from` whose key it has not saved itself.
+template <class Pairs>
+void merge_saved(Pairs& into, Pairs& from) {
+  for (auto& kv : from) {
+    if (!saved(into, kv.first)) into.push_back(std::move(kv));
+  }
+  from.clear();
+}
+
+}  // namespace
 
 ResolutionStep::ResolutionStep(Resolver& r, std::initializer_list<AccountId> accounts)
     : ResolutionStep(r, std::span<const AccountId>(accounts.begin(), accounts.size())) {}
 
+// The fault point comes before the undo log is taken (a throw there leaves nothing to give back);
+// anything that throws after it gives the log back before the exception leaves.
 ResolutionStep::ResolutionStep(Resolver& r, std::span<const AccountId> accounts)
-    : r_(r), accounts_(accounts.begin(), accounts.end()) {
-  r_.fault_point(Resolver::FaultPoint::StepStart);  // before anything is saved or registered
-  std::sort(accounts_.begin(), accounts_.end());
-  accounts_.erase(std::unique(accounts_.begin(), accounts_.end()), accounts_.end());
-  before_ = measure_venue();
-  for (AccountId id : accounts_) {
-    measure_into(before_, id);
-    accounts_before_.emplace(id, r_.engine_.state().accounts.at(id));
+    : r_((r.fault_point(Resolver::FaultPoint::StepStart), r)), u_(r.acquire_undo()) {
+  try {
+    accounts_.assign(accounts.begin(), accounts.end());
+    std::sort(accounts_.begin(), accounts_.end());
+    accounts_.erase(std::unique(accounts_.begin(), accounts_.end()), accounts_.end());
+    before_ = measure_venue();
+    for (AccountId id : accounts_) {
+      measure_into(before_, id);
+      u_.accounts.emplace_back(id, r_.engine_.state().accounts.at(id));
+    }
+    // Assigned over the previous step's maps: their nodes are reused.
+    u_.treasury = r_.treasury_;
+    u_.insurance = r_.cfg_.insurance;
+    u_.tranche = r_.cfg_.tranche;
+    u_.capital = r_.cfg_.liquidator.capital;
+    u_.budget = r_.budget_;
+    u_.totals = r_.totals_;
+    u_.dirt = r_.dirt_;
+    u_.global_dirt = r_.global_dirt_;
+    u_.pending_social = r_.pending_social_;
+  } catch (...) {
+    r_.release_undo();
+    throw;
   }
-  treasury_before_ = r_.treasury_;
-  insurance_before_ = r_.cfg_.insurance;
-  tranche_before_ = r_.cfg_.tranche;
-  capital_before_ = r_.cfg_.liquidator.capital;
-  budget_before_ = r_.budget_;
-  totals_before_ = r_.totals_;
-  dirt_before_ = r_.dirt_;
-  global_dirt_before_ = r_.global_dirt_;
-  pending_social_before_ = r_.pending_social_;
   records_before_ = r_.records_.size();
   touched_before_ = r_.touched_.size();
   auctions_size_before_ = r_.auctions_.size();
@@ -92,6 +135,7 @@ ResolutionStep::ResolutionStep(Resolver& r, std::span<const AccountId> accounts)
 
 ResolutionStep::~ResolutionStep() {
   if (!done_) rollback();
+  r_.release_undo();
 }
 
 void ResolutionStep::add_account(AccountId id) {
@@ -102,47 +146,47 @@ void ResolutionStep::add_account(AccountId id) {
 }
 
 void ResolutionStep::save_account(AccountId id) {
-  if (accounts_before_.contains(id)) return;
-  accounts_before_.emplace(id, r_.engine_.state().accounts.at(id));
+  if (saved(u_.accounts, id)) return;
+  u_.accounts.emplace_back(id, r_.engine_.state().accounts.at(id));
 }
 
 void ResolutionStep::save_asset(AssetId a) {
-  if (assets_before_.contains(a)) return;
-  assets_before_.emplace(a, r_.engine_.state().assets.at(a));
+  if (saved(u_.assets, a)) return;
+  u_.assets.emplace_back(a, r_.engine_.state().assets.at(a));
 }
 
 void ResolutionStep::save_market(MarketId m) {
-  if (perps_before_.contains(m)) return;
-  perps_before_.emplace(m, r_.engine_.state().perps.at(m));
+  if (saved(u_.perps, m)) return;
+  u_.perps.emplace_back(m, r_.engine_.state().perps.at(m));
 }
 
 void ResolutionStep::save_asset_model(AssetId a) {
-  if (asset_models_before_.contains(a)) return;
-  asset_models_before_.emplace(a, r_.cfg_.asset_liquidity.at(a));
+  if (u_.asset_models.contains(a)) return;
+  u_.asset_models.emplace(a, r_.cfg_.asset_liquidity.at(a));
 }
 
 void ResolutionStep::save_market_model(MarketId m) {
-  if (market_models_before_.contains(m)) return;
-  market_models_before_.emplace(m, r_.cfg_.market_liquidity.at(m));
+  if (u_.market_models.contains(m)) return;
+  u_.market_models.emplace(m, r_.cfg_.market_liquidity.at(m));
 }
 
 void ResolutionStep::save_auction(std::size_t i) {
-  if (i >= auctions_size_before_ || auctions_before_.contains(i)) return;  // new: truncated
-  auctions_before_.emplace(i, r_.auctions_.at(i));
+  if (i >= auctions_size_before_ || u_.auctions.contains(i)) return;  // new: truncated
+  u_.auctions.emplace(i, r_.auctions_.at(i));
 }
 
 void ResolutionStep::save_pacing(AccountId id) {
-  if (pacing_before_.contains(id)) return;
+  if (u_.pacing.contains(id)) return;
   const auto it = r_.pacing_.find(id);
-  pacing_before_.emplace(
+  u_.pacing.emplace(
       id, it == r_.pacing_.end() ? std::nullopt : std::optional<Resolver::Pacing>(it->second));
 }
 
 void ResolutionStep::save_chunk(AccountId id, MarketId m) {
   const std::pair<AccountId, MarketId> key{id, m};
-  if (chunks_before_.contains(key)) return;
+  if (u_.chunks.contains(key)) return;
   const auto it = r_.last_chunk_.find(key);
-  chunks_before_.emplace(
+  u_.chunks.emplace(
       key, it == r_.last_chunk_.end() ? std::nullopt : std::optional<Timestamp>(it->second));
 }
 
@@ -176,14 +220,14 @@ void ResolutionStep::finish() {
   r_.fault_point(Resolver::FaultPoint::Finish);
   StepHoldings after = measure_venue();
   for (AccountId id : accounts_) measure_into(after, id);
-  verify_step(before_, after, pending_);
+  verify_step(before_, after, u_.pending);
   if (parent_ != nullptr) {
     commit_into_parent();
   } else {
     // Entries were validated (and time-checked) when buffered; a step posts at most a few.
-    for (JournalEntry& e : pending_) r_.journal_.post(std::move(e));
+    for (JournalEntry& e : u_.pending) r_.journal_.post(std::move(e));
   }
-  pending_.clear();
+  u_.pending.clear();
   done_ = true;
   r_.open_step_ = parent_;
 }
@@ -192,54 +236,54 @@ void ResolutionStep::finish() {
 // every saved piece it has not saved itself (a piece it had not saved, it had not changed, so
 // its value at this step's start is its value at the enclosing step's start).
 void ResolutionStep::commit_into_parent() {
-  ResolutionStep& p = *parent_;
-  for (JournalEntry& e : pending_) p.pending_.push_back(std::move(e));
-  p.accounts_before_.merge(accounts_before_);
-  p.assets_before_.merge(assets_before_);
-  p.perps_before_.merge(perps_before_);
-  p.asset_models_before_.merge(asset_models_before_);
-  p.market_models_before_.merge(market_models_before_);
-  for (auto& [i, au] : auctions_before_) {
-    if (i < p.auctions_size_before_) p.auctions_before_.emplace(i, std::move(au));
+  Resolver::StepUndo& p = parent_->u_;
+  for (JournalEntry& e : u_.pending) p.pending.push_back(std::move(e));
+  merge_saved(p.accounts, u_.accounts);
+  merge_saved(p.assets, u_.assets);
+  merge_saved(p.perps, u_.perps);
+  p.asset_models.merge(u_.asset_models);
+  p.market_models.merge(u_.market_models);
+  for (auto& [i, au] : u_.auctions) {
+    if (i < parent_->auctions_size_before_) p.auctions.emplace(i, std::move(au));
   }
-  p.pacing_before_.merge(pacing_before_);
-  p.chunks_before_.merge(chunks_before_);
+  p.pacing.merge(u_.pacing);
+  p.chunks.merge(u_.chunks);
 }
 
 void ResolutionStep::rollback() noexcept {
   Resolver& r = r_;
   State& s = r.engine_.resolution_state();  // also invalidates the valuation cache
-  for (auto& [id, a] : accounts_before_) s.accounts[id] = std::move(a);
-  for (auto& [id, st] : assets_before_) s.assets[id] = st;
-  for (auto& [id, st] : perps_before_) s.perps[id] = st;
-  for (auto& [id, m] : asset_models_before_) r.cfg_.asset_liquidity.at(id) = std::move(m);
-  for (auto& [id, m] : market_models_before_) r.cfg_.market_liquidity.at(id) = std::move(m);
+  for (auto& [id, a] : u_.accounts) s.accounts[id] = std::move(a);
+  for (auto& [id, st] : u_.assets) s.assets[id] = st;
+  for (auto& [id, st] : u_.perps) s.perps[id] = st;
+  for (auto& [id, m] : u_.asset_models) r.cfg_.asset_liquidity.at(id) = std::move(m);
+  for (auto& [id, m] : u_.market_models) r.cfg_.market_liquidity.at(id) = std::move(m);
   r.auctions_.erase(r.auctions_.begin() + static_cast<std::ptrdiff_t>(auctions_size_before_),
                     r.auctions_.end());
-  for (auto& [i, au] : auctions_before_) r.auctions_[i] = std::move(au);
-  for (auto& [id, v] : pacing_before_) {
+  for (auto& [i, au] : u_.auctions) r.auctions_[i] = std::move(au);
+  for (auto& [id, v] : u_.pacing) {
     if (v) {
       r.pacing_[id] = *v;
     } else {
       r.pacing_.erase(id);
     }
   }
-  for (auto& [key, v] : chunks_before_) {
+  for (auto& [key, v] : u_.chunks) {
     if (v) {
       r.last_chunk_[key] = *v;
     } else {
       r.last_chunk_.erase(key);
     }
   }
-  r.treasury_ = std::move(treasury_before_);
-  r.cfg_.insurance = std::move(insurance_before_);
-  r.cfg_.tranche = std::move(tranche_before_);
-  r.cfg_.liquidator.capital = std::move(capital_before_);
-  r.budget_ = budget_before_;
-  r.totals_ = totals_before_;
-  r.dirt_ = std::move(dirt_before_);
-  r.global_dirt_ = global_dirt_before_;
-  r.pending_social_ = std::move(pending_social_before_);
+  r.treasury_ = std::move(u_.treasury);
+  r.cfg_.insurance = std::move(u_.insurance);
+  r.cfg_.tranche = std::move(u_.tranche);
+  r.cfg_.liquidator.capital = std::move(u_.capital);
+  r.budget_ = u_.budget;
+  r.totals_ = u_.totals;
+  r.dirt_ = std::move(u_.dirt);
+  r.global_dirt_ = u_.global_dirt;
+  r.pending_social_ = std::move(u_.pending_social);
   r.records_.erase(r.records_.begin() + static_cast<std::ptrdiff_t>(records_before_),
                    r.records_.end());
   r.touched_.erase(r.touched_.begin() + static_cast<std::ptrdiff_t>(touched_before_),
@@ -260,7 +304,7 @@ void ResolutionStep::rollback() noexcept {
     r.bad_debt_ = std::move(rebuilt);
   }
   r.holders_.clear();  // a cache of position holders: rebuilt on next use
-  pending_.clear();
+  u_.pending.clear();
   done_ = true;
   r.open_step_ = parent_;
 }
