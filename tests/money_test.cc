@@ -105,6 +105,25 @@ TEST(Rounding, MulDivMatchesWideArithmetic) {
   }
 }
 
+// A factor equal to the divisor cancels (mul_div's shortcut): the same as the general path, for
+// any rounding, whether the product fits 128 bits or not, and division by zero still throws.
+TEST(Rounding, MulDivFactorEqualToTheDivisorCancels) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    const auto a = static_cast<int128>(static_cast<int64_t>(rng())) << (rng() % 64);
+    int128 d = static_cast<int128>(static_cast<int64_t>(rng()) >> (rng() % 63));
+    if (d == 0) d = -7;
+    for (Rounding r : {Rounding::Down, Rounding::Up, Rounding::TowardZero}) {
+      ASSERT_EQ(mul_div(a, d, d, r), a);
+      ASSERT_EQ(mul_div(d, a, d, r), a);
+      ASSERT_EQ(detail::mul_div_slow(a, d, d, r), a);
+    }
+  }
+  EXPECT_EQ(mul_div(kRatioOne, 5, kRatioOne, Rounding::Up), 5);
+  EXPECT_THROW((void)mul_div(0, 0, 0, Rounding::Down), OverflowError);
+  EXPECT_THROW((void)mul_div(3, 0, 0, Rounding::Down), OverflowError);
+}
+
 TEST(Rounding, MulMulDivExactBeyond128Bits) {
   // (2^62)^3 / 2^60 = 2^126: intermediates need 186 bits.
   const int128 x = int128{1} << 62;
