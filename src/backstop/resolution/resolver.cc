@@ -360,7 +360,7 @@ void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> ac
   // a reused list never grows again whatever record it served before.
   constexpr std::size_t kFieldRoom = 12;
   v.reserve(std::max(fields.size(), kFieldRoom));
-  for (const Field& f : fields) v.emplace_back(std::move(f.key), std::move(f.value));
+  for (const Field& f : fields) v.emplace_back(f.key, std::move(f.value));
   record(t, kind, account, std::move(v));
 }
 

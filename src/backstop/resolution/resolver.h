@@ -177,8 +177,10 @@ class Resolver {
   // The same from a braced list, {{"market", ...}, {"size", ...}}: the strings are moved into the
   // record, not copied out of the list (an initializer_list's elements are const, so a list of
   // pairs would copy every key and value once more).
+  // A record field as written at the call site: the key is a literal (the record's list builds
+  // its string once, in place).
   struct Field {
-    mutable std::string key;
+    const char* key;
     mutable RecordValue value;
   };
   void record(Timestamp t, const char* kind, std::optional<AccountId> account,
