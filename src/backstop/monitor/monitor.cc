@@ -137,7 +137,6 @@ void MarginMonitor::rebuild(const State& s, const MarginCache& c) {
   for (uint32_t& g : gen_) ++g;  // nothing indexed before survives
   excess_.assign(n, 0);
   edges_of_.assign(n, 0);
-  valued_at_.assign(n, 0);
   index_drift_ = 0;
   index_move_ = 0;
   pins_dropped_ = false;
@@ -492,7 +491,6 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
     gen_.resize(s.accounts.size(), 0);
     excess_.resize(s.accounts.size(), 0);
     edges_of_.resize(s.accounts.size(), 0);
-    valued_at_.resize(s.accounts.size(), 0);
   }
   // Decided exactly: accounts changed directly, new ones, and those a skipped rearm left pending.
   exact_.clear();
@@ -526,7 +524,7 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
   for (SourceId src : moved) cross(src, last_[src]);
   take_crossed(moved.size() > 1);
   value_exact(s, c, &ch);
-  for (const AccountId id : exact_) valued_at_[id] = stamp_;  // stamp_ >= 1 here
+  for (const AccountId id : exact_) meta_[id].valued = stamp_;  // stamp_ >= 1 here
   ch.evaluated = pending_.size();
   ch.exact = exact_.size();
   std::sort(ch.became_unsafe.begin(), ch.became_unsafe.end());
@@ -655,7 +653,7 @@ void MarginMonitor::rearm(const State& s, const MarginCache& c) {
       },
       [&](std::size_t i) {
         const AccountId id = pending_[i];
-        const std::optional<Value> known = valued_at_[id] == stamp_
+        const std::optional<Value> known = meta_[id].valued == stamp_
                                                ? std::optional<Value>(Value::from_raw(excess_[id]))
                                                : std::nullopt;
         flipped = evaluate(c, s.accounts[id], id, &staged_, known) || flipped;

@@ -203,7 +203,8 @@ class MarginMonitor {
   static constexpr std::size_t kSlots = 12;
   static constexpr int kSoloShift = 19;
   struct alignas(64) Meta {
-    uint32_t spare = 0;    // unused (the generation is in gen_)
+    uint32_t valued = 0;   // stamp_ of the detect that valued the account exactly (set once
+                           // value_exact has succeeded): rearm reuses excess_ then
     uint32_t seen = 0;     // stamp_ of the last detect that took the account as a candidate
     uint32_t eval = 0;     // stamp_ of the detect whose values the band was computed at
     uint32_t idx_rel = 0;  // packed ceil(2^32 index_sensitivity / room); kNoRoom if room <= 0
@@ -287,10 +288,7 @@ class MarginMonitor {
   std::vector<uint32_t, HugePageAllocator<uint32_t>> gen_;
   std::vector<int64_t, HugePageAllocator<int64_t>> excess_;
   std::vector<uint32_t, HugePageAllocator<uint32_t>>
-      edges_of_;  // live edges of each account's current band
-  // stamp_ of the detect that valued each account exactly (set once value_exact has succeeded):
-  // rearm reuses excess_ for those instead of valuing them again.
-  std::vector<uint32_t, HugePageAllocator<uint32_t>> valued_at_;
+      edges_of_;             // live edges of each account's current band
   int64_t index_drift_ = 0;  // largest relative index move from epoch_ seen this epoch (Ratio raw)
   uint64_t index_move_ = 0;  // bound on any index's relative move since an evaluation (Ratio raw)
   std::vector<AccountId> pending_;  // need a new band (detect -> rearm)
