@@ -659,12 +659,13 @@ void MarginMonitor::rearm(const State& s, const MarginCache& c) {
         flipped = evaluate(c, s.accounts[id], id, &staged_, known) || flipped;
       });
   pending_.clear();
-  // The edges land in buckets all over the ladders: each bucket's vector is prefetched 8 edges
-  // ahead and the slot past its end 4 ahead, so the adds do not wait for memory one by one.
+  // The edges land in buckets all over the ladders: each bucket's vector is prefetched 24 edges
+  // ahead and the slot past its end 12 ahead, so the adds do not wait for memory one by one (8 and
+  // 4 before session 11: the header load of the second prefetch still waited, ~3 % of a path).
   const std::size_t n = staged_.size();
   for (std::size_t i = 0; i < n; ++i) {
-    if (i + 8 < n) staged_[i + 8].ladder->prefetch(staged_[i + 8].key, false);
-    if (i + 4 < n) staged_[i + 4].ladder->prefetch(staged_[i + 4].key, true);
+    if (i + 24 < n) staged_[i + 24].ladder->prefetch(staged_[i + 24].key, false);
+    if (i + 12 < n) staged_[i + 12].ladder->prefetch(staged_[i + 12].key, true);
     staged_[i].ladder->add(staged_[i].key, staged_[i].edge);
   }
   maybe_compact();
