@@ -40,6 +40,7 @@
 #include "backstop/monitor/monitor.h"
 #include "backstop/resolution/config.h"
 #include "backstop/resolution/record.h"
+#include "backstop/resolution/saved_pieces.h"
 
 namespace backstop {
 
@@ -245,16 +246,15 @@ class Resolver {
   // The undo log of one open step: the values before the step of what it saved, and its journal
   // entries (posted when the outermost step commits). One per nesting depth in undo_pool_,
   // reused by the next step at that depth: the venue maps are assigned over the previous step's
-  // (their nodes are reused), the saved pieces are small flat vectors, so a step allocates
+  // (their nodes are reused), the saved pieces are small flat vectors (saved_pieces.h), so a step
+  // allocates
   // nothing once the pool is warm (a simulated path opens one per position it closes). A cache:
   // not copied with the resolver.
-  template <class K, class V>
-  using Saved = boost::container::small_vector<std::pair<K, V>, 2>;
   struct StepUndo {
     std::vector<JournalEntry> pending;
-    Saved<AccountId, MarginAccount> accounts;
-    Saved<AssetId, AssetState> assets;
-    Saved<MarketId, PerpState> perps;
+    SavedPieces<AccountId, MarginAccount> accounts;
+    SavedPieces<AssetId, AssetState> assets;
+    SavedPieces<MarketId, PerpState> perps;
     std::map<AssetId, LiquidityModel> asset_models;
     std::map<MarketId, LiquidityModel> market_models;
     std::map<std::size_t, Auction> auctions;

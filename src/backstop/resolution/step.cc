@@ -76,25 +76,6 @@ Resolver::StepUndo& Resolver::acquire_undo() {
 
 // ---- ResolutionStep ------------------------------------------------------------------------
 
-namespace {
-
-// Over the resolver's Saved vectors of (key, value) pairs.
-template <class Pairs, class K>
-bool saved(const Pairs& v, K key) {
-  return std::any_of(v.begin(), v.end(), [&](const auto& kv) { return kv.first == key; });
-}
-
-// Moves into `into` every piece of `from` whose key it has not saved itself.
-template <class Pairs>
-void merge_saved(Pairs& into, Pairs& from) {
-  for (auto& kv : from) {
-    if (!saved(into, kv.first)) into.push_back(std::move(kv));
-  }
-  from.clear();
-}
-
-}  // namespace
-
 ResolutionStep::ResolutionStep(Resolver& r, std::initializer_list<AccountId> accounts)
     : ResolutionStep(r, std::span<const AccountId>(accounts.begin(), accounts.size())) {}
 
@@ -109,7 +90,7 @@ ResolutionStep::ResolutionStep(Resolver& r, std::span<const AccountId> accounts)
     before_ = measure_venue();
     for (AccountId id : accounts_) {
       measure_into(before_, id);
-      u_.accounts.emplace_back(id, r_.engine_.state().accounts.at(id));
+      u_.accounts.add(id, r_.engine_.state().accounts.at(id));
     }
     // Assigned over the previous step's maps: their nodes are reused.
     u_.treasury = r_.treasury_;
@@ -146,18 +127,18 @@ void ResolutionStep::add_account(AccountId id) {
 }
 
 void ResolutionStep::save_account(AccountId id) {
-  if (saved(u_.accounts, id)) return;
-  u_.accounts.emplace_back(id, r_.engine_.state().accounts.at(id));
+  if (u_.accounts.contains(id)) return;
+  u_.accounts.add(id, r_.engine_.state().accounts.at(id));
 }
 
 void ResolutionStep::save_asset(AssetId a) {
-  if (saved(u_.assets, a)) return;
-  u_.assets.emplace_back(a, r_.engine_.state().assets.at(a));
+  if (u_.assets.contains(a)) return;
+  u_.assets.add(a, r_.engine_.state().assets.at(a));
 }
 
 void ResolutionStep::save_market(MarketId m) {
-  if (saved(u_.perps, m)) return;
-  u_.perps.emplace_back(m, r_.engine_.state().perps.at(m));
+  if (u_.perps.contains(m)) return;
+  u_.perps.add(m, r_.engine_.state().perps.at(m));
 }
 
 void ResolutionStep::save_asset_model(AssetId a) {
@@ -238,9 +219,9 @@ void ResolutionStep::finish() {
 void ResolutionStep::commit_into_parent() {
   Resolver::StepUndo& p = parent_->u_;
   for (JournalEntry& e : u_.pending) p.pending.push_back(std::move(e));
-  merge_saved(p.accounts, u_.accounts);
-  merge_saved(p.assets, u_.assets);
-  merge_saved(p.perps, u_.perps);
+  p.accounts.merge(u_.accounts);
+  p.assets.merge(u_.assets);
+  p.perps.merge(u_.perps);
   p.asset_models.merge(u_.asset_models);
   p.market_models.merge(u_.market_models);
   for (auto& [i, au] : u_.auctions) {
