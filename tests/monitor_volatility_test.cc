@@ -101,6 +101,23 @@ std::set<AccountId> below_maintenance(const Engine& e) {
   return truth;
 }
 
+// Syncs both monitors with the engine, checks each against a full rescan, and adds their
+// re-evaluations to the counters when `count` (wrap in ASSERT_NO_FATAL_FAILURE).
+void sync_both(const Engine& e, MarginMonitor& a, MarginMonitor& b, int step, bool count,
+               uint64_t& evaluations_a, uint64_t& evaluations_b) {
+  const uint64_t before_a = a.stats().evaluations;
+  const uint64_t before_b = b.stats().evaluations;
+  (void)a.sync(e.state(), e.cache(), {});
+  (void)b.sync(e.state(), e.cache(), {});
+  const std::set<AccountId> truth = below_maintenance(e);
+  ASSERT_EQ(a.unsafe(), truth) << "step " << step;
+  ASSERT_EQ(b.unsafe(), truth) << "step " << step;
+  if (count) {
+    evaluations_a += a.stats().evaluations - before_a;
+    evaluations_b += b.stats().evaluations - before_b;
+  }
+}
+
 // A perp venue quoted in USDC whose price never moves: with learning, the quote's share of every
 // band goes to the marks, so a random walk of the marks re-evaluates fewer accounts. Both
 // monitors agree with a full rescan at every step.
@@ -116,17 +133,9 @@ TEST(Monitor, LearnedVolatilityGivesTheRoomToWhatMoves) {
   for (int step = 0; step < 3'000; ++step) {
     t += 60;
     walk_mark(e, rng, step, t);
-    const uint64_t before_plain = plain.stats().evaluations;
-    const uint64_t before_learning = learning.stats().evaluations;
-    (void)plain.sync(e.state(), e.cache(), {});
-    (void)learning.sync(e.state(), e.cache(), {});
-    const std::set<AccountId> truth = below_maintenance(e);
-    ASSERT_EQ(plain.unsafe(), truth) << "step " << step;
-    ASSERT_EQ(learning.unsafe(), truth) << "step " << step;
-    if (step >= 600) {  // after the first hour's window
-      evaluations_plain += plain.stats().evaluations - before_plain;
-      evaluations_learning += learning.stats().evaluations - before_learning;
-    }
+    // Counted after the first hour's window.
+    ASSERT_NO_FATAL_FAILURE(
+        sync_both(e, plain, learning, step, step >= 600, evaluations_plain, evaluations_learning));
   }
   const SourceLayout l = source_layout(e.cache());
   EXPECT_EQ(learning.volatility().at(l.price(0)), 0) << "USDC never moved";
@@ -157,20 +166,12 @@ TEST(Monitor, PinnedQuoteHoldsNoEdgesAndAWrongPinCostsAFullScan) {
   uint64_t evaluations_pinned = 0;
   Timestamp t = 0;
   auto step_both = [&](int step) {
-    const uint64_t before_plain = plain.stats().evaluations;
-    const uint64_t before_pinned = pinned.stats().evaluations;
-    (void)plain.sync(e.state(), e.cache(), {});
-    (void)pinned.sync(e.state(), e.cache(), {});
-    const std::set<AccountId> truth = below_maintenance(e);
-    ASSERT_EQ(plain.unsafe(), truth) << "step " << step;
-    ASSERT_EQ(pinned.unsafe(), truth) << "step " << step;
-    evaluations_plain += plain.stats().evaluations - before_plain;
-    evaluations_pinned += pinned.stats().evaluations - before_pinned;
+    sync_both(e, plain, pinned, step, true, evaluations_plain, evaluations_pinned);
   };
   for (int step = 0; step < 2'000; ++step) {
     t += 60;
     walk_mark(e, rng, step, t);
-    step_both(step);
+    ASSERT_NO_FATAL_FAILURE(step_both(step));
   }
   EXPECT_GT(evaluations_plain, 1'000U) << "the walk should re-arm accounts";
   // Measured: 2,589 and 1,312 (-49 %).
@@ -180,12 +181,12 @@ TEST(Monitor, PinnedQuoteHoldsNoEdgesAndAWrongPinCostsAFullScan) {
   // USDC moves after all (+3 %): a full scan, USDC unpinned, the same answers.
   const uint64_t scans = pinned.stats().full_scans;
   ASSERT_TRUE(e.apply(ev(t, SetAssetPrice{0, px("1.03")})).ok());
-  step_both(2'000);
+  ASSERT_NO_FATAL_FAILURE(step_both(2'000));
   EXPECT_EQ(pinned.stats().unpinned, 1U);
   EXPECT_EQ(pinned.stats().full_scans, scans + 1);
   EXPECT_EQ(pinned.pinned().at(l.price(0)), 0);
   ASSERT_TRUE(e.apply(ev(t, SetAssetPrice{0, px("0.97")})).ok());
-  step_both(2'001);  // crossed through its edges now
+  ASSERT_NO_FATAL_FAILURE(step_both(2'001));  // crossed through its edges now
   EXPECT_EQ(pinned.stats().full_scans, scans + 1);
 
   // Pinned again (with a full scan), then the pin is lifted by the caller: the next detect
@@ -194,10 +195,10 @@ TEST(Monitor, PinnedQuoteHoldsNoEdgesAndAWrongPinCostsAFullScan) {
   (void)pinned.sync(e.state(), e.cache(), {}, /*full=*/true);
   pinned.pin_sources({});
   walk_mark(e, rng, 0, t += 60);
-  step_both(2'002);
+  ASSERT_NO_FATAL_FAILURE(step_both(2'002));
   EXPECT_EQ(pinned.stats().full_scans, scans + 3);
   ASSERT_TRUE(e.apply(ev(t, SetAssetPrice{0, px("1.05")})).ok());
-  step_both(2'003);
+  ASSERT_NO_FATAL_FAILURE(step_both(2'003));
   EXPECT_EQ(pinned.stats().full_scans, scans + 3);
   EXPECT_EQ(pinned.stats().unpinned, 1U);
 }

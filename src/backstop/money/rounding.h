@@ -61,12 +61,14 @@ inline int128 div_round(int128 a, int128 b, Rounding r) {
 }
 
 inline int128 mul_div(int128 a, int128 b, int128 d, Rounding r) {
-  // A factor equal to the divisor cancels exactly (a weight or price of one, a value denominator
-  // equal to the price): no product, no division, whatever the rounding.
-  if (d != 0 && b == d) return a;
-  if (d != 0 && a == d) return b;
-  int128 p{};
-  if (d != 0 && !__builtin_mul_overflow(a, b, &p)) return div_round(p, d, r);
+  if (d != 0) {
+    // A factor equal to the divisor cancels exactly (a weight or price of one, a value
+    // denominator equal to the price): no product, no division, whatever the rounding.
+    if (b == d) return a;
+    if (a == d) return b;
+    int128 p{};
+    if (!__builtin_mul_overflow(a, b, &p)) return div_round(p, d, r);
+  }
   return detail::mul_div_slow(a, b, d, r);
 }
 

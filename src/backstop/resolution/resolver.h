@@ -175,11 +175,9 @@ class Resolver {
   [[nodiscard]] LiquidationPair pick_pair(AccountId id) const;
   void record(Timestamp t, const char* kind, std::optional<AccountId> account,
               std::vector<std::pair<std::string, RecordValue>> fields);
-  // The same from a braced list, {{"market", ...}, {"size", ...}}: the strings are moved into the
-  // record, not copied out of the list (an initializer_list's elements are const, so a list of
-  // pairs would copy every key and value once more).
-  // A record field as written at the call site: the key is a literal (the record's list builds
-  // its string once, in place).
+  // The same from a braced list, {{"market", ...}, {"size", ...}}: each key is a literal, whose
+  // string the record's list builds once, in place, and each value is moved into the record, not
+  // copied out of the list (an initializer_list's elements are const, hence `mutable`).
   struct Field {
     const char* key;
     mutable RecordValue value;
@@ -325,6 +323,9 @@ class ResolutionStep {
 
  private:
   friend class Resolver;
+  // `r`, once the step's start has passed its fault point: before the undo log is taken, so that
+  // a throw there leaves nothing to give back.
+  static Resolver& started(Resolver& r);
   void measure_into(StepHoldings& h, AccountId id) const;
   [[nodiscard]] StepHoldings measure_venue() const;
   void rollback() noexcept;

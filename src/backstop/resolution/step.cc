@@ -79,10 +79,14 @@ Resolver::StepUndo& Resolver::acquire_undo() {
 ResolutionStep::ResolutionStep(Resolver& r, std::initializer_list<AccountId> accounts)
     : ResolutionStep(r, std::span<const AccountId>(accounts.begin(), accounts.size())) {}
 
-// The fault point comes before the undo log is taken (a throw there leaves nothing to give back);
-// anything that throws after it gives the log back before the exception leaves.
+Resolver& ResolutionStep::started(Resolver& r) {
+  r.fault_point(Resolver::FaultPoint::StepStart);
+  return r;
+}
+
+// Anything that throws once the undo log is taken gives it back before the exception leaves.
 ResolutionStep::ResolutionStep(Resolver& r, std::span<const AccountId> accounts)
-    : r_((r.fault_point(Resolver::FaultPoint::StepStart), r)), u_(r.acquire_undo()) {
+    : r_(started(r)), u_(r.acquire_undo()) {
   try {
     accounts_.assign(accounts.begin(), accounts.end());
     std::sort(accounts_.begin(), accounts_.end());
