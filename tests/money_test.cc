@@ -32,6 +32,19 @@ TEST(Rounding, DivisionTable) {
   }
 }
 
+// The table of powers of ten: 10^38 is the last that fits int128 (~1.7e38); its decimal digits are
+// a one and 38 zeros.
+TEST(Rounding, PowersOfTenTable) {
+  int128 want = 1;
+  for (int n = 0; n <= 38; ++n) {
+    ASSERT_EQ(pow10_128(n), want) << n;
+    if (n < 38) want *= 10;
+  }
+  EXPECT_EQ(to_string(pow10_128(38)), "1" + std::string(38, '0'));
+  EXPECT_THROW((void)pow10_128(39), OverflowError);
+  EXPECT_THROW((void)pow10_128(-1), OverflowError);
+}
+
 TEST(Rounding, DivisionByZeroAndOverflowThrow) {
   EXPECT_THROW((void)div_round(1, 0, Rounding::Down), OverflowError);
   EXPECT_THROW((void)div_round(kInt128Min, -1, Rounding::Down), OverflowError);

@@ -6,6 +6,7 @@
 // into a rejected event (state unchanged) and which tests treat as a bug when it is not expected.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -55,11 +56,19 @@ template <class T>
 }
 
 // 10^n as int128 for n in [0, 38].
+namespace detail {
+inline constexpr std::array<int128, 39> kPow10 = [] {
+  std::array<int128, 39> t{};
+  t[0] = 1;
+  for (std::size_t i = 1; i < t.size(); ++i) t[i] = t[i - 1] * 10;
+  return t;
+}();
+}  // namespace detail
+
+// 10^n for 0 <= n <= 38 (a table: the conversions between units call it on every valuation).
 [[nodiscard]] constexpr int128 pow10_128(int n) {
   if (n < 0 || n > 38) throw OverflowError("pow10 exponent out of range");
-  int128 r = 1;
-  for (int i = 0; i < n; ++i) r *= 10;
-  return r;
+  return detail::kPow10[static_cast<std::size_t>(n)];
 }
 
 [[nodiscard]] std::string to_string(int128 v);
