@@ -274,7 +274,8 @@ class ResolutionChecker {
     const auto& recs = r_.records();
     for (std::size_t i = mark; i < recs.size(); ++i) {
       const ResolutionRecord& rec = recs[i];
-      const std::string where = " (record " + std::to_string(i) + ", " + rec.kind + ")";
+      const std::string where =
+          " (record " + std::to_string(i) + ", " + std::string(rec.kind) + ")";
       if (rec.kind != "adl_fill" && rec.kind != "adl_unfilled") {
         if (std::string err = close_adl(rp, 0); !err.empty()) return err + where;
       }

@@ -420,10 +420,11 @@ ResolutionFuzzStats resolution_events(const uint8_t* data, std::size_t size) {
                    signed_byte);
       for (std::size_t i = records_before; i < r.records().size(); ++i) {
         const ResolutionRecord& rec = r.records()[i];
-        std::fprintf(stderr, "  record %s account %d:", rec.kind.c_str(),
-                     rec.account ? static_cast<int>(*rec.account) : -1);
+        std::fprintf(stderr, "  record %.*s account %d:", static_cast<int>(rec.kind.size()),
+                     rec.kind.data(), rec.account ? static_cast<int>(*rec.account) : -1);
         for (const auto& [key, v] : rec.fields)
-          std::fprintf(stderr, " %s=%s", key.c_str(), v.str().c_str());
+          std::fprintf(stderr, " %.*s=%s", static_cast<int>(key.size()), key.data(),
+                       v.str().c_str());
         std::fprintf(stderr, "\n");
       }
       for (AccountId id : r.monitor().unsafe()) {

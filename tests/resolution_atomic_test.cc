@@ -45,8 +45,8 @@ using Hook = ResolverTestHook;
 struct Snapshot {
   uint64_t state_hash = 0;
   std::vector<JournalEntry> journal;
-  std::vector<std::tuple<Timestamp, std::string, std::optional<AccountId>,
-                         std::vector<std::pair<std::string, RecordValue>>>>
+  std::vector<
+      std::tuple<Timestamp, std::string_view, std::optional<AccountId>, std::vector<RecordField>>>
       records;
   std::tuple<int64_t, int64_t, int64_t, Value, Value> totals;
   std::vector<DeficitPoint> bad_debt;

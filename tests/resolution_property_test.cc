@@ -8,6 +8,7 @@
 // Across the seeds every path must actually be exercised (liquidations, bad debt, waterfall
 // steps past an exhausted layer, ADL fills, declines): a property that is never reached is a
 // defect of the test.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -426,8 +427,8 @@ TEST(ResolutionProperty, InvariantsHoldOnRandomBooksAndPricePaths) {
         for (std::size_t k = mark; k < r.records().size(); ++k) {
           const auto& rec = r.records()[k];
           std::string f;
-          for (const auto& [a, v] : rec.fields) f += " " + a + "=" + v.str();
-          std::printf("REC %s acct=%d%s\n", rec.kind.c_str(),
+          for (const auto& [a, v] : rec.fields) f += fmt::format(" {}={}", a, v.str());
+          std::printf("REC %s acct=%d%s\n", std::string(rec.kind).c_str(),
                       rec.account ? static_cast<int>(*rec.account) : -1, f.c_str());
         }
         for (std::size_t k = jmark; k < r.journal().size(); ++k) {

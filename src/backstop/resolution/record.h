@@ -60,14 +60,18 @@ std::ostream& operator<<(std::ostream& os, const RecordValue& v);
   return RecordValue::decimal(q.raw(), decimals);
 }
 
+// One field: its key is a string literal (static storage; the resolver names every field with
+// one), so a record copies no key text.
+using RecordField = std::pair<std::string_view, RecordValue>;
+
 struct ResolutionRecord {
   Timestamp time = 0;
-  std::string kind;  // liquidation | liquidation_declined | toxic_guard | bad_debt |
-                     // waterfall | socialization | adl_fill | adl_unfilled | autoline |
-                     // auction_take | auction_reset | socialization_failed | redistribution |
-                     // store_front_sale
+  std::string_view kind;  // a literal: liquidation | liquidation_declined | toxic_guard |
+                          // bad_debt | waterfall | socialization | adl_fill | adl_unfilled |
+                          // autoline | auction_take | auction_reset | socialization_failed |
+                          // redistribution | store_front_sale
   std::optional<AccountId> account;
-  std::vector<std::pair<std::string, RecordValue>> fields;
+  std::vector<RecordField> fields;
 };
 
 }  // namespace backstop

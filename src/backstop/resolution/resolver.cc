@@ -344,14 +344,14 @@ void Resolver::dust_legs(JournalEntry& e, AccountId id, AssetId asset, Quantity 
 }
 
 void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> account,
-                      std::vector<std::pair<std::string, RecordValue>> fields) {
+                      std::vector<RecordField> fields) {
   records_.push_back(ResolutionRecord{t, kind, account, std::move(fields)});
   if (open_step_ != nullptr) fault_point(FaultPoint::Record);
 }
 
 void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> account,
                       std::initializer_list<Field> fields) {
-  std::vector<std::pair<std::string, RecordValue>> v;
+  std::vector<RecordField> v;
   if (!spare_fields_.empty()) {
     v = std::move(spare_fields_.back());  // empty, with its capacity
     spare_fields_.pop_back();

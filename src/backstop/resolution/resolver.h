@@ -174,10 +174,10 @@ class Resolver {
   };
   [[nodiscard]] LiquidationPair pick_pair(AccountId id) const;
   void record(Timestamp t, const char* kind, std::optional<AccountId> account,
-              std::vector<std::pair<std::string, RecordValue>> fields);
-  // The same from a braced list, {{"market", ...}, {"size", ...}}: each key is a literal, whose
-  // string the record's list builds once, in place, and each value is moved into the record, not
-  // copied out of the list (an initializer_list's elements are const, hence `mutable`).
+              std::vector<RecordField> fields);
+  // The same from a braced list, {{"market", ...}, {"size", ...}}: each key is a literal, which
+  // the record refers to, and each value is moved into the record, not copied out of the list (an
+  // initializer_list's elements are const, hence `mutable`).
   struct Field {
     const char* key;
     mutable RecordValue value;
@@ -199,7 +199,7 @@ class Resolver {
   std::vector<ResolutionRecord> records_;
   // Emptied field lists of cleared records, reused by record() (a cache: not copied with the
   // resolver, no result depends on it).
-  std::vector<std::vector<std::pair<std::string, RecordValue>>> spare_fields_;
+  std::vector<std::vector<RecordField>> spare_fields_;
   ResolutionTotals totals_;
   std::vector<AccountId> touched_;  // accounts changed since the monitor's last sync
   struct Auction {

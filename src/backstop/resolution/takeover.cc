@@ -110,11 +110,10 @@ bool Resolver::take_over(AccountId id, Timestamp t, bool absorb) {
   if (!e.legs.empty()) post(std::move(e));
   ++totals_.liquidations;
   totals_.liquidated_value += debt_value + notional;
-  std::vector<std::pair<std::string, RecordValue>> fields{
-      {"policy", absorb ? "absorb" : "vault_takeover"},
-      {"vault", engine_.state().account_name(vault)},
-      {"debt_value", format(debt_value)},
-      {"perp_notional", format(notional)}};
+  std::vector<RecordField> fields{{"policy", absorb ? "absorb" : "vault_takeover"},
+                                  {"vault", engine_.state().account_name(vault)},
+                                  {"debt_value", format(debt_value)},
+                                  {"perp_notional", format(notional)}};
   if (absorb) {
     fields.emplace_back("collateral_at_liquidation_factor", format(coll_at_lf));
     fields.emplace_back("credited", base ? asset_amount(*base, credit) : "0");
