@@ -335,7 +335,7 @@ TEST(Monitor, PinnedSourceGivesItsRoomToTheOthers) {
 // Rates (band.cc): down w' n = 1 x 60,000 = $60,000; up r_max n = 0.05 x 60,000 = $3,000 (the
 // highest tier's rate bounds the slope). At +10% (66,000) the margin is 1,650 and E = -$120, so a
 // rise rate of 0 (a 10% cap on the up side) would be unsound; at the solo limit the sign holds.
-TEST(Monitor, LongWithoutProfitCreditIsHurtByARise) {
+std::pair<Engine, MarginAccount> long_without_profit_credit() {
   State s;
   s.params.upnl_weight_maint = rt("0");
   s.params.upnl_weight_initial = rt("0");
@@ -350,9 +350,16 @@ TEST(Monitor, LongWithoutProfitCreditIsHurtByARise) {
   const OwnerId o = s.add_owner("alice");
   Engine e(std::move(s));
   const AccountId id = e.state().owners[o].accounts[0];
-  ASSERT_TRUE(e.apply(ev(0, Deposit{id, 0, qty("1700", 6)})).ok());
+  if (!e.apply(ev(0, Deposit{id, 0, qty("1700", 6)})).ok()) {
+    throw std::logic_error("long_without_profit_credit: rejected");
+  }
   MarginAccount a = e.state().accounts[id];
   a.positions.push_back(PerpPosition{0, qty("1", 8), qty("-60000", 6), Price{}});
+  return {std::move(e), std::move(a)};
+}
+
+TEST(Monitor, LongWithoutProfitCreditIsHurtByARise) {
+  auto [e, a] = long_without_profit_credit();
   const SourceLayout l = source_layout(e.cache());
   const Band b = compute_band(e.cache(), l, a);
   EXPECT_EQ(b.excess, usd("30"));
@@ -373,6 +380,46 @@ TEST(Monitor, LongWithoutProfitCreditIsHurtByARise) {
   EXPECT_FALSE(excess_at(mark->value + mark->width_up).is_negative());
   EXPECT_FALSE(excess_at(mark->value - mark->solo_down).is_negative());
   EXPECT_EQ(excess_at(mark->value + cap), usd("-120"));
+}
+
+// The same long with its USDC quote pinned: USDC's driver keeps only the deposit's own rate,
+// T = $1,700 on a fall (the weight 0.9 counts as 1) and nothing on a rise; unpinned, the perp group
+// adds (band.cc) w' (1.1 n (1 + r_max) + |quote|) = 1.1 x 63,000 + 60,000 = $129,300 both ways.
+// Nothing else changes but the split: the mark's rates, the excess, the slack and the room are the
+// same, and the mark's budget is all of rest.
+TEST(Monitor, PinnedPerpQuoteTakesNoGroupRate) {
+  auto [e, a] = long_without_profit_credit();
+  const SourceLayout l = source_layout(e.cache());
+  std::vector<uint8_t> pins(l.count(), 0);
+  pins[l.price(0)] = 1;
+  const Band plain = compute_band(e.cache(), l, a);
+  const Band pinned = compute_band(e.cache(), l, a, {}, std::nullopt, pins);
+  auto driver = [](const Band& b, SourceId src) {
+    const auto it = std::find_if(b.drivers.begin(), b.drivers.end(),
+                                 [&](const Driver& d) { return d.source == src; });
+    if (it == b.drivers.end()) throw std::logic_error("no driver for the source");
+    return *it;
+  };
+  EXPECT_EQ(plain.drivers.size(), pinned.drivers.size());  // USDC price and index, the mark
+  EXPECT_EQ(driver(plain, l.price(0)).down, usd("131000").raw());
+  EXPECT_EQ(driver(plain, l.price(0)).up, usd("129300").raw());
+  EXPECT_EQ(driver(pinned, l.price(0)).down, usd("1700").raw());
+  EXPECT_EQ(driver(pinned, l.price(0)).up, 0);
+  EXPECT_EQ(driver(pinned, l.price(0)).width_down, 0);
+  EXPECT_EQ(driver(pinned, l.price(0)).width_up, 0);
+  EXPECT_EQ(driver(pinned, l.supply_index(0)).down, driver(plain, l.supply_index(0)).down);
+  EXPECT_EQ(pinned.excess, plain.excess);
+  EXPECT_EQ(pinned.slack, plain.slack);
+  EXPECT_EQ(pinned.room, plain.room);
+  const Driver mp = driver(pinned, l.mark(0));
+  const Driver mu = driver(plain, l.mark(0));
+  EXPECT_EQ(mp.down, mu.down);
+  EXPECT_EQ(mp.up, mu.up);
+  EXPECT_EQ(mp.solo_down, mu.solo_down);
+  // All of rest: floor(v0 x rest / down), against a share of it unpinned.
+  EXPECT_EQ(mp.width_down,
+            static_cast<int64_t>(mul_div(mp.value, pinned.rest, mp.down, Rounding::Down)));
+  EXPECT_GT(mp.width_down, mu.width_down);
 }
 
 // The screen's inequality on its own (band.h): moving the sources (indexes included) by dv_s with

@@ -153,13 +153,17 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     const int128 size = abs128(p.size.raw());
     const int64_t r = max_maint_rate(m);
     const int128 n = mul_div(size, abs128(m.mark_num), c.pow_k, Rounding::Up);  // quote quanta
-    const int128 n_r = ratio_up(n, kRatioOne + r);
-    const int128 dfund = static_cast<int128>(m.funding_index.raw()) - p.funding_snapshot.raw();
-    const int128 f =
-        dfund == 0 ? 0 : mul_mul_div(size, abs128(dfund), m.scale, c.pow_k, Rounding::Up);
-    const int128 x = checked_add(
-        checked_add(mul_div(n_r, 11, 10, Rounding::Up), abs128(p.quote.raw()), "band exposure"), f,
-        "band exposure");
+    // The exposure |X| + 0.1 N only gives the quote price its rate: not needed when it is pinned.
+    int128 x = 0;
+    if (!is_pinned(pinned, l, l.price(m.quote))) {
+      const int128 n_r = ratio_up(n, kRatioOne + r);
+      const int128 dfund = static_cast<int128>(m.funding_index.raw()) - p.funding_snapshot.raw();
+      const int128 f =
+          dfund == 0 ? 0 : mul_mul_div(size, abs128(dfund), m.scale, c.pow_k, Rounding::Up);
+      x = checked_add(
+          checked_add(mul_div(n_r, 11, 10, Rounding::Up), abs128(p.quote.raw()), "band exposure"),
+          f, "band exposure");
+    }
     auto it = std::find_if(groups.begin(), groups.end(),
                            [&](const auto& g) { return g.first == m.quote; });
     if (it == groups.end()) {
@@ -181,8 +185,10 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
   }
   for (const auto& [quote, x] : groups) {
     const AssetCache& qc = c.assets[quote];
-    const int128 rate = ratio_up(usd_up(x, qc), w);
-    add_rates(b, l.price(quote), rate, rate);
+    if (!is_pinned(pinned, l, l.price(quote))) {
+      const int128 rate = ratio_up(usd_up(x, qc), w);
+      add_rates(b, l.price(quote), rate, rate);
+    }
     s = checked_add(s, 2 * unit_usd(qc) + 6, "band slack");
   }
   std::sort(b.drivers.begin(), b.drivers.end(),

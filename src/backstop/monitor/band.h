@@ -102,7 +102,10 @@ inline constexpr uint8_t kMaxLog2Volatility = 40;
 // pinned: indexed by SourceId, non-zero for a price source (asset price or mark; ignored for an
 // index) that the caller guarantees to re-evaluate the account for if it moves at all (the
 // monitor's pinned sources, monitor.h). Such a source shares no room: its widths are 0 and the
-// room goes to the others. Its rates and solo limits are computed as for any source.
+// room goes to the others. Its rates and solo limits are computed as for any source, except that
+// a pinned perp quote gets no rate from its perp group (the |X| + 0.1 N exposure, the costliest
+// term of a perp band): the monitor reads no pinned source's rates or limits. Its driver then
+// carries only the rates of the account's own balances of that asset, if any.
 [[nodiscard]] Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccount& a,
                                 std::span<const uint8_t> log2_vol = {},
                                 std::optional<Value> excess = std::nullopt,
