@@ -55,7 +55,6 @@ template <class T>
   return static_cast<int64_t>(v);
 }
 
-// 10^n as int128 for n in [0, 38].
 namespace detail {
 inline constexpr std::array<int128, 39> kPow10 = [] {
   std::array<int128, 39> t{};
@@ -65,7 +64,8 @@ inline constexpr std::array<int128, 39> kPow10 = [] {
 }();
 }  // namespace detail
 
-// 10^n for 0 <= n <= 38 (a table: the conversions between units call it on every valuation).
+// 10^n as int128 for n in [0, 38] (a table: the conversions between units call it on every
+// valuation).
 [[nodiscard]] constexpr int128 pow10_128(int n) {
   if (n < 0 || n > 38) throw OverflowError("pow10 exponent out of range");
   return detail::kPow10[static_cast<std::size_t>(n)];

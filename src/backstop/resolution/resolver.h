@@ -173,6 +173,8 @@ class Resolver {
     std::optional<AssetId> collateral;
   };
   [[nodiscard]] LiquidationPair pick_pair(AccountId id) const;
+  // Appends a record. `kind` and the field keys must be string literals: the record keeps views
+  // of them (record.h).
   void record(Timestamp t, const char* kind, std::optional<AccountId> account,
               std::vector<RecordField> fields);
   // The same from a braced list, {{"market", ...}, {"size", ...}}: each key is a literal, which
