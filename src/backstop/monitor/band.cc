@@ -269,7 +269,7 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
   // of those rates subject to sum C_s rho_s = rest gives rho_s ~ (sigma_s^2 / C_s)^(1/3)
   // (Lagrange), i.e. budget_s = C_s rho_s ~ (C_s sigma_s)^(2/3), with C_s the larger of the rates
   // and sigma_s the source's volatility (log2_vol; kDefaultLog2Volatility for every source unless
-  // the caller knows better). On the simulator's benchmark book this re-arms 6.6 % fewer bands than
+  // the caller knows better). On the simulator's benchmark book this re-arms 7 % fewer bands than
   // the square root (BENCHMARKS.md, session 12).
   boost::container::small_vector<int128, 8> weights(b.drivers.size(), 0);
   int128 total_weight = 0;
