@@ -191,18 +191,13 @@ std::pair<Engine, AccountId> simple_borrower() {
 //   USDC 2 + 1 = 3 -> S = 4 + 8 + 6 = 18 micro-dollars; room = 1,000e6 - 2 * 18 - 1.
 // Index budget 0.11% of the larger rates (20,000 + 16,800) = $40.48;
 //   rest = 1,000e6 - 37 - 40.48e6 = 959,519,963.
-// Budget weights ~(C 2^20)^(2/3) (band.cc, budget_weight: C = m 2^k with m < 64, weight
-// floor(m^(2/3) 2^8) x floor(2^((e mod 3)/3) 2^10) x 2^(e div 3), e = 2 (k + 20)):
-//   WETH C = 20,000e6 = 37 x 2^29 + ..., e = 98: 2,842 x 1,625 x 2^32;
-//   USDC C = 16,800e6 = 62 x 2^28 + ..., e = 96: 4,010 x 1,024 x 2^32;
-// so WETH gets floor(rest x 4,618,250 / 8,724,490) = 507,915,427 and USDC
-// floor(rest x 4,106,240 / 8,724,490) = 451,604,535 (the exact 2/3 powers split 52.90 / 47.10;
-// these 52.93 / 47.07). Width = v0 * budget / rate, capped at 10% of v0 (the cap for a rate of 0):
-//   WETH down: 2,000e9 * 507,915,427 / 20,000e6 = 50,791,542,700 (a $50.79 fall, 2.5%);
-//   USDC up: 1e9 * 451,604,535 / 16,800e6 = 26,881,222.3 -> 26,881,222 (0.0269 of a dollar);
+// The two price sources have the same sqrt-weight (larger rates of bit length 34-35, weight 2^17),
+// so each gets budget floor(rest / 2) = 479,759,981, and width = v0 * budget / rate, capped at 10%
+// of v0 (the cap for a rate of 0):
+//   WETH down: 2,000e9 * 479,759,981 / 20,000e6 = 47,975,998,100 (a $47.98 fall, 2.4%);
+//   USDC up: 1e9 * 479,759,981 / 16,800e6 = 28,557,141.7 -> 28,557,141 (0.0286 of a dollar);
 //   WETH up and USDC down: the caps, 200,000,000,000 and 100,000,000.
-// Check: a WETH drop of $50.79 costs 10 * 50.79 * 0.85 = $432 and a USDC rise of 0.0269 at most
-// 16,800 * 0.0269 = $452: together < $1,000 - $40.48.
+// Check: a WETH drop of $47.98 costs 10 * 47.98 * 0.85 = $408 < $1,000 - $40.48 - (USDC share).
 // Solo limits (the whole room to one source and side, band.h): floor(v0 * room / rate),
 //   room = 999,999,963: WETH down 2,000e9 * 999,999,963 / 20,000e6 = 99,999,996,300 ($100, 5%);
 //   USDC up 1e9 * 999,999,963 / 16,800e6 = 59,523,807.3 -> 59,523,807; the other sides: caps.
@@ -222,12 +217,12 @@ TEST(Monitor, BandOfASimpleBorrower) {
   EXPECT_EQ(usdc.up, usd("16800").raw());
   EXPECT_EQ(usdc.down, 0);
   EXPECT_EQ(usdc.sensitivity, usd("16800").raw());
-  EXPECT_EQ(usdc.width_up, 26'881'222);
+  EXPECT_EQ(usdc.width_up, 28'557'141);
   EXPECT_EQ(usdc.width_down, 100'000'000);
   EXPECT_EQ(weth.source, l.price(1));
   EXPECT_EQ(weth.down, usd("20000").raw());
   EXPECT_EQ(weth.up, 0);
-  EXPECT_EQ(weth.width_down, 50'791'542'700);
+  EXPECT_EQ(weth.width_down, 47'975'998'100);
   EXPECT_EQ(weth.width_up, 200'000'000'000);
   EXPECT_EQ(b.rest, 959'519'963);
   EXPECT_EQ(usdc.solo_up, 59'523'807);
@@ -250,12 +245,11 @@ TEST(Monitor, BandOfASimpleBorrower) {
 }
 
 // The same borrower when USDC is known not to move (volatility 2^0 against the default 2^20):
-// USDC's weight becomes 4,010 x 1,625 x 2^18 (e = 2 x 28 = 56) against WETH's 2,842 x 1,625 x 2^32,
-// so
-//   WETH budget = floor(959,519,963 * 46,563,328 / 46,567,338) = 959,437,336 and
-//   width_down = 2,000e9 * 959,437,336 / 20,000e6 = 95,943,733,600 (a $95.94 fall, 2x before);
-//   USDC budget = floor(959,519,963 * 4,010 / 46,567,338) = 82,626, width_up = 1e9 * 82,626 /
-//   16,800e6 = 4,918. Solo limits do not depend on the split.
+// the weights become 2^((35 + 20) / 2) = 2^27 for WETH and 2^((34 + 0) / 2) = 2^17 for USDC, so
+//   WETH budget = floor(959,519,963 * 2^27 / (2^27 + 2^17)) = 958,583,845 and
+//   width_down = 2,000e9 * 958,583,845 / 20,000e6 = 95,858,384,500 (a $95.86 fall, 2x before);
+//   USDC budget = floor(959,519,963 * 2^17 / (2^27 + 2^17)) = 936,117, width_up = 1e9 * 936,117 /
+//   16,800e6 = 55,721. Solo limits do not depend on the split.
 TEST(Monitor, VolatilityMovesTheRoomToWhatMoves) {
   auto [e, a] = simple_borrower();
   const SourceLayout l = source_layout(e.cache());
@@ -263,8 +257,8 @@ TEST(Monitor, VolatilityMovesTheRoomToWhatMoves) {
   vol[l.price(0)] = 0;
   const Band b = compute_band(e.cache(), l, e.state().accounts[a], vol);
   EXPECT_EQ(b.rest, 959'519'963);
-  EXPECT_EQ(b.drivers[1].width_down, 95'943'733'600);
-  EXPECT_EQ(b.drivers[0].width_up, 4'918);
+  EXPECT_EQ(b.drivers[1].width_down, 95'858'384'500);
+  EXPECT_EQ(b.drivers[0].width_up, 55'721);
   EXPECT_EQ(b.drivers[1].solo_down, 99'999'996'300);
   EXPECT_EQ(b.drivers[0].solo_up, 59'523'807);
   // The monitor gives the same answers with it, and crosses fewer bands when WETH moves.
@@ -276,7 +270,7 @@ TEST(Monitor, VolatilityMovesTheRoomToWhatMoves) {
   const auto p = plain.sync(e.state(), e.cache(), {});
   const auto t = told.sync(e.state(), e.cache(), {});
   EXPECT_EQ(p.became_unsafe, t.became_unsafe);
-  EXPECT_EQ(p.evaluated, 0U);  // $40 < $50.79: inside the default width too
+  EXPECT_EQ(p.evaluated, 0U);  // $40 < $47.98: inside the default width too
   ASSERT_TRUE(e.apply(ev(0, SetAssetPrice{1, px("1940")})).ok());  // -3% from 2,000
   EXPECT_EQ(plain.sync(e.state(), e.cache(), {}).evaluated, 1U);
   EXPECT_EQ(told.sync(e.state(), e.cache(), {}).evaluated, 0U);

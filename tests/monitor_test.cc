@@ -230,8 +230,8 @@ TEST(Monitor, ScreenIsExactAcrossMoveSizes) {
       (void)mon.sync(e.state(), e.cache(), {});
       ASSERT_EQ(mon.unsafe(), base) << "seed " << seed << " trial " << trial << " (back)";
     }
-    EXPECT_GT(flips, 20U);                         // 29-47 per seed
-    EXPECT_GT(mon.stats().screened, 60U) << seed;  // 93-149 per seed
+    EXPECT_GT(flips, 20U);                  // 29-47 per seed
+    EXPECT_GT(mon.stats().screened, 100U);  // ~220 per seed
   }
 }
 

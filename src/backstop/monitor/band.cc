@@ -1,7 +1,6 @@
 #include "backstop/monitor/band.h"
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <stdexcept>
 
@@ -48,48 +47,16 @@ int64_t band_cap(int64_t v0) {
   return v0 / 10;
 }
 
-// floor(cbrt(x)) for x < 2^63, by bisection (it builds the tables below at compile time).
-constexpr uint64_t icbrt(uint64_t x) {
-  uint64_t lo = 0;
-  uint64_t hi = uint64_t{1} << 21;  // hi^3 = 2^63 > x
-  while (lo + 1 < hi) {
-    const uint64_t mid = (lo + hi) / 2;
-    if (mid * mid * mid <= x) {
-      lo = mid;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
-}
-// m^(2/3) x 2^8 for m < 64, and 2^(i/3) x 2^10 for i < 3, rounded down.
-constexpr std::array<uint32_t, 64> kTwoThirds = [] {
-  std::array<uint32_t, 64> t{};
-  for (uint64_t m = 0; m < t.size(); ++m) t[m] = static_cast<uint32_t>(icbrt((m * m) << 24));
-  return t;
-}();
-constexpr std::array<uint32_t, 3> kCubeRootTwo = {static_cast<uint32_t>(icbrt(uint64_t{1} << 30)),
-                                                  static_cast<uint32_t>(icbrt(uint64_t{1} << 31)),
-                                                  static_cast<uint32_t>(icbrt(uint64_t{1} << 32))};
-static_assert(kTwoThirds[8] == 4 * 256 && kTwoThirds[27] == 9 * 256 && kCubeRootTwo[0] == 1024);
-static_assert(kCubeRootTwo[1] == 1290 && kCubeRootTwo[2] == 1625);  // 2^(1/3), 2^(2/3)
-
-// Budget weight of a source with sensitivity c and volatility 2^log2_vol: ~(c 2^log2_vol)^(2/3),
-// within ~3 % (from c's six leading bits): c = m 2^k with m < 64, so the weight is
-// m^(2/3) 2^(e/3), e = 2 (k + log2_vol). Integer arithmetic only; c <= 0 counts as 1. The shift
-// is capped (at rates beyond ~2^100 micro-dollars, which no book reaches) so that a sum of
-// weights cannot overflow.
+// Budget weight of a source with sensitivity c and volatility 2^log2_vol: ~sqrt(vol * c) (a power
+// of two within a factor 2 of it, from the bit lengths); 2^(log2_vol / 2) for c = 0.
 int128 budget_weight(int128 c, uint8_t log2_vol) {
-  const uint128 u = c > 0 ? static_cast<uint128>(c) : 1;
-  const auto hi = static_cast<uint64_t>(u >> 64);
-  const int bits =
-      hi != 0 ? 128 - std::countl_zero(hi) : 64 - std::countl_zero(static_cast<uint64_t>(u));
-  const int k = std::max(0, bits - 6);
-  const auto m = static_cast<std::size_t>(u >> k);
-  const int e = 2 * (k + std::min<int>(log2_vol, kMaxLog2Volatility));
-  constexpr int kMaxShift = 80;
-  return int128{kTwoThirds[m]} * kCubeRootTwo[static_cast<std::size_t>(e % 3)]
-         << std::min(e / 3, kMaxShift);
+  int bits = 0;
+  if (c > 0) {
+    const auto u = static_cast<uint128>(c);
+    const auto hi = static_cast<uint64_t>(u >> 64);
+    bits = hi != 0 ? 128 - std::countl_zero(hi) : 64 - std::countl_zero(static_cast<uint64_t>(u));
+  }
+  return int128{1} << ((bits + std::min<int>(log2_vol, kMaxLog2Volatility)) / 2);
 }
 
 // Adds rates to a source: `down` / `up` per unit relative fall / rise of the source.
@@ -264,29 +231,24 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
   };
   // The sharing sources split `rest` by weight. Any weights are sound (the budgets sum to at most
   // rest, and on either side of v0 a width spends at most its source's budget); they only decide
-  // which edge is reached first. A price wandering like a Brownian motion of volatility sigma_s
-  // leaves a band of relative half-width rho_s at a rate ~ sigma_s^2 / rho_s^2; minimising the sum
-  // of those rates subject to sum C_s rho_s = rest gives rho_s ~ (sigma_s^2 / C_s)^(1/3)
-  // (Lagrange), i.e. budget_s = C_s rho_s ~ (C_s sigma_s)^(2/3), with C_s the larger of the rates
-  // and sigma_s the source's volatility (log2_vol; kDefaultLog2Volatility for every source unless
-  // the caller knows better). On the simulator's benchmark book this re-arms 7 % fewer bands than
-  // the square root (BENCHMARKS.md, session 12).
-  boost::container::small_vector<int128, 8> weights(b.drivers.size(), 0);
+  // which edge is reached first. Minimising the edges crossed per unit of time, sum sigma_s / rho_s
+  // subject to sum C_s rho_s = rest, gives rho_s ~ (sigma_s / C_s)^(1/2), i.e. budget_s ~
+  // sqrt(sigma_s C_s) (Lagrange), with C_s the larger of the rates and sigma_s the source's
+  // volatility (log2_vol; kDefaultLog2Volatility for every source unless the caller knows better).
+  auto weight = [&](const Driver& d) {
+    return budget_weight(d.sensitivity,
+                         d.source < log2_vol.size() ? log2_vol[d.source] : kDefaultLog2Volatility);
+  };
   int128 total_weight = 0;
-  for (std::size_t i = 0; i < b.drivers.size(); ++i) {
-    const Driver& d = b.drivers[i];
-    if (!shares(d)) continue;
-    weights[i] = budget_weight(
-        d.sensitivity, d.source < log2_vol.size() ? log2_vol[d.source] : kDefaultLog2Volatility);
-    total_weight += weights[i];
+  for (const Driver& d : b.drivers) {
+    if (shares(d)) total_weight += weight(d);
   }
   if (total_weight == 0) return b;  // nothing shares the room (every source pinned)
-  for (std::size_t i = 0; i < b.drivers.size(); ++i) {
-    Driver& d = b.drivers[i];
+  for (Driver& d : b.drivers) {
     if (!shares(d)) continue;
     const int64_t cap = band_cap(d.value);
     // width = v0 * budget_s / rate, budget_s = rest * weight_s / total_weight.
-    const int128 budget = mul_div(rest, weights[i], total_weight, Rounding::Down);
+    const int128 budget = mul_div(rest, weight(d), total_weight, Rounding::Down);
     d.width_down = limit(d.value, budget, d.down, cap);
     d.width_up = limit(d.value, budget, d.up, cap);
   }

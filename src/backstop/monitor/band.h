@@ -14,11 +14,11 @@
 // The room is shared out as follows. Interest indexes move slowly and together; normally they get
 // a fixed relative allowance kIndexAllowance (the monitor rescans everyone when an index leaves its
 // epoch band, see monitor.h) and no edges. What is left (R) is shared between the price sources
-// (asset prices and marks) in proportion to (sigma_s C_s)^(2/3), C_s = max(down, up) and sigma_s
-// the source's volatility (equal unless told, compute_band): budget_s = R * w_s / sum w_j,
-// width_down = floor(v0_s * budget_s / down) and width_up likewise, capped at v0_s / 10. An account
-// whose index allowance would take more than half its room is "fragile": its index sources get
-// widths (and edges) like prices and all sources share the room.
+// (asset prices and marks) in proportion to sqrt(sigma_s C_s), C_s = max(down, up) and sigma_s the
+// source's volatility (equal unless told, compute_band): budget_s = R * w_s / sum w_j, width_down =
+// floor(v0_s * budget_s / down) and width_up likewise, capped at v0_s / 10. An account whose index
+// allowance would take more than half its room is "fragile": its index sources get widths (and
+// edges) like prices and all sources share the room.
 //
 // The split is only a way to place edges. The inequality itself can be checked directly (the
 // monitor's screen): with solo_down = floor(v0_s * room / down), capped at v0_s / 10 (and solo_up),
@@ -89,7 +89,7 @@ struct Band {
 };
 
 // Volatility of each source for sharing the room, as log2 of a relative scale: budgets go as
-// (volatility x rate)^(2/3). Every choice is sound; it only decides which edges are crossed first.
+// sqrt(volatility x rate). Every choice is sound; it only decides which edges are crossed first.
 // A source the caller knows to be constant (a pegged quote that no path moves) can be given 0,
 // 2^-20 of the default.
 inline constexpr uint8_t kDefaultLog2Volatility = 20;
