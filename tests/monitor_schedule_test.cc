@@ -1,15 +1,25 @@
 // The price schedule (monitor/schedule.h): its search against a row-by-row scan of the same costs
-// on random walks and terms, the unit costs, and its input checks.
+// on random walks and terms, the unit costs, and its input checks; and the monitor following one
+// (MarginMonitor::set_schedule) against a full rescan, with rows repeated and skipped, touched
+// accounts, accruing interest, and values the schedule did not foresee.
+#include "backstop/monitor/schedule.h"
+
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <random>
 #include <stdexcept>
 #include <vector>
 
-#include "backstop/monitor/schedule.h"
+#include "backstop/monitor/monitor.h"
+#include "monitor_venue.h"
+#include "test_util.h"
 
 namespace backstop {
 namespace {
+
+using namespace testing_util;
+using namespace monitor_testing;
 
 using Term = PriceSchedule::Term;
 
@@ -18,6 +28,7 @@ uint128 row_cost(const PriceSchedule& s, std::size_t row, const std::vector<Term
   uint128 sum = 0;
   for (const Term& t : terms) {
     const int64_t v = s.value(row, t.column);
+    if (v < t.lo || v > t.hi) return ~uint128{0};
     if (v < t.v0) sum += static_cast<uint128>(t.v0 - v) * t.down;
     if (v > t.v0) sum += static_cast<uint128>(v - t.v0) * t.up;
   }
@@ -75,8 +86,11 @@ TEST(PriceSchedule, FirstExceedingMatchesARowScan) {
           const uint64_t pick = rng() % 10;
           return pick == 0 ? 0 : static_cast<int64_t>(1 + rng() % 200'000);
         };
-        terms.push_back(Term{static_cast<uint32_t>(k), s.value(row0, k),
-                             PriceSchedule::unit_cost(solo()), PriceSchedule::unit_cost(solo())});
+        const int64_t v0 = s.value(row0, k);
+        // The range: most often wide enough not to matter, sometimes the first thing to fail.
+        const int64_t width = rng() % 2 == 0 ? v0 : static_cast<int64_t>(rng() % 60'000);
+        terms.push_back(Term{static_cast<uint32_t>(k), v0, PriceSchedule::unit_cost(solo()),
+                             PriceSchedule::unit_cost(solo()), v0 - width, v0 + width});
       }
       const uint128 budget = PriceSchedule::kOne - rng() % (PriceSchedule::kOne / 2);
       for (const std::size_t from : {std::size_t{0}, row0 + 1, rows / 2, rows, rows + 3}) {
@@ -105,9 +119,14 @@ TEST(PriceSchedule, ColumnsAndDeclaredSources) {
   EXPECT_EQ(s.value(2, 1), 22);
   // One term on source 2 (column 1) from 20: a rise of 1 costs kOne / 2, so row 2 (+2) exceeds a
   // budget of kOne - 1 and row 1 does not.
-  const std::vector<Term> t{{1, 20, PriceSchedule::unit_cost(1), PriceSchedule::unit_cost(2)}};
+  const std::vector<Term> t{
+      {1, 20, PriceSchedule::unit_cost(1), PriceSchedule::unit_cost(2), 0, 100}};
   EXPECT_EQ(s.first_exceeding(t, PriceSchedule::kOne - 1, 0), 2u);
   EXPECT_EQ(s.first_exceeding(t, PriceSchedule::kOne, 0), 3u);
+  // The same term with its range ending at 21: row 2 is outside it, whatever the budget.
+  const std::vector<Term> narrow{
+      {1, 20, PriceSchedule::unit_cost(1), PriceSchedule::unit_cost(2), 19, 21}};
+  EXPECT_EQ(s.first_exceeding(narrow, uint128{PriceSchedule::kOne} * 4, 0), 2u);
 }
 
 TEST(PriceSchedule, RejectsBadInput) {
@@ -115,6 +134,175 @@ TEST(PriceSchedule, RejectsBadInput) {
   EXPECT_THROW(PriceSchedule({1, 2}, {5, 6, 7}), std::invalid_argument);
   EXPECT_THROW(PriceSchedule({1}, {5, 0}), std::invalid_argument);
   EXPECT_THROW(PriceSchedule({1}, {-1}), std::invalid_argument);
+}
+
+// The sources of make_venue's book that a test schedules: the USDC and WETH prices and both marks
+// (an account with WBTC keeps edges, so both kinds of band meet in one monitor).
+std::vector<SourceId> venue_sources(const Engine& e) {
+  const SourceLayout l = source_layout(e.cache());
+  return {l.price(0), l.price(1), l.mark(0), l.mark(1)};
+}
+
+// Rows of random moves from the current values (row 0), up to 6 % a row now and then.
+std::vector<int64_t> random_rows(std::mt19937_64& rng, const Engine& e,
+                                 const std::vector<SourceId>& src, std::size_t rows) {
+  const SourceLayout l = source_layout(e.cache());
+  std::vector<int64_t> v(rows * src.size());
+  for (std::size_t k = 0; k < src.size(); ++k) v[k] = source_value(e.cache(), l, src[k]);
+  for (std::size_t r = 1; r < rows; ++r) {
+    for (std::size_t k = 0; k < src.size(); ++k) {
+      const int max_bp = rng() % 25 == 0 ? 600 : 150;
+      v[r * src.size() + k] =
+          rng() % 4 == 0 ? v[(r - 1) * src.size() + k]  // a source that sits still
+                         : moved(rng, Price::from_raw(v[(r - 1) * src.size() + k]), max_bp).raw();
+    }
+  }
+  return v;
+}
+
+// Applies one row's values through the engine.
+void apply_row(Engine& e, Timestamp t, const std::vector<SourceId>& src,
+               const std::vector<int64_t>& rows, std::size_t r) {
+  const SourceLayout l = source_layout(e.cache());
+  for (std::size_t k = 0; k < src.size(); ++k) {
+    const Price p = Price::from_raw(rows[r * src.size() + k]);
+    if (src[k] < l.assets) {
+      (void)e.apply(ev(t, SetAssetPrice{static_cast<AssetId>(src[k]), p}));
+    } else {
+      (void)e.apply(ev(t, SetMarkPrice{static_cast<MarketId>(src[k] - 3 * l.assets), p,
+                                       std::nullopt}));
+    }
+  }
+}
+
+TEST(MonitorSchedule, EqualsFullRescanAlongTheSchedule) {
+  uint64_t woken = 0;
+  uint64_t scheduled_steps = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    std::mt19937_64 rng(seed * 7919);
+    RandomVenue v = make_venue(rng, 150, seed % 2 == 0 ? "0" : "1");
+    Engine& e = v.engine;
+    MarginMonitor mon(e.state(), e.cache());
+    const std::vector<SourceId> src = venue_sources(e);
+    constexpr std::size_t kRows = 300;
+    const std::vector<int64_t> rows = random_rows(rng, e, src, kRows);
+    // Declared, rebuilt, then certified without a valuation.
+    mon.set_schedule(std::make_shared<PriceSchedule>(src, std::vector<int64_t>{}));
+    ASSERT_TRUE(mon.rebuild_pending());
+    (void)mon.sync(e.state(), e.cache(), {}, true);
+    ASSERT_FALSE(mon.rebuild_pending());
+    const uint64_t evaluations = mon.stats().evaluations;
+    mon.set_schedule(std::make_shared<PriceSchedule>(src, rows));
+    ASSERT_FALSE(mon.rebuild_pending());
+    ASSERT_EQ(mon.stats().evaluations, evaluations);
+    ASSERT_GT(mon.stats().certified, 0U);
+    ASSERT_EQ(mon.unsafe(), rescan(e));
+    std::set<AccountId> prev = mon.unsafe().to_set();
+    // Seeds 5 and 6 leave the schedule at row 200 (a value it did not foresee).
+    const std::size_t leave = seed >= 5 ? 200 : kRows;
+    Timestamp t = 0;
+    std::size_t r = 0;
+    for (int step = 0; r + 1 < kRows; ++step) {
+      t += 60;
+      std::vector<AccountId> touched;
+      const int kind = static_cast<int>(rng() % 20);
+      if (kind < 12) {
+        r += 1;  // the next row
+      } else if (kind < 14) {
+        r = std::min(kRows - 1, r + 2 + rng() % 4);  // rows skipped
+      } else if (kind < 15) {
+        (void)e.apply(ev(t + 3'600, Tick{}));  // interest accrues: the indexes move
+        t += 3'600;
+      } else if (kind < 17) {
+        const AccountId a = v.accounts[rng() % v.accounts.size()];
+        (void)e.apply(ev(t, Deposit{a, 0, Quantity::from_raw(
+                                              static_cast<int64_t>(rng() % 1'000'000'000) + 1)}));
+        touched.push_back(a);
+      }  // else: the same row again
+      apply_row(e, t, src, rows, r);
+      if (r >= leave) {
+        (void)e.apply(ev(t, SetMarkPrice{0, Price::from_raw(rows[r * src.size() + 2] + 1),
+                                         std::nullopt}));
+      }
+      const auto ch = mon.sync(e.state(), e.cache(), touched);
+      const std::set<AccountId> truth = rescan(e);
+      ASSERT_EQ(mon.unsafe(), truth) << "seed " << seed << " step " << step << " row " << r;
+      ASSERT_TRUE(mon.current(e.state(), e.cache()));
+      std::vector<AccountId> up;
+      std::vector<AccountId> down;
+      std::set_difference(truth.begin(), truth.end(), prev.begin(), prev.end(),
+                          std::back_inserter(up));
+      std::set_difference(prev.begin(), prev.end(), truth.begin(), truth.end(),
+                          std::back_inserter(down));
+      ASSERT_EQ(ch.became_unsafe, up);
+      ASSERT_EQ(ch.became_safe, down);
+      prev = truth;
+      if (mon.schedule()) ++scheduled_steps;
+    }
+    if (leave < kRows) {
+      EXPECT_EQ(mon.stats().unscheduled, 1U) << "seed " << seed;
+      EXPECT_EQ(mon.schedule(), nullptr);
+    } else {
+      EXPECT_EQ(mon.stats().unscheduled, 0U) << "seed " << seed;
+    }
+    woken += mon.stats().woken;
+  }
+  EXPECT_GT(woken, 100U);
+  EXPECT_GT(scheduled_steps, 1000U);
+}
+
+// A declared schedule's bands wait without edges: a source that moves before the rows arrive
+// drops the schedule and rebuilds, so nothing is missed.
+TEST(MonitorSchedule, DeclaredSourcesThatMoveDropTheSchedule) {
+  std::mt19937_64 rng(42);
+  RandomVenue v = make_venue(rng, 120);
+  Engine& e = v.engine;
+  MarginMonitor mon(e.state(), e.cache());
+  const std::vector<SourceId> src = venue_sources(e);
+  mon.set_schedule(std::make_shared<PriceSchedule>(src, std::vector<int64_t>{}));
+  (void)mon.sync(e.state(), e.cache(), {}, true);
+  (void)e.apply(ev(60, SetMarkPrice{1, Price::from_raw(e.state().perps[1].mark.raw() * 8 / 10),
+                                    std::nullopt}));
+  (void)mon.sync(e.state(), e.cache(), {});
+  EXPECT_EQ(mon.unsafe(), rescan(e));
+  EXPECT_EQ(mon.stats().unscheduled, 1U);
+  EXPECT_EQ(mon.schedule(), nullptr);
+  EXPECT_GT(mon.edges(), 0U);
+}
+
+// Rows that do not hold the last detect's values: nothing can be certified, so the schedule is
+// dropped and every band gets edges at the next detect.
+TEST(MonitorSchedule, RowsWithoutTheCurrentValuesAreDropped) {
+  std::mt19937_64 rng(7);
+  RandomVenue v = make_venue(rng, 60);
+  Engine& e = v.engine;
+  MarginMonitor mon(e.state(), e.cache());
+  const std::vector<SourceId> src = venue_sources(e);
+  mon.set_schedule(std::make_shared<PriceSchedule>(src, std::vector<int64_t>{}));
+  (void)mon.sync(e.state(), e.cache(), {}, true);
+  std::vector<int64_t> rows = random_rows(rng, e, src, 10);
+  rows[0] += 1;  // row 0 is not the current values
+  for (std::size_t r = 1; r < 10; ++r) rows[r * src.size()] = rows[0];
+  mon.set_schedule(std::make_shared<PriceSchedule>(src, rows));
+  EXPECT_EQ(mon.schedule(), nullptr);
+  EXPECT_TRUE(mon.rebuild_pending());
+  (void)mon.sync(e.state(), e.cache(), {});
+  EXPECT_FALSE(mon.rebuild_pending());
+  EXPECT_EQ(mon.unsafe(), rescan(e));
+}
+
+TEST(MonitorSchedule, RejectsSourcesThatAreNotPrices) {
+  std::mt19937_64 rng(3);
+  RandomVenue v = make_venue(rng, 10);
+  MarginMonitor mon(v.engine.state(), v.engine.cache());
+  const SourceLayout l = source_layout(v.engine.cache());
+  EXPECT_THROW(mon.set_schedule(std::make_shared<PriceSchedule>(
+                   std::vector<SourceId>{l.supply_index(1)}, std::vector<int64_t>{})),
+               std::invalid_argument);
+  EXPECT_THROW(mon.set_schedule(std::make_shared<PriceSchedule>(
+                   std::vector<SourceId>{l.count()}, std::vector<int64_t>{})),
+               std::invalid_argument);
+  EXPECT_EQ(mon.schedule(), nullptr);
 }
 
 }  // namespace

@@ -140,6 +140,9 @@ void MarginMonitor::rebuild(const State& s, const MarginCache& c) {
   index_drift_ = 0;
   index_move_ = 0;
   pins_dropped_ = false;
+  resplit_ = false;
+  clear_wakes();
+  next_wake_ = row_ + 1;  // everyone is valued at row_ below
   pending_.clear();
   unsafe_.clear();
   fragile_count_ = 0;
@@ -201,6 +204,25 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
     m.fragile = b.fragile ? 1 : 0;
     fragile_count_ = b.fragile ? fragile_count_ + 1 : fragile_count_ - 1;
   }
+  m.eval = stamp_;
+  m.idx_rel = 0;
+  if (b.index_sensitivity > 0) {
+    // A ratio past 2^63 (or a sensitivity too large to shift) is treated like no room.
+    const int128 r = b.room > 0 && b.index_sensitivity < (int128{1} << 94)
+                         ? div_round(b.index_sensitivity << 32, b.room, Rounding::Up)
+                         : int128{std::numeric_limits<int64_t>::max()};
+    m.idx_rel =
+        r >= std::numeric_limits<int64_t>::max() ? kNoRoom : pack_up(static_cast<uint64_t>(r));
+  }
+  // A band the price schedule covers holds no edges: it is listed at the row where its
+  // certificate runs out (monitor_schedule.cc).
+  if (schedule_ && schedule_band(b, m)) {
+    live_edges_ -= edges_of_[id];
+    edges_of_[id] = 0;
+    if (schedule_->rows() > 0) certify(id, row_ + 1);
+    return flipped;
+  }
+  m.scheduled = 0;
   // The screen's limits: the price sources; the indexes (of any band) through idx_rel and the
   // epoch's drift. A pinned source has neither limits nor edges: it has not moved since the band
   // was computed (detect rebuilds everything when it does).
@@ -214,16 +236,6 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
   }
   m.screenable = n <= kSlots && narrow ? 1 : 0;
   m.n = m.screenable != 0 ? static_cast<uint8_t>(n) : 0;
-  m.eval = stamp_;
-  m.idx_rel = 0;
-  if (b.index_sensitivity > 0) {
-    // A ratio past 2^63 (or a sensitivity too large to shift) is treated like no room.
-    const int128 r = b.room > 0 && b.index_sensitivity < (int128{1} << 94)
-                         ? div_round(b.index_sensitivity << 32, b.room, Rounding::Up)
-                         : int128{std::numeric_limits<int64_t>::max()};
-    m.idx_rel =
-        r >= std::numeric_limits<int64_t>::max() ? kNoRoom : pack_up(static_cast<uint64_t>(r));
-  }
   uint32_t count = 0;
   std::size_t limit = 0;
   for (const Driver& d : b.drivers) {
@@ -241,10 +253,10 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
     }
     if (m.screenable != 0 && !layout_.is_index(d.source)) {
       const std::size_t k = limit++;
-      m.source[k] = static_cast<uint8_t>(d.source);
-      m.v0[k] = pack_down(d.value > 0 ? static_cast<uint64_t>(d.value) : 0);
-      m.solo_down[k] = solo_rel(d.solo_down, d.value);
-      m.solo_up[k] = solo_rel(d.solo_up, d.value);
+      m.u.lim.source[k] = static_cast<uint8_t>(d.source);
+      m.u.lim.v0[k] = pack_down(d.value > 0 ? static_cast<uint64_t>(d.value) : 0);
+      m.u.lim.solo_down[k] = solo_rel(d.solo_down, d.value);
+      m.u.lim.solo_up[k] = solo_rel(d.solo_up, d.value);
     }
     count += 2;
   }
@@ -371,17 +383,18 @@ bool MarginMonitor::screen(const Meta& m) const {
   }
   int128 first_dv = 0;
   int128 first_solo = 0;
+  const Limits& lim = m.u.lim;
   for (std::size_t k = 0; k < m.n; ++k) {
-    const uint8_t src = m.source[k];
+    const uint8_t src = lim.source[k];
     if (changed_[src] <= m.eval) continue;  // unchanged since the evaluation: v == v0
     const int128 v = last_[src];
-    const auto lo = static_cast<int128>(unpack(m.v0[k]));
-    const int128 hi = lo + static_cast<int128>(packed_error(m.v0[k]));
+    const auto lo = static_cast<int128>(unpack(lim.v0[k]));
+    const int128 hi = lo + static_cast<int128>(packed_error(lim.v0[k]));
     const int128 dv = std::max(v - lo, hi - v);  // >= |v - v0|
     if (dv == 0) continue;
-    const uint16_t rel = v > hi   ? m.solo_up[k]
-                         : v < lo ? m.solo_down[k]
-                                  : std::min(m.solo_up[k], m.solo_down[k]);
+    const uint16_t rel = v > hi   ? lim.solo_up[k]
+                         : v < lo ? lim.solo_down[k]
+                                  : std::min(lim.solo_up[k], lim.solo_down[k]);
     const int128 solo = (int128{rel} * lo) >> kSoloShift;
     if (dv > solo) return false;
     if (first_solo == 0 && sum == 0) {
@@ -470,9 +483,12 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
   }
   if (l.assets != layout_.assets || l.markets != layout_.markets) {
     pinned_.clear();  // the source ids have moved
+    if (schedule_) drop_schedule();
   } else if (unpin_moved(c) || pins_dropped_) {
     full = true;
   }
+  if (schedule_ && !follow_schedule(c)) full = true;
+  if (resplit_) full = true;
   if (full || l.assets != layout_.assets || l.markets != layout_.markets || epoch_broken(c)) {
     const AccountSet before = unsafe_;
     rebuild(s, c);  // evaluates and indexes everyone: nothing is left pending
@@ -502,6 +518,13 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
   for (AccountId id : touched) must(id);
   for (AccountId id = known; id < s.accounts.size(); ++id) must(id);
   for (AccountId id : pending_) must(id);
+  // Scheduled accounts whose certificate ran out at a row up to this one.
+  if (schedule_ && next_wake_ <= row_) {
+    std::vector<AccountId>& woken = crossed_ids_;
+    woken.clear();
+    take_wakes(woken);
+    for (AccountId id : woken) must(id);
+  }
   pending_.assign(exact_.begin(), exact_.end());
   // Every source value is brought up to date first: the screen reads them all. An index moved by
   // at most 2 x drift from its value at any evaluation in this epoch (relative to the epoch value,

@@ -49,6 +49,7 @@
 #include "backstop/monitor/band.h"
 #include "backstop/monitor/fork_join.h"
 #include "backstop/monitor/huge_pages.h"
+#include "backstop/monitor/schedule.h"
 #include "backstop/monitor/volatility.h"
 
 namespace backstop {
@@ -61,7 +62,10 @@ struct MonitorStats {
   uint64_t stale_crossed = 0;  // edges of bands already replaced
   uint64_t full_scans = 0;     // construction, `full` syncs and index epochs
   uint64_t compactions = 0;
-  uint64_t unpinned = 0;  // pinned sources found moved (each forced a full scan)
+  uint64_t unpinned = 0;     // pinned sources found moved (each forced a full scan)
+  uint64_t certified = 0;    // searches of a price schedule (set_schedule)
+  uint64_t woken = 0;        // accounts taken at the row their certificate ran out
+  uint64_t unscheduled = 0;  // schedules dropped (each forced a full scan)
 };
 
 class MarginMonitor {
@@ -134,6 +138,26 @@ class MarginMonitor {
   void pin_sources(std::vector<uint8_t> pinned);
   [[nodiscard]] const std::vector<uint8_t>& pinned() const { return pinned_; }
 
+  // Prices known in advance (monitor/schedule.h), as a simulator knows a path's before running
+  // it. A band whose moving price sources are all scheduled (at most kScheduledSlots; not
+  // fragile; its index allowance fits) gets no edges: the monitor searches the schedule for the
+  // first row at which the band's screen can fail (band.h, with every other source unmoved and
+  // the index term at the most an epoch allows) and values the account exactly at the first
+  // detect that reaches that row. Every detect first finds the row of its values: the row it
+  // stood at or a later one (the first that matches). Values that are no such row (a price the
+  // caller did not foresee, a rejected update) drop the schedule and rebuild everything, as a
+  // moved pin does (MonitorStats::unscheduled): a wrong schedule costs a full scan, never a
+  // missed change. A schedule without rows declares the sources: their bands wait without edges,
+  // and the sources must not move until a schedule with rows and the same sources arrives;
+  // setting that one certifies every waiting band at once (from the row of the last detect's
+  // values), with no valuation. Any other change of the sources (or nullptr: no schedule) takes
+  // effect at the next detect, which rebuilds everything.
+  // Throws std::invalid_argument if a source is not a price source of the current layout.
+  void set_schedule(std::shared_ptr<const PriceSchedule> schedule);
+  [[nodiscard]] const std::shared_ptr<const PriceSchedule>& schedule() const { return schedule_; }
+  // Whether the next detect rebuilds everything (a new schedule, a dropped pin).
+  [[nodiscard]] bool rebuild_pending() const { return resplit_ || pins_dropped_; }
+
   // Accounts whose maintenance excess is negative, as of the last sync (ordered by id). Whether
   // one may be liquidated also needs usable prices, which the liquidation step checks.
   [[nodiscard]] const AccountSet& unsafe() const { return unsafe_; }
@@ -200,22 +224,40 @@ class MarginMonitor {
   // since the evaluation (changed_[src] <= eval) adds nothing and its v0 is not read.
   // Packed values (pack_down / pack_up): a 26-bit mantissa m and a 6-bit exponent e stand for
   // m * 2^e; v0 is rounded down (the screen widens |v - v0| by 2^e - 1), idx_rel up.
+  // A scheduled account (set_schedule) holds its terms instead: per price source its schedule
+  // column, its exact value at evaluation and the unit costs of its solo limits (schedule.h).
   static constexpr std::size_t kSlots = 12;
+  static constexpr std::size_t kScheduledSlots = 4;
   static constexpr int kSoloShift = 19;
+  struct Limits {
+    std::array<uint8_t, kSlots> source;
+    std::array<uint16_t, kSlots> solo_down;
+    std::array<uint16_t, kSlots> solo_up;
+    std::array<uint32_t, kSlots> v0;  // packed, rounded down
+  };
+  struct [[gnu::packed]] ScheduledTerm {  // packed: the record stays 128 bytes
+    int64_t v0;
+    uint64_t down;
+    uint64_t up;
+  };
+  struct Scheduled {
+    std::array<uint8_t, kScheduledSlots> column;
+    std::array<ScheduledTerm, kScheduledSlots> term;
+  };
   struct alignas(64) Meta {
     uint32_t valued = 0;   // stamp_ of the detect that valued the account exactly (set once
                            // value_exact has succeeded): rearm reuses excess_ then
     uint32_t seen = 0;     // stamp_ of the last detect that took the account as a candidate
     uint32_t eval = 0;     // stamp_ of the detect whose values the band was computed at
     uint32_t idx_rel = 0;  // packed ceil(2^32 index_sensitivity / room); kNoRoom if room <= 0
-    uint8_t n = 0;         // limits held
+    uint8_t n = 0;         // limits (or scheduled terms) held
     uint8_t fragile = 0;
     uint8_t screenable = 0;  // 0: more than kSlots limits or sources past uint8: decide exactly
-    uint8_t pad = 0;
-    std::array<uint8_t, kSlots> source{};
-    std::array<uint16_t, kSlots> solo_down{};
-    std::array<uint16_t, kSlots> solo_up{};
-    std::array<uint32_t, kSlots> v0{};  // packed, rounded down
+    uint8_t scheduled = 0;   // 1: `sch` is in use (no edges), else `lim`
+    union {
+      Limits lim;
+      Scheduled sch;
+    } u{.lim = {}};
   };
   static_assert(sizeof(Meta) == 128);
   static constexpr uint32_t kNoRoom = ~uint32_t{0};
@@ -268,6 +310,17 @@ class MarginMonitor {
   [[nodiscard]] bool screen(const Meta& m) const;
   [[nodiscard]] static uint16_t solo_rel(int64_t solo, int64_t v0);
 
+  // The price schedule (monitor_schedule.cc). Whether b can be scheduled; if so fills m.u.sch.
+  bool schedule_band(const Band& b, Meta& m) const;
+  // Searches the schedule for id's band from row `from` and lists the account at the row found.
+  void certify(AccountId id, std::size_t from);
+  // Finds the row of c's values (drops the schedule when there is none); whether it is kept.
+  bool follow_schedule(const MarginCache& c);
+  // Appends the live accounts listed at rows [next_wake_, row_] and moves next_wake_ past them.
+  void take_wakes(std::vector<AccountId>& out);
+  void clear_wakes();
+  void drop_schedule();
+
   void maybe_compact();
   // Largest relative move of an index from its epoch value, Ratio raw units, rounded up.
   [[nodiscard]] int64_t index_drift(const MarginCache& c) const;
@@ -294,6 +347,7 @@ class MarginMonitor {
   std::vector<AccountId> pending_;  // need a new band (detect -> rearm)
   std::vector<AccountId> exact_;    // detect's scratch: decided by maint_excess
   std::vector<Edge> crossed_;       // detect's scratch: the edges a tick crossed
+  std::vector<AccountId> crossed_ids_;  // detect's scratch: the accounts the schedule woke
   std::vector<Lane> lanes_;         // detect's scratch, one per thread
   std::vector<Value> values_;       // detect's scratch: exact valuations, then the old values
   std::vector<StagedEdge> staged_;  // rearm's scratch: the new bands' edges
@@ -304,6 +358,21 @@ class MarginMonitor {
   bool pins_dropped_ = false;      // a pin was lifted: bands without its edges may remain
   std::optional<VolatilityTracker> learn_;
   uint32_t stamp_ = 0;
+  // The schedule: the row of the last detect's values, the first row whose wake list is still
+  // to be taken, and the wake lists (singly linked through a pool, by row; an entry is live while
+  // its generation is the account's).
+  struct Wake {
+    AccountId account = 0;
+    uint32_t gen = 0;
+    uint32_t next = 0;
+  };
+  static constexpr uint32_t kNoWake = ~uint32_t{0};
+  std::shared_ptr<const PriceSchedule> schedule_;
+  bool resplit_ = false;  // the next detect rebuilds everything (set_schedule)
+  std::size_t row_ = 0;
+  std::size_t next_wake_ = 0;
+  std::vector<Wake> wakes_;
+  std::vector<uint32_t> wake_head_;
   AccountSet unsafe_;
   std::size_t fragile_count_ = 0;
   std::size_t live_edges_ = 0;

@@ -80,6 +80,7 @@ bool PriceSchedule::within(std::span<const Term> terms, const Range* r, uint128 
   uint128 sum = 0;
   for (const Term& t : terms) {
     const Range& x = r[t.column];
+    if (x.lo < t.lo || x.hi > t.hi) return false;
     uint128 c = 0;
     if (x.lo < t.v0) c = static_cast<uint128>(static_cast<uint64_t>(t.v0 - x.lo)) * t.down;
     if (x.hi > t.v0) {

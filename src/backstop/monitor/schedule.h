@@ -7,9 +7,11 @@
 // then. Nothing is trusted: the monitor checks every detect's values against the rows.
 //
 // Costs are fixed point: kOne (2^62) is a band's whole room, and a term's cost at v is
-// (v0 - v) * down below v0 and (v - v0) * up above it (down, up >= ceil(kOne / solo limit)).
-// A min/max tree over the rows (and the min/max of every suffix) bounds a stretch's cost from
-// above, so a search visits O(log rows) nodes per near miss.
+// (v0 - v) * down below v0 and (v - v0) * up above it (down, up >= ceil(kOne / solo limit)),
+// within the term's range [lo, hi] (band.h: the rates hold for moves of at most 1/10); a value
+// outside that range costs more than any budget. A min/max tree over the rows (and the min/max of
+// every suffix) bounds a stretch's cost from above, so a search visits O(log rows) nodes per near
+// miss.
 //
 // Immutable once built; thread-safe to read. Memory: 24 bytes per source per row (values,
 // suffixes) plus 32 per source per leaf of the tree (rows rounded up to a power of two).
@@ -27,13 +29,15 @@ namespace backstop {
 
 class PriceSchedule {
  public:
-  // One source of an account's band: its column, its value at evaluation and the cost per raw
-  // unit of a fall (down) or rise (up) below or above it.
+  // One source of an account's band: its column, its value at evaluation, the cost per raw unit
+  // of a fall (down) or rise (up) below or above it, and the range the costs hold in.
   struct Term {
     uint32_t column = 0;
     int64_t v0 = 0;
     uint64_t down = 0;
     uint64_t up = 0;
+    int64_t lo = 0;
+    int64_t hi = 0;
   };
   static constexpr uint64_t kOne = uint64_t{1} << 62;
   // The per-unit cost of a solo limit (raw units): ceil(kOne / solo), and kOne + 1 for a limit

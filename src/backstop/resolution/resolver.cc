@@ -118,6 +118,13 @@ void Resolver::set_monitor_volatility(std::vector<uint8_t> log2_vol, std::vector
   (void)monitor_.sync(engine_.state(), engine_.cache(), {}, /*full=*/true);
 }
 
+void Resolver::set_price_schedule(std::shared_ptr<const PriceSchedule> schedule) {
+  monitor_.set_schedule(std::move(schedule));
+  if (monitor_.rebuild_pending()) {
+    (void)monitor_.sync(engine_.state(), engine_.cache(), {}, /*full=*/true);
+  }
+}
+
 void Resolver::anchor_asset_liquidity(AssetId a, Price p) {
   if (p.is_positive()) {
     asset_anchor_[a] = p;

@@ -114,6 +114,11 @@ class Resolver {
   // Changes no result, only which bands are crossed first. The values are the priors of the
   // monitor's learning (kMonitorVolatilityWindow): what it has learned is dropped.
   void set_monitor_volatility(std::vector<uint8_t> log2_vol, std::vector<uint8_t> pinned = {});
+  // The monitor's price schedule (MarginMonitor::set_schedule): prices known in advance, such as
+  // a simulated path's. A schedule whose sources differ from the current one's (or nullptr)
+  // rebuilds every band now (one full scan); one with the same sources certifies the waiting
+  // bands at once. Changes no result, only how often the monitor looks at each account.
+  void set_price_schedule(std::shared_ptr<const PriceSchedule> schedule);
 
  private:
   friend class ResolutionStep;

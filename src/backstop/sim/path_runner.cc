@@ -100,6 +100,7 @@ PathRunner::PathRunner(const PreparedRun& run, uint64_t index, PreparedRun::Work
   liquidated_seen_.assign(engine_.state().accounts.size(), 0);
   setup_liquidity();
   setup_funds();
+  setup_schedule();
 }
 
 void PathRunner::setup_liquidity() {
@@ -134,6 +135,26 @@ void PathRunner::setup_funds() {
   // The series starts at step 0: the starting book before any move.
   out_.series.push_back({0, run_.time_at(0), out_.fund_start, Value{}, Value{},
                          nd_ > 0 ? run_.initial_[0] : Price{}});
+}
+
+// The path's prices for the monitor, when every path's are foreseen (run.h, foreseen_sources):
+// row s holds what the oracle reports at step s, the exogenous price of oracle_delay_steps before
+// (with no liquidity model the market price is the exogenous one), per driver target.
+void PathRunner::setup_schedule() {
+  const std::vector<SourceId>& src = run_.foreseen_sources();
+  if (src.empty()) return;
+  const auto rows = static_cast<std::size_t>(run_.steps_) + 1;
+  std::vector<int64_t> v;
+  v.reserve(rows * src.size());
+  for (std::size_t r = 0; r < rows; ++r) {
+    const int64_t s = std::max<int64_t>(0, static_cast<int64_t>(r) - env_.oracle_delay_steps);
+    for (std::size_t d = 0; d < nd_; ++d) {
+      for (std::size_t k = 0; k < cfg_.drivers[d].targets.size(); ++k) {
+        v.push_back(scaled(d, k, exo(s, d)).raw());
+      }
+    }
+  }
+  res_.set_price_schedule(std::make_shared<PriceSchedule>(src, std::move(v)));
 }
 
 Value PathRunner::fund_usd() const {

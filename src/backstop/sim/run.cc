@@ -167,6 +167,26 @@ PreparedRun::PreparedRun(const SimConfig& cfg, const RunOverrides& ov) : cfg_(cf
     if (pinned[s] != 0) vol[s] = 0;
   }
   resolver_->set_monitor_volatility(std::move(vol), std::move(pinned));
+  // Prices the paths report from their exogenous prices alone are declared to the monitor now
+  // (one more full scan); each path gives the rows (PathRunner).
+  const Environment& env = cfg_.env;
+  bool foreseeable = ov.schedule_prices && !env.oracle_deviation && env.oracle_heartbeat_s <= 0 &&
+                     env.oracle_outages.empty();
+  std::vector<SourceId> foreseen;
+  for (const Driver& d : cfg_.drivers) {
+    for (const Target& t : d.targets) {
+      if (run_detail::target_liquidity(resolver_->config(), t) != nullptr) foreseeable = false;
+      const SourceId s = t.market ? layout.mark(static_cast<MarketId>(t.id))
+                                  : layout.price(static_cast<AssetId>(t.id));
+      if (std::find(foreseen.begin(), foreseen.end(), s) != foreseen.end()) foreseeable = false;
+      foreseen.push_back(s);
+    }
+  }
+  if (foreseeable && !foreseen.empty()) {
+    foreseen_ = std::move(foreseen);
+    resolver_->set_price_schedule(
+        std::make_shared<PriceSchedule>(foreseen_, std::vector<int64_t>{}));
+  }
 }
 
 Timestamp PreparedRun::time_at(int64_t step) const {

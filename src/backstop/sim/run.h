@@ -81,6 +81,10 @@ struct RunOverrides {
   std::optional<int64_t> paths;
   std::optional<std::pair<AssetId, Quantity>> fund_balance;  // set an insurance fund's balance
   std::optional<std::pair<std::size_t, double>> population_scale;
+  // Whether the monitor is given each path's prices in advance when no step can move them
+  // (PreparedRun::foreseen_sources): it then looks at an account only when the prices ahead can
+  // change its side of maintenance. No result depends on it (tests compare both).
+  bool schedule_prices = true;
 };
 
 namespace run_detail {
@@ -106,6 +110,12 @@ class PreparedRun {
   // The exogenous prices of path `index`: steps + 1 rows of one price per driver.
   [[nodiscard]] Path exogenous(uint64_t index) const;
   [[nodiscard]] Timestamp time_at(int64_t step) const;
+  // The price sources whose values every path reports from its exogenous prices alone, known
+  // before it runs (no liquidity model on any target, so no impact or cascade; no deviation or
+  // heartbeat rule and no outage on the oracle; a delay is fine): one per driver target, in
+  // driver and target order. Empty when that is not so (or RunOverrides::schedule_prices is
+  // false): the monitor then works from band edges alone.
+  [[nodiscard]] const std::vector<SourceId>& foreseen_sources() const { return foreseen_; }
 
   // What a path runs on: its own copy of the starting engine and resolver (book, monitor,
   // liquidity models). The first path run in a workspace copies them; every later one resets them
@@ -135,6 +145,7 @@ class PreparedRun {
   int64_t steps_ = 1;
   Timestamp t0_ = 0;
   std::optional<AssetId> sized_asset_;
+  std::vector<SourceId> foreseen_;
 };
 
 }  // namespace backstop::sim

@@ -34,6 +34,7 @@ class PathRunner {
   static PreparedRun::Workspace& reset(const PreparedRun& run, PreparedRun::Workspace& ws);
   void setup_liquidity();
   void setup_funds();
+  void setup_schedule();
   // The exogenous price moved by the impact still in the driver's liquidity model.
   [[nodiscard]] Price market_price(std::size_t d, Price exo) const;
   // A target's price for the driver's price `p` (the first target: p; the others scaled).
