@@ -162,6 +162,62 @@ TEST(Monitor, BandIsSoundUnderIndependentMoves) {
   EXPECT_GT(tried, 1000);
 }
 
+// The signed rates (band.h, Driver::net_down): moving every source at once, each price by up to
+// 1/10 of its value either way and each index by the allowance (a non-fragile band) or 1/10, the
+// exact excess moves toward zero by at most sum_s net_s(side) |dv_s| / v0_s + 2 S, gains offsetting
+// costs. At the extremes (the worst case for a multilinear term) and at interior points.
+TEST(Monitor, SignedRatesBoundJointMoves) {
+  std::mt19937_64 rng(4242);
+  int tried = 0;
+  int gained = 0;
+  int unsafe_tried = 0;
+  for_each_band_site(rng, [&](const BandSite& x) {
+    const Band& b = x.band;
+    const SourceLayout& l = x.layout;
+    if (b.drivers.empty()) return;
+    const bool safe = !b.excess.is_negative();
+    for (int trial = 0; trial < 40; ++trial) {
+      MarginCache c = x.cache;
+      int128 toward = 0;  // sum of net rate x |dv| / v0, each rounded up
+      bool any_gain = false;
+      for (const Driver& d : b.drivers) {
+        const int64_t v0 = d.value;
+        if (v0 <= 0) continue;
+        const bool epoch = l.is_index(d.source) && !b.fragile;
+        const int64_t reach =
+            epoch ? static_cast<int64_t>(mul_div(v0, kIndexAllowance, kRatioOne, Rounding::Down))
+                  : v0 / 10;
+        const int64_t dv =
+            trial % 2 == 0
+                ? (rng() % 2 ? reach : -reach)
+                : static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * reach + 1)) - reach;
+        set_source(c, l, d.source, v0 + dv);
+        const int128 rate = dv < 0 ? d.net_down : d.net_up;
+        if (dv != 0 && rate < 0) any_gain = true;
+        toward += mul_div(rate, dv < 0 ? -dv : dv, v0, Rounding::Up);
+      }
+      const Value e1 = maint_excess(c, x.account);
+      const int128 bound = toward + 2 * b.slack;
+      if (safe) {
+        ASSERT_GE(e1.raw(), b.excess.raw() - bound) << x.where << " trial " << trial;
+      } else {
+        ASSERT_LE(e1.raw(), b.excess.raw() + bound) << x.where << " trial " << trial;
+        ++unsafe_tried;
+      }
+      ++tried;
+      if (any_gain) ++gained;
+    }
+    // The signed rates never exceed the one-sided ones.
+    for (const Driver& d : b.drivers) {
+      ASSERT_LE(d.net_down, d.down) << x.where;
+      ASSERT_LE(d.net_up, d.up) << x.where;
+    }
+  });
+  EXPECT_GT(tried, 10'000);
+  EXPECT_GT(gained, 5'000);
+  EXPECT_GT(unsafe_tried, 200);
+}
+
 // The hand-checked borrower (below): alice, 10 WETH against 16,000 USDC; bob supplies the USDC.
 std::pair<Engine, AccountId> simple_borrower() {
   State s;

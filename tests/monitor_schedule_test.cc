@@ -2,8 +2,6 @@
 // on random walks and terms, the unit costs, and its input checks; and the monitor following one
 // (MarginMonitor::set_schedule) against a full rescan, with rows repeated and skipped, touched
 // accounts, accruing interest, and values the schedule did not foresee.
-#include "backstop/monitor/schedule.h"
-
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "backstop/monitor/monitor.h"
+#include "backstop/monitor/schedule.h"
 #include "monitor_venue.h"
 #include "test_util.h"
 
@@ -23,19 +22,21 @@ using namespace monitor_testing;
 
 using Term = PriceSchedule::Term;
 
-// The cost of one row, term by term (the definition in schedule.h), summed without a bound.
-uint128 row_cost(const PriceSchedule& s, std::size_t row, const std::vector<Term>& terms) {
-  uint128 sum = 0;
+// The cost of one row, term by term (the definition in schedule.h), summed exactly; a value outside
+// a term's range costs more than any budget.
+int128 row_cost(const PriceSchedule& s, std::size_t row, const std::vector<Term>& terms) {
+  int128 sum = 0;
   for (const Term& t : terms) {
     const int64_t v = s.value(row, t.column);
-    if (v < t.lo || v > t.hi) return ~uint128{0};
-    if (v < t.v0) sum += static_cast<uint128>(t.v0 - v) * t.down;
-    if (v > t.v0) sum += static_cast<uint128>(v - t.v0) * t.up;
+    if (v < t.lo || v > t.hi) return kInt128Max;
+    const int128 c = v < t.v0 ? static_cast<int128>(t.v0 - v) * t.down
+                              : static_cast<int128>(v - t.v0) * t.up;
+    sum += std::max(c, -(int128{1} << 64));  // a gain counts for at most 2^64 (schedule.h)
   }
   return sum;
 }
 
-std::size_t scan(const PriceSchedule& s, const std::vector<Term>& terms, uint128 budget,
+std::size_t scan(const PriceSchedule& s, const std::vector<Term>& terms, int128 budget,
                  std::size_t from) {
   for (std::size_t r = from; r < s.rows(); ++r) {
     if (row_cost(s, r, terms) > budget) return r;
@@ -43,18 +44,23 @@ std::size_t scan(const PriceSchedule& s, const std::vector<Term>& terms, uint128
   return s.rows();
 }
 
-TEST(PriceSchedule, UnitCostRoundsUp) {
-  EXPECT_EQ(PriceSchedule::unit_cost(1), PriceSchedule::kOne);
-  EXPECT_EQ(PriceSchedule::unit_cost(2), PriceSchedule::kOne / 2);
-  EXPECT_EQ(PriceSchedule::unit_cost(3), PriceSchedule::kOne / 3 + 1);
-  EXPECT_EQ(PriceSchedule::unit_cost(0), PriceSchedule::kOne + 1);
-  EXPECT_EQ(PriceSchedule::unit_cost(-5), PriceSchedule::kOne + 1);
-  // A move of exactly the solo limit costs at least the whole room, one unit less does not.
+TEST(PriceSchedule, UnitCostsRoundTheSafeWay) {
+  constexpr int64_t kOne = PriceSchedule::kOne;
+  EXPECT_EQ(PriceSchedule::unit_cost(1), kOne);
+  EXPECT_EQ(PriceSchedule::unit_cost(2), kOne / 2);
+  EXPECT_EQ(PriceSchedule::unit_cost(3), kOne / 3 + 1);
+  EXPECT_EQ(PriceSchedule::unit_cost(0), kOne + 1);
+  EXPECT_EQ(PriceSchedule::unit_cost(-5), kOne + 1);
+  EXPECT_EQ(PriceSchedule::unit_gain(3), -(kOne / 3));
+  EXPECT_EQ(PriceSchedule::unit_gain(kOne + 1), 0);
+  EXPECT_EQ(PriceSchedule::unit_gain(0), 0);
+  // A move of exactly the solo limit costs at least the whole room, one unit less does not; a
+  // gain over `solo` units is at most the whole room.
   for (const int64_t solo : std::vector<int64_t>{1, 7, 1000, 123'456'789, int64_t{1} << 40}) {
-    const uint64_t u = PriceSchedule::unit_cost(solo);
-    EXPECT_GE(static_cast<uint128>(u) * static_cast<uint64_t>(solo), PriceSchedule::kOne);
-    EXPECT_LT(static_cast<uint128>(u) * static_cast<uint64_t>(solo - 1),
-              static_cast<uint128>(PriceSchedule::kOne));
+    const int64_t u = PriceSchedule::unit_cost(solo);
+    EXPECT_GE(static_cast<int128>(u) * solo, kOne);
+    EXPECT_LT(static_cast<int128>(u) * (solo - 1), kOne);
+    EXPECT_LE(-static_cast<int128>(PriceSchedule::unit_gain(solo)) * solo, kOne);
   }
 }
 
@@ -62,6 +68,7 @@ TEST(PriceSchedule, FirstExceedingMatchesARowScan) {
   std::mt19937_64 rng(20261125);
   int found = 0;
   int never = 0;
+  int hedged = 0;
   for (int trial = 0; trial < 400; ++trial) {
     const std::size_t ns = 1 + rng() % 5;
     const std::size_t rows = 1 + rng() % 300;
@@ -80,30 +87,41 @@ TEST(PriceSchedule, FirstExceedingMatchesARowScan) {
     for (int q = 0; q < 10; ++q) {
       std::vector<Term> terms;
       const std::size_t row0 = rng() % rows;
+      bool gains = false;
       for (std::size_t k = 0; k < ns; ++k) {
         if (rng() % 3 == 0) continue;
-        const auto solo = [&]() -> int64_t {
+        // A cost, a gain, nothing, or a limit of 0 on either side.
+        const auto unit = [&]() -> int64_t {
           const uint64_t pick = rng() % 10;
-          return pick == 0 ? 0 : static_cast<int64_t>(1 + rng() % 200'000);
+          const auto solo = static_cast<int64_t>(1 + rng() % 200'000);
+          if (pick == 0) return PriceSchedule::unit_cost(0);
+          if (pick == 1) return 0;
+          if (pick < 5) {
+            gains = true;
+            return PriceSchedule::unit_gain(solo);
+          }
+          return PriceSchedule::unit_cost(solo);
         };
         const int64_t v0 = s.value(row0, k);
         // The range: most often wide enough not to matter, sometimes the first thing to fail.
         const int64_t width = rng() % 2 == 0 ? v0 : static_cast<int64_t>(rng() % 60'000);
-        terms.push_back(Term{static_cast<uint32_t>(k), v0, PriceSchedule::unit_cost(solo()),
-                             PriceSchedule::unit_cost(solo()), v0 - width, v0 + width});
+        terms.push_back(Term{static_cast<uint32_t>(k), v0, unit(), unit(), v0 - width, v0 + width});
       }
-      const uint128 budget = PriceSchedule::kOne - rng() % (PriceSchedule::kOne / 2);
+      const int128 budget =
+          PriceSchedule::kOne - static_cast<int64_t>(rng() % (PriceSchedule::kOne / 2));
       for (const std::size_t from : {std::size_t{0}, row0 + 1, rows / 2, rows, rows + 3}) {
         const std::size_t want = scan(s, terms, budget, from);
         ASSERT_EQ(s.first_exceeding(terms, budget, from), want)
             << "trial " << trial << " rows " << rows << " from " << from;
         (want < rows ? found : never) += 1;
+        if (gains && want < rows) ++hedged;
       }
     }
   }
-  // Both outcomes are exercised.
+  // Both outcomes are exercised, and gains offset costs in many of the searches.
   EXPECT_GT(found, 1000);
   EXPECT_GT(never, 1000);
+  EXPECT_GT(hedged, 500);
 }
 
 TEST(PriceSchedule, ColumnsAndDeclaredSources) {
@@ -126,7 +144,7 @@ TEST(PriceSchedule, ColumnsAndDeclaredSources) {
   // The same term with its range ending at 21: row 2 is outside it, whatever the budget.
   const std::vector<Term> narrow{
       {1, 20, PriceSchedule::unit_cost(1), PriceSchedule::unit_cost(2), 19, 21}};
-  EXPECT_EQ(s.first_exceeding(narrow, uint128{PriceSchedule::kOne} * 4, 0), 2u);
+  EXPECT_EQ(s.first_exceeding(narrow, int128{PriceSchedule::kOne} * 4, 0), 2u);
 }
 
 TEST(PriceSchedule, RejectsBadInput) {
@@ -169,8 +187,8 @@ void apply_row(Engine& e, Timestamp t, const std::vector<SourceId>& src,
     if (src[k] < l.assets) {
       (void)e.apply(ev(t, SetAssetPrice{static_cast<AssetId>(src[k]), p}));
     } else {
-      (void)e.apply(ev(t, SetMarkPrice{static_cast<MarketId>(src[k] - 3 * l.assets), p,
-                                       std::nullopt}));
+      (void)e.apply(
+          ev(t, SetMarkPrice{static_cast<MarketId>(src[k] - 3 * l.assets), p, std::nullopt}));
     }
   }
 }
@@ -215,14 +233,14 @@ TEST(MonitorSchedule, EqualsFullRescanAlongTheSchedule) {
         t += 3'600;
       } else if (kind < 17) {
         const AccountId a = v.accounts[rng() % v.accounts.size()];
-        (void)e.apply(ev(t, Deposit{a, 0, Quantity::from_raw(
-                                              static_cast<int64_t>(rng() % 1'000'000'000) + 1)}));
+        (void)e.apply(ev(
+            t, Deposit{a, 0, Quantity::from_raw(static_cast<int64_t>(rng() % 1'000'000'000) + 1)}));
         touched.push_back(a);
       }  // else: the same row again
       apply_row(e, t, src, rows, r);
       if (r >= leave) {
-        (void)e.apply(ev(t, SetMarkPrice{0, Price::from_raw(rows[r * src.size() + 2] + 1),
-                                         std::nullopt}));
+        (void)e.apply(
+            ev(t, SetMarkPrice{0, Price::from_raw(rows[r * src.size() + 2] + 1), std::nullopt}));
       }
       const auto ch = mon.sync(e.state(), e.cache(), touched);
       const std::set<AccountId> truth = rescan(e);
@@ -261,8 +279,8 @@ TEST(MonitorSchedule, DeclaredSourcesThatMoveDropTheSchedule) {
   const std::vector<SourceId> src = venue_sources(e);
   mon.set_schedule(std::make_shared<PriceSchedule>(src, std::vector<int64_t>{}));
   (void)mon.sync(e.state(), e.cache(), {}, true);
-  (void)e.apply(ev(60, SetMarkPrice{1, Price::from_raw(e.state().perps[1].mark.raw() * 8 / 10),
-                                    std::nullopt}));
+  (void)e.apply(ev(
+      60, SetMarkPrice{1, Price::from_raw(e.state().perps[1].mark.raw() * 8 / 10), std::nullopt}));
   (void)mon.sync(e.state(), e.cache(), {});
   EXPECT_EQ(mon.unsafe(), rescan(e));
   EXPECT_EQ(mon.stats().unscheduled, 1U);
@@ -299,8 +317,8 @@ TEST(MonitorSchedule, RejectsSourcesThatAreNotPrices) {
   EXPECT_THROW(mon.set_schedule(std::make_shared<PriceSchedule>(
                    std::vector<SourceId>{l.supply_index(1)}, std::vector<int64_t>{})),
                std::invalid_argument);
-  EXPECT_THROW(mon.set_schedule(std::make_shared<PriceSchedule>(
-                   std::vector<SourceId>{l.count()}, std::vector<int64_t>{})),
+  EXPECT_THROW(mon.set_schedule(std::make_shared<PriceSchedule>(std::vector<SourceId>{l.count()},
+                                                                std::vector<int64_t>{})),
                std::invalid_argument);
   EXPECT_EQ(mon.schedule(), nullptr);
 }

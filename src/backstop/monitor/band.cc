@@ -21,10 +21,19 @@ int128 ratio_up(int128 x, int128 num) {
   return mul_div(x, num, kRatioOne, Rounding::Up);
 }
 
+// x * num / 10^9, rounded down (a lower bound of a gain).
+int128 ratio_down(int128 x, int128 num) {
+  return mul_div(x, num, kRatioOne, Rounding::Down);
+}
+
 // Micro-dollars of `q` native quanta at the asset's price, rounded up (0 for a non-positive price).
 int128 usd_up(int128 q, const AssetCache& ac) {
   if (ac.price.raw() <= 0) return 0;
   return mul_div(q, ac.price.raw(), ac.value_den, Rounding::Up);
+}
+int128 usd_down(int128 q, const AssetCache& ac) {
+  if (ac.price.raw() <= 0) return 0;
+  return mul_div(q, ac.price.raw(), ac.value_den, Rounding::Down);
 }
 
 // Most one native quantum can be worth while the price stays within a band (at most 1.1x; 2x is
@@ -38,6 +47,12 @@ int64_t max_maint_rate(const MarketCache& m) {
   int64_t r = 0;
   for (const TierCache& t : m.tiers) r = std::max(r, t.maint_rate);
   return r;
+}
+int64_t min_maint_rate(const MarketCache& m) {
+  if (m.tiers.empty()) return 0;
+  int64_t r = m.tiers[0].maint_rate;
+  for (const TierCache& t : m.tiers) r = std::min(r, t.maint_rate);
+  return std::max<int64_t>(r, 0);
 }
 
 // The cap of a width or solo limit: floor(v0 * kMaxBandMove / kRatioOne) = floor(v0 / 10) for
@@ -59,26 +74,37 @@ int128 budget_weight(int128 c, uint8_t log2_vol) {
   return int128{1} << ((bits + std::min<int>(log2_vol, kMaxLog2Volatility)) / 2);
 }
 
-// Adds rates to a source: `down` / `up` per unit relative fall / rise of the source.
-void add_rates(Band& b, SourceId s, int128 down, int128 up) {
+// Adds rates to a source: `down` / `up` per unit relative fall / rise of the source, and the
+// signed rates `net_down` / `net_up` (Driver).
+void add_rates(Band& b, SourceId s, int128 down, int128 up, int128 net_down, int128 net_up) {
   for (Driver& d : b.drivers) {
     if (d.source == s) {
       d.down = checked_add(d.down, down, "band sensitivity");
       d.up = checked_add(d.up, up, "band sensitivity");
+      d.net_down = checked_add(d.net_down, net_down, "band sensitivity");
+      d.net_up = checked_add(d.net_up, net_up, "band sensitivity");
       return;
     }
   }
-  b.drivers.push_back(Driver{s, 0, down, up, 0, 0, 0, 0, 0});
+  Driver d;
+  d.source = s;
+  d.down = down;
+  d.up = up;
+  d.net_down = net_down;
+  d.net_up = net_up;
+  b.drivers.push_back(d);
 }
 
 // A term that grows with its source (`grows`) has its full rate `main` on the side that moves the
 // excess toward zero and `other` on the opposite side: for a safe account (the excess falls toward
 // zero) a growing term is adverse on a fall; for an unsafe one (it rises toward zero) on a rise.
-void add_directed(Band& b, SourceId s, bool grows, bool safe, int128 main, int128 other) {
+// net_main / net_other: the signed rates of the same sides.
+void add_directed(Band& b, SourceId s, bool grows, bool safe, int128 main, int128 other,
+                  int128 net_main, int128 net_other) {
   if (grows == safe) {
-    add_rates(b, s, main, other);
+    add_rates(b, s, main, other, net_main, net_other);
   } else {
-    add_rates(b, s, other, main);
+    add_rates(b, s, other, main, net_other, net_main);
   }
 }
 
@@ -128,8 +154,14 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     const bool fall_hurts = deposit == safe;
     const int128 down = fall_hurts ? t : 0;
     const int128 up = fall_hurts ? 0 : mul_div(t, 21, 20, Rounding::Up);
-    add_rates(b, l.price(tb.asset), down, up);
-    add_rates(b, deposit ? l.supply_index(tb.asset) : l.borrow_index(tb.asset), down, up);
+    // The other side moves T away from zero: by at least T per unit fall (the index's part of
+    // (1 + eps_i)(1 - b) is charged to the index) and 0.9 T per unit rise ((1 - a)(1 + c) >=
+    // 1 + 0.9 c - a), with T rounded down.
+    const int128 t_lo = ratio_down(usd_down(q.raw(), ac), std::max<int64_t>(coef, 0));
+    const int128 net_down = fall_hurts ? t : -t_lo;
+    const int128 net_up = fall_hurts ? -mul_div(t_lo, 9, 10, Rounding::Down) : up;
+    add_rates(b, l.price(tb.asset), down, up, net_down, net_up);
+    add_rates(b, deposit ? l.supply_index(tb.asset) : l.borrow_index(tb.asset), down, up, down, up);
     s = checked_add(s, unit_usd(ac) + 3, "band slack");
   }
   // Perp groups, per quote asset Q: V = P_Q * X, X = W(pnl) - MM. W (the PnL weighting) is
@@ -174,20 +206,30 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     const int128 pnl_rate = usd_up(ratio_up(n, w), qc);  // w' n, in USD
     const int128 mm_rate = usd_up(ratio_up(n, r), qc);   // r n
     const bool is_long = p.size.raw() > 0;
+    // Signed rates: W's slope is at least w_lo = min(upnl weight, 1) and MM's at least r_min (the
+    // lowest tier rate), so on its adverse side a long's excess also sheds r_min n of margin, and
+    // on the other side a long gains at least (w_lo - r) n and a short (w_lo + r_min) n. The
+    // notional is rounded down for what is subtracted.
+    const int128 n_lo = mul_div(size, abs128(m.mark_num), c.pow_k, Rounding::Down);
+    const int64_t w_lo = std::clamp<int64_t>(c.upnl_weight_maint.raw(), 0, kRatioOne);
+    const int64_t r_min = min_maint_rate(m);
     // A long's PnL grows with the mark: adverse side w' n, other side r n. A short's falls:
     // adverse side (w' + r) n, other side 0.
     if (is_long) {
-      add_directed(b, l.mark(p.market), true, safe, pnl_rate, mm_rate);
+      add_directed(b, l.mark(p.market), true, safe, pnl_rate, mm_rate,
+                   pnl_rate - usd_down(ratio_down(n_lo, r_min), qc),
+                   mm_rate - usd_down(ratio_down(n_lo, w_lo), qc));
     } else {
-      add_directed(b, l.mark(p.market), false, safe,
-                   checked_add(pnl_rate, mm_rate, "band sensitivity"), 0);
+      const int128 adverse = checked_add(pnl_rate, mm_rate, "band sensitivity");
+      add_directed(b, l.mark(p.market), false, safe, adverse, 0, adverse,
+                   -usd_down(ratio_down(n_lo, w_lo + r_min), qc));
     }
   }
   for (const auto& [quote, x] : groups) {
     const AssetCache& qc = c.assets[quote];
     if (!is_pinned(pinned, l, l.price(quote))) {
       const int128 rate = ratio_up(usd_up(x, qc), w);
-      add_rates(b, l.price(quote), rate, rate);
+      add_rates(b, l.price(quote), rate, rate, rate, rate);
     }
     s = checked_add(s, 2 * unit_usd(qc) + 6, "band slack");
   }

@@ -65,11 +65,19 @@ inline constexpr int64_t kIndexEpochMove = 500'000;    // 0.05%
 // can move toward zero (down for a safe account, up for an unsafe one) while the source falls
 // (`down`) or rises (`up`); a deposit's price, for instance, has its full rate on the fall and
 // only a cross-term rate on the rise (docs/monitor.md, "Directional rates").
+// net_down / net_up are signed rates, same units: the most the excess can move toward zero per
+// unit relative fall / rise of the source, negative when it must move away from zero by at least
+// that much (a long's rise, a deposit's rise for a safe account). Unlike down / up they may be
+// summed with cancellation across sources: while every price source stays within 1/10 of v0,
+// the real-valued excess moves toward zero by at most sum_s net_s(side) |eps_s| (docs/monitor.md,
+// "Signed rates"). For the interest indexes they equal down / up.
 struct Driver {
   SourceId source = 0;
   int128 sensitivity = 0;  // C_s = max(down, up): index allowance and budget weights
   int128 down = 0;         // rate of a fall
   int128 up = 0;           // rate of a rise
+  int128 net_down = 0;     // signed rate of a fall (<= down)
+  int128 net_up = 0;       // signed rate of a rise (<= up)
   int64_t value = 0;       // v0_s, raw source value at evaluation
   int64_t width_down = 0;  // allowed fall v0 - v (raw units); unused for the indexes of a
   int64_t width_up = 0;    // non-fragile band (epoch rule); likewise the allowed rise

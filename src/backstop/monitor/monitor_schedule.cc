@@ -18,23 +18,26 @@ constexpr int64_t kMaxIndexMove = (2 * kIndexEpochMove * 1001 + 999) / 1000;
 // What a scheduled band's price sources may spend, in PriceSchedule units (kOne: the room): the
 // room less the index term at kMaxIndexMove, ceil(idx_rel / 2^32 x kMaxIndexMove / kRatioOne x
 // kOne); 0 when that takes it all.
-uint128 price_budget(uint32_t idx_rel) {
+int128 price_budget(uint32_t idx_rel) {
   if (idx_rel == 0) return PriceSchedule::kOne;
   const int128 reserve = div_round(static_cast<int128>(unpack(idx_rel)) * kMaxIndexMove << 30,
                                    kRatioOne, Rounding::Up);
-  return reserve >= PriceSchedule::kOne ? 0 : static_cast<uint128>(PriceSchedule::kOne - reserve);
+  return reserve >= PriceSchedule::kOne ? 0 : PriceSchedule::kOne - reserve;
 }
 
-// The cost per raw unit of a move at `rate` (band.h): ceil(kOne / solo) with the solo limit
-// floor(v0 * room / rate) left uncapped (certify checks the 1/10 range separately, so a move
-// away from zero, at a rate of 0, costs nothing within it); more than any budget when the
-// room or the value is not positive.
-uint64_t unit_cost(const Band& b, int64_t v0, int128 rate) {
+// The signed cost per raw unit of a move at the signed `rate` (band.h, Driver::net_down): for a
+// positive rate ceil(kOne / solo) with the solo limit floor(v0 * room / rate) left uncapped
+// (certify checks the 1/10 range separately); for a negative one the gain -floor(kOne / solo),
+// solo = ceil(v0 * room / -rate); 0 for a rate of 0. More than any budget when the room or the
+// value is not positive.
+int64_t unit_cost(const Band& b, int64_t v0, int128 rate) {
   if (b.room <= 0 || v0 <= 0) return PriceSchedule::unit_cost(0);
-  if (rate <= 0) return 0;
-  const int128 solo = mul_div(v0, b.room, rate, Rounding::Down);
-  return PriceSchedule::unit_cost(
-      static_cast<int64_t>(std::min<int128>(solo, std::numeric_limits<int64_t>::max())));
+  if (rate == 0) return 0;
+  const int128 solo =
+      mul_div(v0, b.room, rate > 0 ? rate : -rate, rate > 0 ? Rounding::Down : Rounding::Up);
+  const auto solo64 =
+      static_cast<int64_t>(std::min<int128>(solo, std::numeric_limits<int64_t>::max()));
+  return rate > 0 ? PriceSchedule::unit_cost(solo64) : PriceSchedule::unit_gain(solo64);
 }
 
 }  // namespace
@@ -51,8 +54,8 @@ bool MarginMonitor::schedule_band(const Band& b, Meta& m) const {
       return false;
     }
     sch.column[n] = static_cast<uint8_t>(col);
-    sch.term[n] = ScheduledTerm{d.value, unit_cost(b, d.value, d.down),
-                                unit_cost(b, d.value, d.up)};
+    sch.term[n] =
+        ScheduledTerm{d.value, unit_cost(b, d.value, d.net_down), unit_cost(b, d.value, d.net_up)};
     ++n;
   }
   m.u.sch = sch;
@@ -72,7 +75,8 @@ void MarginMonitor::certify(AccountId id, std::size_t from) {
     t[k] = PriceSchedule::Term{m.u.sch.column[k], st.v0, st.down, st.up, st.v0 - cap, st.v0 + cap};
   }
   ++stats_.certified;
-  const std::size_t row = schedule_->first_exceeding({t.data(), m.n}, price_budget(m.idx_rel), from);
+  const std::size_t row =
+      schedule_->first_exceeding({t.data(), m.n}, price_budget(m.idx_rel), from);
   if (row >= schedule_->rows()) return;  // certified to the end of the schedule
   if (wakes_.size() >= kNoWake - 1) {
     // A pool this large means a schedule far longer than any path: start over with edges.
@@ -147,8 +151,8 @@ void MarginMonitor::set_schedule(std::shared_ptr<const PriceSchedule> schedule) 
     }
   }
   const bool had = schedule_ != nullptr;
-  const bool same = schedule && had &&
-                    std::ranges::equal(schedule->sources(), schedule_->sources());
+  const bool same =
+      schedule && had && std::ranges::equal(schedule->sources(), schedule_->sources());
   schedule_ = std::move(schedule);
   clear_wakes();
   if (!same) {

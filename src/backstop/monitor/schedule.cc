@@ -8,10 +8,13 @@
 
 namespace backstop {
 
-uint64_t PriceSchedule::unit_cost(int64_t solo) {
+int64_t PriceSchedule::unit_cost(int64_t solo) {
   if (solo <= 0) return kOne + 1;
-  const auto s = static_cast<uint64_t>(solo);
-  return kOne / s + (kOne % s != 0 ? 1 : 0);  // rounded up: a cost is never under-stated
+  return kOne / solo + (kOne % solo != 0 ? 1 : 0);  // rounded up: a cost is never under-stated
+}
+
+int64_t PriceSchedule::unit_gain(int64_t solo) {
+  return solo <= 0 ? 0 : -(kOne / solo);  // rounded toward 0: a gain is never over-stated
 }
 
 PriceSchedule::PriceSchedule(std::vector<SourceId> sources, std::vector<int64_t> values)
@@ -73,27 +76,32 @@ int PriceSchedule::column(SourceId s) const {
   return s < column_.size() ? column_[s] : -1;
 }
 
-// Whether every value in the ranges costs at most `budget`: a term's cost is largest at an end of
-// its range (it falls to 0 at v0 and grows on either side), and the sum of the terms' largest
-// costs bounds the largest sum.
-bool PriceSchedule::within(std::span<const Term> terms, const Range* r, uint128 budget) {
-  uint128 sum = 0;
+// Whether every value in the ranges costs at most `budget`. A term's cost is linear on either
+// side of v0 and 0 at v0, so over a range it is largest at an end of the range or, when the
+// range holds v0, possibly at v0; the sum of the terms' largest costs bounds the largest sum.
+// Magnitudes: |v - v0| < 2^63 and a unit cost of at most kOne + 1 give |cost| < 2^126. A gain is
+// counted down to -2^64 at most, so a cost beyond the budget plus 2^64 per term cannot be offset
+// and ends the check at once; the sum stays far inside int128.
+bool PriceSchedule::within(std::span<const Term> terms, const Range* r, int128 budget) {
+  constexpr int128 kMostGain = -(int128{1} << 64);
+  const int128 hopeless = budget - kMostGain * static_cast<int128>(terms.size());
+  int128 sum = 0;
   for (const Term& t : terms) {
     const Range& x = r[t.column];
     if (x.lo < t.lo || x.hi > t.hi) return false;
-    uint128 c = 0;
-    if (x.lo < t.v0) c = static_cast<uint128>(static_cast<uint64_t>(t.v0 - x.lo)) * t.down;
-    if (x.hi > t.v0) {
-      c = std::max(c, static_cast<uint128>(static_cast<uint64_t>(x.hi - t.v0)) * t.up);
-    }
-    if (c > budget) return false;  // also keeps the sum far from overflow
-    sum += c;
-    if (sum > budget) return false;
+    auto cost = [&t](int64_t v) {
+      return v < t.v0 ? static_cast<int128>(t.v0 - v) * t.down
+                      : static_cast<int128>(v - t.v0) * t.up;
+    };
+    int128 c = std::max(cost(x.lo), cost(x.hi));
+    if (x.lo <= t.v0 && t.v0 <= x.hi) c = std::max<int128>(c, 0);
+    if (c > hopeless) return false;
+    sum += std::max(c, kMostGain);
   }
-  return true;
+  return sum <= budget;
 }
 
-std::size_t PriceSchedule::first_exceeding(std::span<const Term> terms, uint128 budget,
+std::size_t PriceSchedule::first_exceeding(std::span<const Term> terms, int128 budget,
                                            std::size_t from) const {
   if (from >= rows_) return rows_;
   const std::size_t ns = sources_.size();
