@@ -124,7 +124,7 @@ int64_t source_value(const MarginCache& c, const SourceLayout& l, SourceId s) {
 
 Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccount& a,
                   std::span<const uint8_t> log2_vol, std::optional<Value> excess,
-                  std::span<const uint8_t> pinned) {
+                  std::span<const uint8_t> pinned, bool share) {
   Band b;
   b.excess = excess ? *excess : maint_excess(c, a);
 #ifndef NDEBUG
@@ -264,9 +264,20 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     }
   }
   b.fragile = has_index && 2 * index_budget > b.room;
-  const int128 rest = b.fragile ? b.room : b.room - index_budget;
-  b.rest = rest;
-  if (rest <= 0) return b;
+  b.rest = b.fragile ? b.room : b.room - index_budget;
+  if (share) share_room(b, l, log2_vol, pinned);
+  return b;
+}
+
+void share_room(Band& b, const SourceLayout& l, std::span<const uint8_t> log2_vol,
+                std::span<const uint8_t> pinned) {
+  const int128 rest = b.rest;
+  if (rest <= 0) return;
+  // floor(v0 * budget / rate), capped at v0 / 10 (the whole cap for a rate of 0).
+  auto limit = [](int64_t v0, int128 budget, int128 rate, int64_t cap) {
+    if (rate == 0) return cap;
+    return static_cast<int64_t>(std::min<int128>(mul_div(v0, budget, rate, Rounding::Down), cap));
+  };
   // A pinned source takes no room: the monitor re-evaluates everyone if it moves.
   auto shares = [&](const Driver& d) {
     return d.value > 0 && (b.fragile || !l.is_index(d.source)) && !is_pinned(pinned, l, d.source);
@@ -285,7 +296,7 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
   for (const Driver& d : b.drivers) {
     if (shares(d)) total_weight += weight(d);
   }
-  if (total_weight == 0) return b;  // nothing shares the room (every source pinned)
+  if (total_weight == 0) return;  // nothing shares the room (every source pinned)
   for (Driver& d : b.drivers) {
     if (!shares(d)) continue;
     const int64_t cap = band_cap(d.value);
@@ -294,7 +305,6 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     d.width_down = limit(d.value, budget, d.down, cap);
     d.width_up = limit(d.value, budget, d.up, cap);
   }
-  return b;
 }
 
 }  // namespace backstop

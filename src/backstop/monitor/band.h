@@ -114,10 +114,15 @@ inline constexpr uint8_t kMaxLog2Volatility = 40;
 // a pinned perp quote gets no rate from its perp group (the |X| + 0.1 N exposure, the costliest
 // term of a perp band): the monitor reads no pinned source's rates or limits. Its driver then
 // carries only the rates of the account's own balances of that asset, if any.
+// share: false leaves every width 0 (the rates, solo limits, room and rest are computed as
+// always); share_room computes them later (the monitor's scheduled bands need none).
 [[nodiscard]] Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccount& a,
                                 std::span<const uint8_t> log2_vol = {},
                                 std::optional<Value> excess = std::nullopt,
-                                std::span<const uint8_t> pinned = {});
+                                std::span<const uint8_t> pinned = {}, bool share = true);
+// Shares b.rest between its sources (the widths; compute_band with share = true does it).
+void share_room(Band& b, const SourceLayout& l, std::span<const uint8_t> log2_vol = {},
+                std::span<const uint8_t> pinned = {});
 
 // Whether `pinned` pins source s (a price source with a non-zero entry).
 [[nodiscard]] inline bool is_pinned(std::span<const uint8_t> pinned, const SourceLayout& l,

@@ -195,7 +195,8 @@ uint32_t pack_up(uint64_t v) {
 bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, AccountId id,
                              std::vector<StagedEdge>* staged, std::optional<Value> excess) {
   ++stats_.evaluations;
-  const Band b = compute_band(c, layout_, a, volatility(), excess, pinned_);
+  // A band the schedule may take needs no widths: they are shared out only if it does not.
+  Band b = compute_band(c, layout_, a, volatility(), excess, pinned_, schedule_ == nullptr);
   const bool flipped = (excess_[id] < 0) != b.excess.is_negative();
   set_excess(id, b.excess, nullptr);
   Meta& m = meta_[id];
@@ -223,6 +224,7 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
     return flipped;
   }
   m.scheduled = 0;
+  if (schedule_) share_room(b, layout_, volatility(), pinned_);
   // The screen's limits: the price sources; the indexes (of any band) through idx_rel and the
   // epoch's drift. A pinned source has neither limits nor edges: it has not moved since the band
   // was computed (detect rebuilds everything when it does).

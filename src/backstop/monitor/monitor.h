@@ -240,9 +240,10 @@ class MarginMonitor {
     int64_t down;  // signed unit costs (schedule.h)
     int64_t up;
   };
-  struct Scheduled {
+  struct [[gnu::packed]] Scheduled {
     std::array<uint8_t, kScheduledSlots> column;
     std::array<ScheduledTerm, kScheduledSlots> term;
+    int64_t budget;  // what the terms may cost: kOne less the index reserve (schedule.h units)
   };
   struct alignas(64) Meta {
     uint32_t valued = 0;   // stamp_ of the detect that valued the account exactly (set once

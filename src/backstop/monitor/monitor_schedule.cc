@@ -43,8 +43,11 @@ int64_t unit_cost(const Band& b, int64_t v0, int128 rate) {
 }  // namespace
 
 bool MarginMonitor::schedule_band(const Band& b, Meta& m) const {
-  if (b.fragile || m.idx_rel == kNoRoom || price_budget(m.idx_rel) == 0) return false;
+  if (b.fragile || m.idx_rel == kNoRoom) return false;
+  const int128 budget = price_budget(m.idx_rel);
+  if (budget == 0) return false;
   Scheduled sch{};
+  sch.budget = static_cast<int64_t>(budget);
   std::size_t n = 0;
   for (const Driver& d : b.drivers) {
     // Indexes: through the budget (a band that is not fragile); pinned sources do not move.
@@ -75,8 +78,7 @@ void MarginMonitor::certify(AccountId id, std::size_t from) {
     t[k] = PriceSchedule::Term{m.u.sch.column[k], st.v0, st.down, st.up, st.v0 - cap, st.v0 + cap};
   }
   ++stats_.certified;
-  const std::size_t row =
-      schedule_->first_exceeding({t.data(), m.n}, price_budget(m.idx_rel), from);
+  const std::size_t row = schedule_->first_exceeding({t.data(), m.n}, m.u.sch.budget, from);
   if (row >= schedule_->rows()) return;  // certified to the end of the schedule
   if (wakes_.size() >= kNoWake - 1) {
     // A pool this large means a schedule far longer than any path: start over with edges.
