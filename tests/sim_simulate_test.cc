@@ -508,6 +508,40 @@ TEST(SimMonteCarlo, AReusedWorkspaceChangesNothing) {
   EXPECT_EQ(path_digest(other.run_path(0, ws)), path_digest(first));
 }
 
+// Price schedules (monitor.h, set_schedule; run.h, foreseen_sources) change no result: every path
+// of a book liquidated at the mark, with and without an oracle delay, equals the path run with
+// band edges alone, and the schedule is followed to the end (never dropped) while it wakes
+// accounts. A book with a liquidity model (impact) gets no schedule.
+TEST(SimMonteCarlo, PriceSchedulesChangeNothing) {
+  for (const std::string env : {"", "[environment]\noracle_delay_steps = 2\n"}) {
+    const SimConfig cfg = parse_ok(venue_at_mark() + kMcBookAtMark + env);
+    const PreparedRun with(cfg);
+    RunOverrides off;
+    off.schedule_prices = false;
+    const PreparedRun without(cfg, off);
+    ASSERT_FALSE(with.foreseen_sources().empty());
+    ASSERT_TRUE(without.foreseen_sources().empty());
+    PreparedRun::Workspace ws;
+    int64_t liq = 0;
+    uint64_t woken = 0;
+    for (uint64_t i = 0; i < static_cast<uint64_t>(with.paths()); ++i) {
+      const PathResult a = with.run_path(i, ws);
+      const PathResult b = without.run_path(i);
+      EXPECT_EQ(path_digest(a), path_digest(b)) << "path " << i << env;
+      EXPECT_EQ(a.state_hash, b.state_hash) << "path " << i << env;
+      const MonitorStats& st = ws.resolver()->monitor().stats();
+      const MonitorStats& base = with.prototype().monitor().stats();
+      EXPECT_EQ(st.unscheduled, base.unscheduled) << "path " << i << env;
+      EXPECT_NE(ws.resolver()->monitor().schedule(), nullptr) << "path " << i << env;
+      woken += st.woken - base.woken;
+      liq += a.liquidations;
+    }
+    EXPECT_GT(liq, 0) << "the test book should see liquidations";
+    EXPECT_GT(woken, 0U);
+  }
+  EXPECT_TRUE(PreparedRun(parse_ok(kPerpVenue + kMcBook)).foreseen_sources().empty());
+}
+
 TEST(SimAnalysis, InsuranceSizingIsTheSmallestPassingFund) {
   const SimConfig cfg = parse_ok(venue_at_mark() + kMcBookAtMark + R"(
 [analysis.insurance_sizing]

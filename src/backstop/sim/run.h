@@ -123,6 +123,11 @@ class PreparedRun {
   // allocating and first touching it). Results do not depend on which workspace a path runs in.
   // A workspace serves one path at a time; it may move between threads and between runs.
   class Workspace {
+   public:
+    // The resolver of the last path run here (its monitor's counters: tests and benchmarks);
+    // null before the first.
+    [[nodiscard]] const Resolver* resolver() const { return resolver_.get(); }
+
    private:
     friend class run_detail::PathRunner;
     std::unique_ptr<Engine> engine_;
