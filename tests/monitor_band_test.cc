@@ -64,8 +64,9 @@ struct BandSite {
 };
 // Calls f(site) for every account of 200-account venues with unrealised profit counted in full and
 // not at all, at the build prices and after the shock (band_cases).
+// signed_rates: the bands are computed for a price schedule (compute_band's for_schedule).
 template <class F>
-void for_each_band_site(std::mt19937_64& rng, F f) {
+void for_each_band_site(std::mt19937_64& rng, F f, bool signed_rates = false) {
   for (const char* upnl : {"1", "0"}) {
     RandomVenue v = make_venue(rng, 200, upnl);
     const Engine& e = v.engine;
@@ -80,7 +81,7 @@ void for_each_band_site(std::mt19937_64& rng, F f) {
             vol.push_back(static_cast<uint8_t>(rng() % (kMaxLog2Volatility + 1)));
           }
         }
-        const Band b = compute_band(bc.cache, l, a, vol);
+        const Band b = compute_band(bc.cache, l, a, vol, std::nullopt, {}, signed_rates);
         f(BandSite{fmt::format("upnl {}, {}, account {}", upnl, bc.name, id), bc.cache, l, a, b});
       }
     }
@@ -122,6 +123,33 @@ TEST(Monitor, BandWithAKnownExcessIsTheSameBand) {
   EXPECT_THROW((void)compute_band(v.engine.cache(), source_layout(v.engine.cache()), a, {}, wrong),
                std::logic_error);
 #endif
+}
+
+// A band computed for a price schedule has the same rates, solo limits, room and rest, no widths,
+// and signed rates of its own; an edge band's signed rates are its one-sided ones.
+TEST(Monitor, ScheduleBandsKeepTheRates) {
+  std::mt19937_64 rng(321);
+  int gains = 0;
+  for_each_band_site(rng, [&](const BandSite& x) {
+    const Band s = compute_band(x.cache, x.layout, x.account, {}, std::nullopt, {}, true);
+    ASSERT_EQ(s.room, x.band.room) << x.where;
+    ASSERT_EQ(s.rest, x.band.rest) << x.where;
+    ASSERT_EQ(s.drivers.size(), x.band.drivers.size()) << x.where;
+    for (std::size_t k = 0; k < s.drivers.size(); ++k) {
+      const Driver& a = s.drivers[k];
+      const Driver& b = x.band.drivers[k];
+      ASSERT_EQ(a.down, b.down) << x.where;
+      ASSERT_EQ(a.up, b.up) << x.where;
+      ASSERT_EQ(a.solo_down, b.solo_down) << x.where;
+      ASSERT_EQ(a.solo_up, b.solo_up) << x.where;
+      ASSERT_EQ(a.width_down, 0) << x.where;
+      ASSERT_EQ(a.width_up, 0) << x.where;
+      ASSERT_EQ(b.net_down, b.down) << x.where;
+      ASSERT_EQ(b.net_up, b.up) << x.where;
+      if (a.net_down < 0 || a.net_up < 0) ++gains;
+    }
+  });
+  EXPECT_GT(gains, 500);
 }
 
 // The band on its own: for random accounts, moving every driver by at most floor(v0 * rho) (each
@@ -171,48 +199,52 @@ TEST(Monitor, SignedRatesBoundJointMoves) {
   int tried = 0;
   int gained = 0;
   int unsafe_tried = 0;
-  for_each_band_site(rng, [&](const BandSite& x) {
-    const Band& b = x.band;
-    const SourceLayout& l = x.layout;
-    if (b.drivers.empty()) return;
-    const bool safe = !b.excess.is_negative();
-    for (int trial = 0; trial < 40; ++trial) {
-      MarginCache c = x.cache;
-      int128 toward = 0;  // sum of net rate x |dv| / v0, each rounded up
-      bool any_gain = false;
-      for (const Driver& d : b.drivers) {
-        const int64_t v0 = d.value;
-        if (v0 <= 0) continue;
-        const bool epoch = l.is_index(d.source) && !b.fragile;
-        const int64_t reach =
-            epoch ? static_cast<int64_t>(mul_div(v0, kIndexAllowance, kRatioOne, Rounding::Down))
-                  : v0 / 10;
-        const int64_t dv =
-            trial % 2 == 0
-                ? (rng() % 2 ? reach : -reach)
-                : static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * reach + 1)) - reach;
-        set_source(c, l, d.source, v0 + dv);
-        const int128 rate = dv < 0 ? d.net_down : d.net_up;
-        if (dv != 0 && rate < 0) any_gain = true;
-        toward += mul_div(rate, dv < 0 ? -dv : dv, v0, Rounding::Up);
-      }
-      const Value e1 = maint_excess(c, x.account);
-      const int128 bound = toward + 2 * b.slack;
-      if (safe) {
-        ASSERT_GE(e1.raw(), b.excess.raw() - bound) << x.where << " trial " << trial;
-      } else {
-        ASSERT_LE(e1.raw(), b.excess.raw() + bound) << x.where << " trial " << trial;
-        ++unsafe_tried;
-      }
-      ++tried;
-      if (any_gain) ++gained;
-    }
-    // The signed rates never exceed the one-sided ones.
-    for (const Driver& d : b.drivers) {
-      ASSERT_LE(d.net_down, d.down) << x.where;
-      ASSERT_LE(d.net_up, d.up) << x.where;
-    }
-  });
+  for_each_band_site(
+      rng,
+      [&](const BandSite& x) {
+        const Band& b = x.band;
+        const SourceLayout& l = x.layout;
+        if (b.drivers.empty()) return;
+        const bool safe = !b.excess.is_negative();
+        for (int trial = 0; trial < 40; ++trial) {
+          MarginCache c = x.cache;
+          int128 toward = 0;  // sum of net rate x |dv| / v0, each rounded up
+          bool any_gain = false;
+          for (const Driver& d : b.drivers) {
+            const int64_t v0 = d.value;
+            if (v0 <= 0) continue;
+            const bool epoch = l.is_index(d.source) && !b.fragile;
+            const int64_t reach =
+                epoch
+                    ? static_cast<int64_t>(mul_div(v0, kIndexAllowance, kRatioOne, Rounding::Down))
+                    : v0 / 10;
+            const int64_t dv =
+                trial % 2 == 0
+                    ? (rng() % 2 ? reach : -reach)
+                    : static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * reach + 1)) - reach;
+            set_source(c, l, d.source, v0 + dv);
+            const int128 rate = dv < 0 ? d.net_down : d.net_up;
+            if (dv != 0 && rate < 0) any_gain = true;
+            toward += mul_div(rate, dv < 0 ? -dv : dv, v0, Rounding::Up);
+          }
+          const Value e1 = maint_excess(c, x.account);
+          const int128 bound = toward + 2 * b.slack;
+          if (safe) {
+            ASSERT_GE(e1.raw(), b.excess.raw() - bound) << x.where << " trial " << trial;
+          } else {
+            ASSERT_LE(e1.raw(), b.excess.raw() + bound) << x.where << " trial " << trial;
+            ++unsafe_tried;
+          }
+          ++tried;
+          if (any_gain) ++gained;
+        }
+        // The signed rates never exceed the one-sided ones.
+        for (const Driver& d : b.drivers) {
+          ASSERT_LE(d.net_down, d.down) << x.where;
+          ASSERT_LE(d.net_up, d.up) << x.where;
+        }
+      },
+      /*signed_rates=*/true);
   EXPECT_GT(tried, 10'000);
   EXPECT_GT(gained, 5'000);
   EXPECT_GT(unsafe_tried, 200);

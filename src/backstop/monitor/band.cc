@@ -124,7 +124,7 @@ int64_t source_value(const MarginCache& c, const SourceLayout& l, SourceId s) {
 
 Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccount& a,
                   std::span<const uint8_t> log2_vol, std::optional<Value> excess,
-                  std::span<const uint8_t> pinned, bool share) {
+                  std::span<const uint8_t> pinned, bool for_schedule) {
   Band b;
   b.excess = excess ? *excess : maint_excess(c, a);
 #ifndef NDEBUG
@@ -157,9 +157,16 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     // The other side moves T away from zero: by at least T per unit fall (the index's part of
     // (1 + eps_i)(1 - b) is charged to the index) and 0.9 T per unit rise ((1 - a)(1 + c) >=
     // 1 + 0.9 c - a), with T rounded down.
-    const int128 t_lo = ratio_down(usd_down(q.raw(), ac), std::max<int64_t>(coef, 0));
-    const int128 net_down = fall_hurts ? t : -t_lo;
-    const int128 net_up = fall_hurts ? -mul_div(t_lo, 9, 10, Rounding::Down) : up;
+    int128 net_down = down;
+    int128 net_up = up;
+    if (for_schedule) {
+      const int128 t_lo = ratio_down(usd_down(q.raw(), ac), std::max<int64_t>(coef, 0));
+      if (fall_hurts) {
+        net_up = -mul_div(t_lo, 9, 10, Rounding::Down);
+      } else {
+        net_down = -t_lo;
+      }
+    }
     add_rates(b, l.price(tb.asset), down, up, net_down, net_up);
     add_rates(b, deposit ? l.supply_index(tb.asset) : l.borrow_index(tb.asset), down, up, down, up);
     s = checked_add(s, unit_usd(ac) + 3, "band slack");
@@ -210,19 +217,20 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     // lowest tier rate), so on its adverse side a long's excess also sheds r_min n of margin, and
     // on the other side a long gains at least (w_lo - r) n and a short (w_lo + r_min) n. The
     // notional is rounded down for what is subtracted.
-    const int128 n_lo = mul_div(size, abs128(m.mark_num), c.pow_k, Rounding::Down);
+    const int128 n_lo =
+        for_schedule ? mul_div(size, abs128(m.mark_num), c.pow_k, Rounding::Down) : 0;
     const int64_t w_lo = std::clamp<int64_t>(c.upnl_weight_maint.raw(), 0, kRatioOne);
-    const int64_t r_min = min_maint_rate(m);
+    const int64_t r_min = for_schedule ? min_maint_rate(m) : 0;
     // A long's PnL grows with the mark: adverse side w' n, other side r n. A short's falls:
     // adverse side (w' + r) n, other side 0.
     if (is_long) {
       add_directed(b, l.mark(p.market), true, safe, pnl_rate, mm_rate,
-                   pnl_rate - usd_down(ratio_down(n_lo, r_min), qc),
-                   mm_rate - usd_down(ratio_down(n_lo, w_lo), qc));
+                   for_schedule ? pnl_rate - usd_down(ratio_down(n_lo, r_min), qc) : pnl_rate,
+                   for_schedule ? mm_rate - usd_down(ratio_down(n_lo, w_lo), qc) : mm_rate);
     } else {
       const int128 adverse = checked_add(pnl_rate, mm_rate, "band sensitivity");
       add_directed(b, l.mark(p.market), false, safe, adverse, 0, adverse,
-                   -usd_down(ratio_down(n_lo, w_lo + r_min), qc));
+                   for_schedule ? -usd_down(ratio_down(n_lo, w_lo + r_min), qc) : 0);
     }
   }
   for (const auto& [quote, x] : groups) {
@@ -265,7 +273,7 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
   }
   b.fragile = has_index && 2 * index_budget > b.room;
   b.rest = b.fragile ? b.room : b.room - index_budget;
-  if (share) share_room(b, l, log2_vol, pinned);
+  if (!for_schedule) share_room(b, l, log2_vol, pinned);
   return b;
 }
 

@@ -70,7 +70,8 @@ inline constexpr int64_t kIndexEpochMove = 500'000;    // 0.05%
 // that much (a long's rise, a deposit's rise for a safe account). Unlike down / up they may be
 // summed with cancellation across sources: while every price source stays within 1/10 of v0,
 // the real-valued excess moves toward zero by at most sum_s net_s(side) |eps_s| (docs/monitor.md,
-// "Signed rates"). For the interest indexes they equal down / up.
+// "Signed rates"). For the interest indexes, and unless compute_band is asked for_schedule, they
+// equal down / up.
 struct Driver {
   SourceId source = 0;
   int128 sensitivity = 0;  // C_s = max(down, up): index allowance and budget weights
@@ -114,13 +115,15 @@ inline constexpr uint8_t kMaxLog2Volatility = 40;
 // a pinned perp quote gets no rate from its perp group (the |X| + 0.1 N exposure, the costliest
 // term of a perp band): the monitor reads no pinned source's rates or limits. Its driver then
 // carries only the rates of the account's own balances of that asset, if any.
-// share: false leaves every width 0 (the rates, solo limits, room and rest are computed as
-// always); share_room computes them later (the monitor's scheduled bands need none).
+// for_schedule: the band of a price schedule (monitor.h, set_schedule): the signed rates are
+// computed (otherwise they equal down / up: sound, with no gain) and every width is left 0
+// (share_room computes them later if the band gets edges after all); the rates, solo limits,
+// room and rest are the same either way.
 [[nodiscard]] Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccount& a,
                                 std::span<const uint8_t> log2_vol = {},
                                 std::optional<Value> excess = std::nullopt,
-                                std::span<const uint8_t> pinned = {}, bool share = true);
-// Shares b.rest between its sources (the widths; compute_band with share = true does it).
+                                std::span<const uint8_t> pinned = {}, bool for_schedule = false);
+// Shares b.rest between its sources (the widths; compute_band does it unless for_schedule).
 void share_room(Band& b, const SourceLayout& l, std::span<const uint8_t> log2_vol = {},
                 std::span<const uint8_t> pinned = {});
 

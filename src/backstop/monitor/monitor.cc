@@ -196,7 +196,7 @@ bool MarginMonitor::evaluate(const MarginCache& c, const MarginAccount& a, Accou
                              std::vector<StagedEdge>* staged, std::optional<Value> excess) {
   ++stats_.evaluations;
   // A band the schedule may take needs no widths: they are shared out only if it does not.
-  Band b = compute_band(c, layout_, a, volatility(), excess, pinned_, schedule_ == nullptr);
+  Band b = compute_band(c, layout_, a, volatility(), excess, pinned_, schedule_ != nullptr);
   const bool flipped = (excess_[id] < 0) != b.excess.is_negative();
   set_excess(id, b.excess, nullptr);
   Meta& m = meta_[id];
