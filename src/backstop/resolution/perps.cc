@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <span>
 
 #include "backstop/engine/balance_ops.h"
 #include "backstop/resolution/pacing.h"
@@ -175,6 +177,15 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
                                    t - unsafe_since_.at(id), *cfg_.perp_pacing);
     if (share < ratio_one()) pace = share;
   }
+  // One atomic step (resolver.h) for the account's closes, opened at the first: budget, fills,
+  // fees, funds, journal, models, totals, records. A forced deleveraging nests in it.
+  std::optional<ResolutionStep> step;
+  auto commit = [&step] {
+    if (step) {
+      step->finish();
+      step.reset();
+    }
+  };
   for (const auto& [notional, m] : order) {
     const State& s = engine_.state();
     const PerpPosition* pos = s.accounts.at(id).position(m);
@@ -215,9 +226,11 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
                                      to_quote(filled.raw(), px.raw(), pp.base_decimals,
                                               s.asset_params[q].decimals, Rounding::Up),
                                      Rounding::Up);
-      // One atomic step (resolver.h): budget, fill, fee, funds, journal, model, totals, record.
-      ResolutionStep step(*this, {id});
-      if (!budget_.try_record(closed_value)) return did;  // per-tick cap: next tick
+      if (!step) step.emplace(*this, std::span<const AccountId>(&id, 1));
+      if (!budget_.try_record(closed_value)) {  // per-tick cap: the rest waits for the next tick
+        commit();
+        return did;
+      }
       JournalEntry e{0, t, EntryKind::Liquidation, id, {}};
       const Quantity delta = size.is_positive() ? -filled : filled;
       const Quantity cost = fill_position(e, id, m, delta, px, Book::external(m));
@@ -251,7 +264,7 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
       }
       post(std::move(e));
       if (fill) {
-        step.save_market_model(m);
+        step->save_market_model(m);
         model->second.apply(*fill);
       }
       ++totals_.liquidations;
@@ -272,18 +285,17 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
               {"fee_insurance", exact(split->insurance_fund, ap.decimals)},
               {"remaining_size", exact(left, pp.base_decimals)}});
       if (chunk) {
-        step.save_chunk(id, m);
+        step->save_chunk(id, m);
         last_chunk_[{id, m}] = t;
       }
       if (pacing) {
-        step.save_pacing(id);
+        step->save_pacing(id);
         Pacing& pc = pacing_[id];
         const Value now_short = perp_shortage(id);
         if (now_short < shortage) pc.freed += shortage - now_short;
         if (paced) pc.paced_at = t;
         shortage = now_short;
       }
-      step.finish();
       did = true;
     }
     const Quantity unfilled = x - filled;
@@ -294,6 +306,7 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
     if (paced) break;  // a paced call closes on the largest position only
     if (cfg_.perp == PerpLiquidation::PartialToBuffer && exit_holds(id)) break;
   }
+  commit();
   // Bankrupt: no positions, no collateral, debt left.
   if (engine_.state().accounts.at(id).positions.empty()) {
     const AccountRisk r = engine_.risk(id);

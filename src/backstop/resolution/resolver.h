@@ -252,7 +252,7 @@ class Resolver {
   // entries (posted when the outermost step commits). One per nesting depth in undo_pool_,
   // reused by the next step at that depth: the venue maps are assigned over the previous step's
   // (their nodes are reused), the saved pieces are small flat vectors (saved_pieces.h), so a step
-  // allocates nothing once the pool is warm (a simulated path opens one per position it closes).
+  // allocates nothing once the pool is warm (a simulated path opens one per account it liquidates).
   // A cache: not copied with the resolver.
   struct StepUndo {
     std::vector<JournalEntry> pending;
