@@ -348,6 +348,92 @@ TEST(ResolutionAtomic, PerpLiquidationFaultLeavesTheEventsOnly) {
   }
 }
 
+// Two positions, one step (perps.cc, liquidate_perps; docs/resolution.md "Atomic steps"): alice
+// (1,000 USDC) is long 0.5 BTC at 10,000 and 2 ETH at 1,000, MM 5 %. At BTC 8,500 her equity is
+// 250 < MM 312.5 and the full policy closes both positions in one step. A fault anywhere in it,
+// after the first close included, leaves both positions open: the state of a plain engine.
+const char* kTwoPerps = R"(
+version = 1
+name = "two-perps"
+[[asset]]
+symbol = "USDC"
+decimals = 6
+price = "1"
+weight_initial = "1"
+weight_maint = "1"
+borrowable = true
+[[market]]
+symbol = "BTC-PERP"
+base_decimals = 8
+quote = "USDC"
+mark = "10000"
+tiers = [{ notional = "0", initial = "0.10", maint = "0.05" }]
+[[market]]
+symbol = "ETH-PERP"
+base_decimals = 8
+quote = "USDC"
+mark = "1000"
+tiers = [{ notional = "0", initial = "0.10", maint = "0.05" }]
+[resolution]
+perp_policy = "full"
+perp_fee = "0.01"
+perp_fee_to_insurance = "0.5"
+[[resolution.insurance]]
+asset = "USDC"
+balance = "0"
+[[account]]
+id = "alice"
+deposits = { USDC = "1000" }
+[[account]]
+id = "bob"
+deposits = { USDC = "100000" }
+[[event]]
+t = 0
+type = "trade"
+account = "alice"
+market = "BTC-PERP"
+size = "0.5"
+price = "10000"
+counterparty = "bob"
+[[event]]
+t = 0
+type = "trade"
+account = "alice"
+market = "ETH-PERP"
+size = "2"
+price = "1000"
+counterparty = "bob"
+[[event]]
+t = 60
+type = "mark"
+market = "BTC-PERP"
+mark = "8500"
+)";
+
+TEST(ResolutionAtomic, APerpLiquidationIsOneStepForAllItsPositions) {
+  ParseResult pr = parse_scenario(kTwoPerps, "two-perps.toml");
+  ASSERT_TRUE(pr.scenario.has_value());
+  const Scenario& sc = *pr.scenario;
+  Engine plain(sc.initial);
+  for (const Event& e : sc.events) ASSERT_TRUE(plain.apply(e).ok());
+  Driven clean(sc);
+  ASSERT_FALSE(clean.until_fault().has_value());
+  ASSERT_EQ(Hook::steps(*clean.resolver), 1);
+  ASSERT_EQ(clean.resolver->totals().liquidations, 2);
+  ASSERT_EQ(clean.resolver->records().size(), 2U);
+  const int64_t points = Hook::points(*clean.resolver);
+  ASSERT_GE(points, 8);  // start, then fill, fee, journal, record per position, finish
+  for (int64_t k = 2; k <= points; ++k) {
+    Driven faulty(sc);
+    Hook::fault_at_point(*faulty.resolver, k);
+    ASSERT_EQ(faulty.until_fault(), std::optional<std::size_t>(sc.events.size() - 1)) << k;
+    EXPECT_EQ(faulty.engine->state_hash(), plain.state_hash()) << k;
+    EXPECT_EQ(faulty.resolver->journal().size(), 0U) << k;
+    EXPECT_TRUE(faulty.resolver->records().empty()) << k;
+    EXPECT_EQ(faulty.resolver->totals().liquidations, 0) << k;
+  }
+}
+
 // perp-socialized-loss.toml: the 400 USDC socialised over bob and carol (200 each) is the last
 // step; a fault at its journal post (both position quotes already cut, both records written)
 // restores both quotes (bob 10,000, carol -10,000), removes the records, keeps the loss pending
