@@ -29,8 +29,8 @@ int128 row_cost(const PriceSchedule& s, std::size_t row, const std::vector<Term>
   for (const Term& t : terms) {
     const int64_t v = s.value(row, t.column);
     if (v < t.lo || v > t.hi) return kInt128Max;
-    const int128 c = v < t.v0 ? static_cast<int128>(t.v0 - v) * t.down
-                              : static_cast<int128>(v - t.v0) * t.up;
+    const int128 c =
+        v < t.v0 ? static_cast<int128>(t.v0 - v) * t.down : static_cast<int128>(v - t.v0) * t.up;
     sum += std::max(c, -(int128{1} << 64));  // a gain counts for at most 2^64 (schedule.h)
   }
   return sum;
@@ -246,12 +246,7 @@ TEST(MonitorSchedule, EqualsFullRescanAlongTheSchedule) {
       const std::set<AccountId> truth = rescan(e);
       ASSERT_EQ(mon.unsafe(), truth) << "seed " << seed << " step " << step << " row " << r;
       ASSERT_TRUE(mon.current(e.state(), e.cache()));
-      std::vector<AccountId> up;
-      std::vector<AccountId> down;
-      std::set_difference(truth.begin(), truth.end(), prev.begin(), prev.end(),
-                          std::back_inserter(up));
-      std::set_difference(prev.begin(), prev.end(), truth.begin(), truth.end(),
-                          std::back_inserter(down));
+      const auto [up, down] = set_changes(prev, truth);
       ASSERT_EQ(ch.became_unsafe, up);
       ASSERT_EQ(ch.became_safe, down);
       prev = truth;
@@ -269,16 +264,21 @@ TEST(MonitorSchedule, EqualsFullRescanAlongTheSchedule) {
   EXPECT_GT(scheduled_steps, 1000U);
 }
 
+// A monitor of v's book with venue_sources declared (a schedule without rows) and rebuilt.
+MarginMonitor declared_monitor(const Engine& e, const std::vector<SourceId>& src) {
+  MarginMonitor mon(e.state(), e.cache());
+  mon.set_schedule(std::make_shared<PriceSchedule>(src, std::vector<int64_t>{}));
+  (void)mon.sync(e.state(), e.cache(), {}, true);
+  return mon;
+}
+
 // A declared schedule's bands wait without edges: a source that moves before the rows arrive
 // drops the schedule and rebuilds, so nothing is missed.
 TEST(MonitorSchedule, DeclaredSourcesThatMoveDropTheSchedule) {
   std::mt19937_64 rng(42);
   RandomVenue v = make_venue(rng, 120);
   Engine& e = v.engine;
-  MarginMonitor mon(e.state(), e.cache());
-  const std::vector<SourceId> src = venue_sources(e);
-  mon.set_schedule(std::make_shared<PriceSchedule>(src, std::vector<int64_t>{}));
-  (void)mon.sync(e.state(), e.cache(), {}, true);
+  MarginMonitor mon = declared_monitor(e, venue_sources(e));
   (void)e.apply(ev(
       60, SetMarkPrice{1, Price::from_raw(e.state().perps[1].mark.raw() * 8 / 10), std::nullopt}));
   (void)mon.sync(e.state(), e.cache(), {});
@@ -294,10 +294,8 @@ TEST(MonitorSchedule, RowsWithoutTheCurrentValuesAreDropped) {
   std::mt19937_64 rng(7);
   RandomVenue v = make_venue(rng, 60);
   Engine& e = v.engine;
-  MarginMonitor mon(e.state(), e.cache());
   const std::vector<SourceId> src = venue_sources(e);
-  mon.set_schedule(std::make_shared<PriceSchedule>(src, std::vector<int64_t>{}));
-  (void)mon.sync(e.state(), e.cache(), {}, true);
+  MarginMonitor mon = declared_monitor(e, src);
   std::vector<int64_t> rows = random_rows(rng, e, src, 10);
   rows[0] += 1;  // row 0 is not the current values
   for (std::size_t r = 1; r < 10; ++r) rows[r * src.size()] = rows[0];

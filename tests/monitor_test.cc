@@ -74,12 +74,7 @@ TEST(Monitor, EqualsFullRescanOnRandomPricePaths) {
       ASSERT_EQ(mon.unsafe(), truth) << "seed " << seed << " step " << step;
       ASSERT_TRUE(mon.current(e.state(), e.cache())) << "seed " << seed << " step " << step;
       // The reported changes are exactly the set difference.
-      std::vector<AccountId> up;
-      std::vector<AccountId> down;
-      std::set_difference(truth.begin(), truth.end(), prev.begin(), prev.end(),
-                          std::back_inserter(up));
-      std::set_difference(prev.begin(), prev.end(), truth.begin(), truth.end(),
-                          std::back_inserter(down));
+      const auto [up, down] = set_changes(prev, truth);
       ASSERT_EQ(ch.became_unsafe, up);
       ASSERT_EQ(ch.became_safe, down);
       for (AccountId id = 0; id < e.state().accounts.size(); ++id) {

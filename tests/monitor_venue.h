@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <random>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "backstop/engine/engine.h"
@@ -85,6 +87,17 @@ inline std::set<AccountId> rescan(const Engine& e) {
   for (AccountId id = 0; id < e.state().accounts.size(); ++id) {
     if (maint_excess(e.cache(), e.state().accounts[id]).is_negative()) out.insert(id);
   }
+  return out;
+}
+
+// The changes a sync must report between two rescans: (became unsafe, became safe), sorted.
+inline std::pair<std::vector<AccountId>, std::vector<AccountId>> set_changes(
+    const std::set<AccountId>& prev, const std::set<AccountId>& now) {
+  std::pair<std::vector<AccountId>, std::vector<AccountId>> out;
+  std::set_difference(now.begin(), now.end(), prev.begin(), prev.end(),
+                      std::back_inserter(out.first));
+  std::set_difference(prev.begin(), prev.end(), now.begin(), now.end(),
+                      std::back_inserter(out.second));
   return out;
 }
 
