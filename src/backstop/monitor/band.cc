@@ -154,17 +154,18 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     const bool fall_hurts = deposit == safe;
     const int128 down = fall_hurts ? t : 0;
     const int128 up = fall_hurts ? 0 : mul_div(t, 21, 20, Rounding::Up);
-    // The other side moves T away from zero: by at least T per unit fall (the index's part of
-    // (1 + eps_i)(1 - b) is charged to the index) and 0.9 T per unit rise ((1 - a)(1 + c) >=
-    // 1 + 0.9 c - a), with T rounded down.
     int128 net_down = down;
     int128 net_up = up;
     if (for_schedule) {
-      const int128 t_lo = ratio_down(usd_down(q.raw(), ac), std::max<int64_t>(coef, 0));
+      // The other side moves T away from zero by at least 0.9 T per unit move of the price: of
+      // (1 + eps_i)(1 + eps_p) = 1 + eps_i + eps_p (1 + eps_i), the index's eps_i is charged to
+      // the index and |eps_i| <= 1/10. T rounded down.
+      const int128 gain = mul_div(ratio_down(usd_down(q.raw(), ac), std::max<int64_t>(coef, 0)), 9,
+                                  10, Rounding::Down);
       if (fall_hurts) {
-        net_up = -mul_div(t_lo, 9, 10, Rounding::Down);
+        net_up = -gain;
       } else {
-        net_down = -t_lo;
+        net_down = -gain;
       }
     }
     add_rates(b, l.price(tb.asset), down, up, net_down, net_up);
