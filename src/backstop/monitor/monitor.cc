@@ -522,10 +522,9 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
   for (AccountId id : pending_) must(id);
   // Scheduled accounts whose certificate ran out at a row up to this one.
   if (schedule_ && next_wake_ <= row_) {
-    std::vector<AccountId>& woken = crossed_ids_;
-    woken.clear();
-    take_wakes(woken);
-    for (AccountId id : woken) must(id);
+    woken_.clear();
+    take_wakes(woken_);
+    for (AccountId id : woken_) must(id);
   }
   pending_.assign(exact_.begin(), exact_.end());
   // Every source value is brought up to date first: the screen reads them all. An index moved by

@@ -345,13 +345,13 @@ class MarginMonitor {
       edges_of_;             // live edges of each account's current band
   int64_t index_drift_ = 0;  // largest relative index move from epoch_ seen this epoch (Ratio raw)
   uint64_t index_move_ = 0;  // bound on any index's relative move since an evaluation (Ratio raw)
-  std::vector<AccountId> pending_;      // need a new band (detect -> rearm)
-  std::vector<AccountId> exact_;        // detect's scratch: decided by maint_excess
-  std::vector<Edge> crossed_;           // detect's scratch: the edges a tick crossed
-  std::vector<AccountId> crossed_ids_;  // detect's scratch: the accounts the schedule woke
-  std::vector<Lane> lanes_;             // detect's scratch, one per thread
-  std::vector<Value> values_;           // detect's scratch: exact valuations, then the old values
-  std::vector<StagedEdge> staged_;      // rearm's scratch: the new bands' edges
+  std::vector<AccountId> pending_;  // need a new band (detect -> rearm)
+  std::vector<AccountId> exact_;    // detect's scratch: decided by maint_excess
+  std::vector<Edge> crossed_;       // detect's scratch: the edges a tick crossed
+  std::vector<AccountId> woken_;    // detect's scratch: the accounts the schedule woke
+  std::vector<Lane> lanes_;         // detect's scratch, one per thread
+  std::vector<Value> values_;       // detect's scratch: exact valuations, then the old values
+  std::vector<StagedEdge> staged_;  // rearm's scratch: the new bands' edges
   Team team_;
   std::size_t share_above_ = kShareAbove;
   std::vector<uint8_t> log2_vol_;  // per source; empty: the default for all

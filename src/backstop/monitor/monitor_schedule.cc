@@ -120,16 +120,13 @@ bool MarginMonitor::follow_schedule(const MarginCache& c) {
     }
     return true;
   }
-  for (std::size_t r = row_; r < s.rows(); ++r) {
-    std::size_t k = 0;
-    while (k < src.size() && s.value(r, k) == now[k]) ++k;
-    if (k == src.size()) {
-      row_ = r;
-      return true;
-    }
+  const std::size_t r = s.find_row({now.data(), now.size()}, row_);
+  if (r == s.rows()) {
+    drop_schedule();
+    return false;
   }
-  drop_schedule();
-  return false;
+  row_ = r;
+  return true;
 }
 
 void MarginMonitor::clear_wakes() {
@@ -165,12 +162,9 @@ void MarginMonitor::set_schedule(std::shared_ptr<const PriceSchedule> schedule) 
   if (schedule_->rows() == 0) return;
   // Every waiting (or scheduled) band is certified from the row of the last detect's values.
   const std::span<const SourceId> src = schedule_->sources();
-  std::size_t r = 0;
-  for (; r < schedule_->rows(); ++r) {
-    std::size_t k = 0;
-    while (k < src.size() && schedule_->value(r, k) == last_[src[k]]) ++k;
-    if (k == src.size()) break;
-  }
+  boost::container::small_vector<int64_t, 16> last(src.size());
+  for (std::size_t k = 0; k < src.size(); ++k) last[k] = last_[src[k]];
+  const std::size_t r = schedule_->find_row({last.data(), last.size()}, 0);
   if (r == schedule_->rows()) {
     drop_schedule();
     resplit_ = true;

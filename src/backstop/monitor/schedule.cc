@@ -72,6 +72,18 @@ PriceSchedule::PriceSchedule(std::vector<SourceId> sources, std::vector<int64_t>
   }
 }
 
+std::size_t PriceSchedule::find_row(std::span<const int64_t> values, std::size_t from) const {
+  const std::size_t ns = sources_.size();
+  for (std::size_t r = from; r < rows_; ++r) {
+    if (std::equal(values.begin(), values.end(),
+                   values_.begin() + static_cast<std::ptrdiff_t>(r * ns),
+                   values_.begin() + static_cast<std::ptrdiff_t>((r + 1) * ns))) {
+      return r;
+    }
+  }
+  return rows_;
+}
+
 int PriceSchedule::column(SourceId s) const {
   return s < column_.size() ? column_[s] : -1;
 }
@@ -105,7 +117,8 @@ std::size_t PriceSchedule::first_exceeding(std::span<const Term> terms, int128 b
                                            std::size_t from) const {
   if (from >= rows_) return rows_;
   const std::size_t ns = sources_.size();
-  if (within(terms, &suffix_[from * ns], budget)) return rows_;
+  // From row 0 the climb below starts with the root, which is this check.
+  if (from > 0 && within(terms, &suffix_[from * ns], budget)) return rows_;
   // Aligned blocks from `from` upwards: the largest block starting at j, halved until it is
   // within the budget or is a single row that is not.
   std::size_t j = from;

@@ -61,6 +61,9 @@ class PriceSchedule {
   [[nodiscard]] int64_t value(std::size_t row, std::size_t column) const {
     return values_[row * sources_.size() + column];
   }
+  // The first row r >= from whose values are `values` (one per source, in column order); rows()
+  // if none.
+  [[nodiscard]] std::size_t find_row(std::span<const int64_t> values, std::size_t from) const;
   // The first row r >= from at which sum_t cost_t(value(r, t.column)) > budget; rows() if none.
   [[nodiscard]] std::size_t first_exceeding(std::span<const Term> terms, int128 budget,
                                             std::size_t from) const;
