@@ -164,6 +164,8 @@ class MarginMonitor {
   [[nodiscard]] Value excess(AccountId a) const { return Value::from_raw(excess_.at(a)); }
   [[nodiscard]] bool fragile(AccountId a) const { return meta_.at(a).fragile != 0; }
   [[nodiscard]] std::size_t fragile_count() const { return fragile_count_; }
+  // Whether the account's band is covered by the price schedule: listed at a row, no edges.
+  [[nodiscard]] bool scheduled(AccountId a) const { return meta_.at(a).scheduled != 0; }
   [[nodiscard]] const MonitorStats& stats() const { return stats_; }
   // Band edges held (live and stale); for memory accounting in benchmarks.
   [[nodiscard]] std::size_t edges() const { return total_edges_; }

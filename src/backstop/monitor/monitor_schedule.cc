@@ -42,15 +42,18 @@ int64_t unit_cost(const Band& b, int64_t v0, int128 rate) {
 
 }  // namespace
 
+// Any band whose index term fits in its room: a fragile one too (band.h). The epoch bounds every
+// index's move since any evaluation, fragile or not, and the budget reserves that move's cost; a
+// fragile band's budget is only smaller (less than half its room).
 bool MarginMonitor::schedule_band(const Band& b, Meta& m) const {
-  if (b.fragile || m.idx_rel == kNoRoom) return false;
+  if (m.idx_rel == kNoRoom) return false;
   const int128 budget = price_budget(m.idx_rel);
   if (budget == 0) return false;
   Scheduled sch{};
   sch.budget = static_cast<int64_t>(budget);
   std::size_t n = 0;
   for (const Driver& d : b.drivers) {
-    // Indexes: through the budget (a band that is not fragile); pinned sources do not move.
+    // Indexes: through the budget; pinned sources do not move.
     if (layout_.is_index(d.source) || is_pinned(pinned_, layout_, d.source)) continue;
     const int col = schedule_->column(d.source);
     if (col < 0 || col > std::numeric_limits<uint8_t>::max() || n == kScheduledSlots) {
