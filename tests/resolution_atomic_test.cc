@@ -181,6 +181,56 @@ TEST(ResolutionAtomic, EveryFaultPointOfEveryGoldenRollsBackToTheStepStart) {
   EXPECT_GT(mid_step_faults, 100);  // most faults hit after the step had changed something
 }
 
+// Engine::reset_to after every golden: an engine that starts tracking its changes before the
+// first event or half-way through, then is driven by a resolver through the rest (cleanly, and
+// with a fault injected in its first or third step), lists every account that differs from where
+// it started: a reset that copies only those gives back that state's hash. Where the second half
+// left some accounts alone, fewer than all are listed.
+TEST(ResolutionAtomic, EveryGoldenResetsToItsStartThroughTheChangedAccounts) {
+  const fs::path dir = fs::path(BACKSTOP_SOURCE_DIR) / "examples" / "liquidation";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".toml") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  int partial = 0;
+  int faulted = 0;
+  int runs = 0;
+  for (const fs::path& f : files) {
+    SCOPED_TRACE(f.filename().string());
+    const Scenario sc = load(f.filename().string());
+    if (!sc.resolution) continue;
+    for (const std::size_t split : {std::size_t{0}, sc.events.size() / 2}) {
+      for (const int64_t fault_step : {int64_t{0}, int64_t{1}, int64_t{3}}) {
+        Engine e(sc.initial);
+        Resolver r(e, *sc.resolution);
+        for (std::size_t i = 0; i < split; ++i) (void)r.apply(sc.events[i]);
+        const Engine start(e.state());
+        e.track_changes();
+        Hook::fault_at_step(r, Hook::steps(r) + fault_step);
+        if (fault_step == 0) Hook::disarm(r);
+        for (std::size_t i = split; i < sc.events.size(); ++i) {
+          try {
+            (void)r.apply(sc.events[i]);
+          } catch (const std::exception&) {
+            ++faulted;
+          }
+        }
+        const std::size_t listed = e.changed_accounts().size();
+        if (listed > 0 && listed < e.state().accounts.size()) ++partial;
+        e.reset_to(start);
+        EXPECT_EQ(e.state_hash(), start.state_hash())
+            << "from event " << split << ", fault at step " << fault_step;
+        EXPECT_TRUE(e.changed_accounts().empty());
+        ++runs;
+      }
+    }
+  }
+  EXPECT_GT(runs, 60);
+  EXPECT_GT(partial, 10);
+  EXPECT_GT(faulted, 10);
+}
+
 // ---- hand-made venues ------------------------------------------------------------------------
 
 // USDC (6 decimals, $1) and WETH (9 decimals, LT 0.85, bonus 5%); bob supplies 100,000 USDC,
@@ -461,6 +511,17 @@ TEST(ResolutionAtomic, SocializationFaultKeepsTheLossPending) {
   EXPECT_EQ(s.accounts[carol].position(0)->quote, qty("-10200", 6));
   EXPECT_EQ(r.bad_debt().outstanding(0), Quantity{});
   EXPECT_EQ(Hook::pending_socializations(r), 0U);
+}
+
+// An engine that does not track its changes is copied in full.
+TEST(ResolutionAtomic, AnUntrackedEngineResetsInFull) {
+  const Lending v = lending_venue();
+  const Engine start(v.initial);
+  Engine e(v.initial);
+  ASSERT_TRUE(e.apply(ev(10, Deposit{v.bob, 0, qty("5", 6)})).ok());
+  EXPECT_TRUE(e.changed_accounts().empty());
+  e.reset_to(start);
+  EXPECT_EQ(e.state_hash(), start.state_hash());
 }
 
 }  // namespace

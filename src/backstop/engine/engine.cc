@@ -131,7 +131,38 @@ Outcome Engine::apply(const Event& e) {
     return out;
   }
   cache_valid_ = false;
+  m.for_each_touched([this](AccountId id) { note_changed(id); });
   return out;
+}
+
+void Engine::reset_to(const Engine& proto) {
+  const State& p = proto.state_;
+  const bool cheap = tracking_ && state_.accounts.size() == p.accounts.size() &&
+                     state_.owners.size() == p.owners.size();
+  if (cheap) {
+    for (const AccountId id : changed_) state_.accounts[id] = p.accounts[id];
+    state_.params = p.params;
+    state_.asset_params = p.asset_params;
+    state_.assets = p.assets;
+    state_.perp_params = p.perp_params;
+    state_.perps = p.perps;
+    state_.asset_ids = p.asset_ids;
+    state_.market_ids = p.market_ids;
+    state_.owner_ids = p.owner_ids;
+    state_.now = p.now;
+  } else {
+    state_ = p;
+  }
+  for (const AccountId id : changed_) changed_flag_[id] = 0;
+  changed_.clear();
+  cache_ = proto.cache_;
+  cache_valid_ = proto.cache_valid_;
+#ifndef NDEBUG
+  check_books_ = false;
+  if (state_hash() != proto.state_hash()) {
+    throw std::logic_error("Engine::reset_to: an account changed without being listed");
+  }
+#endif
 }
 
 }  // namespace backstop

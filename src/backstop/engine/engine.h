@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,33 @@ class Engine {
 #endif
     return state_;
   }
+  // The resolution layer reports every account it changed once the change is final (the
+  // outermost ResolutionStep commits): see track_changes.
+  void note_changed(AccountId id) {
+    if (!tracking_) return;
+    if (id >= changed_flag_.size()) changed_flag_.resize(std::size_t{id} + 1, 0);
+    if (changed_flag_[id] != 0) return;
+    changed_flag_[id] = 1;
+    changed_.push_back(id);
+  }
+
+  // ---- Cheap resets (the simulator's per-path workspaces) ----
+  // From now on the engine lists the accounts that change: by accepted events, and by the
+  // resolution layer (note_changed). The caller promises that this engine equals the prototype it
+  // will be reset to when tracking starts.
+  void track_changes() {
+    tracking_ = true;
+  }
+  // Makes this engine equal to `proto`. When it is tracking, and the account and owner lists
+  // have the lengths of proto's, only the accounts listed since tracking began (or the last reset)
+  // are copied, with the rest of the state apart from the owners (which no event or resolution
+  // step changes); otherwise everything is copied. Debug builds check the result against proto
+  // (state_hash) and throw std::logic_error if they differ. Keeps tracking.
+  void reset_to(const Engine& proto);
+  // The accounts listed since tracking began or the last reset (for tests).
+  [[nodiscard]] std::span<const AccountId> changed_accounts() const {
+    return changed_;
+  }
 
  private:
   State state_;
@@ -91,6 +119,9 @@ class Engine {
 #ifndef NDEBUG
   mutable bool check_books_ = false;  // resolution_books() was called since the last cache()
 #endif
+  bool tracking_ = false;
+  std::vector<AccountId> changed_;     // accounts changed since tracking began or the last reset
+  std::vector<uint8_t> changed_flag_;  // by account: listed in changed_
 };
 
 }  // namespace backstop

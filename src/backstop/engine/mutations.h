@@ -32,6 +32,11 @@ class Mutation {
   Outcome apply(const SetParam& e, Timestamp t);
 
   void restore_accounts();
+  // The accounts this mutation changed (saved before their first change), in order.
+  template <class F>
+  void for_each_touched(F f) const {
+    for (const auto& [id, acct] : saved_) f(id);
+  }
 
  private:
   MarginAccount& touch(AccountId id);  // copies the account into the undo log once

@@ -31,6 +31,8 @@ struct Owner {
   std::vector<AccountId> accounts;  // [0] is the cross account
 };
 
+// Engine::reset_to copies the members other than accounts and owners one by one: a new member
+// must be added there too (debug builds check a reset against the prototype's state_hash).
 struct State {
   VenueParams params;
   std::vector<AssetParams> asset_params;

@@ -211,6 +211,8 @@ void ResolutionStep::finish() {
   } else {
     // Entries were validated (and time-checked) when buffered; a step posts at most a few.
     for (JournalEntry& e : u_.pending) r_.journal_.post(std::move(e));
+    // Every account the step (or a step it enclosed) changed was saved first.
+    for (const auto& [id, a] : u_.accounts) r_.engine_.note_changed(id);
   }
   u_.pending.clear();
   done_ = true;
