@@ -660,29 +660,43 @@ void MarginMonitor::set_threads(unsigned threads, std::size_t share_above, bool 
   if (threads > 1) team_.reset(new ForkJoin(threads, spin));
 }
 
-void MarginMonitor::rearm(const State& s, const MarginCache& c) {
+void MarginMonitor::rearm(const State& s, const MarginCache& c, bool defer_unsafe) {
   if (!sources_unchanged(c)) {
     throw std::invalid_argument("MarginMonitor::rearm: prices differ from the last detect");
   }
   bool flipped = false;
   staged_.clear();
-  // The pending accounts are cold: read in batches before their bands are computed (model/warm.h).
+  // Deferred: below maintenance (the sign of excess_ is exact after detect).
+  armed_.clear();
+  if (defer_unsafe) {
+    std::size_t kept = 0;
+    for (const AccountId id : pending_) {
+      if (excess_[id] < 0) {
+        pending_[kept++] = id;
+      } else {
+        armed_.push_back(id);
+      }
+    }
+    pending_.resize(kept);
+  } else {
+    armed_.swap(pending_);
+  }
+  // The accounts are cold: read in batches before their bands are computed (model/warm.h).
   for_each_warmed(
-      0, pending_.size(),
-      [&](std::size_t i) -> const MarginAccount& { return s.accounts[pending_[i]]; },
+      0, armed_.size(),
+      [&](std::size_t i) -> const MarginAccount& { return s.accounts[armed_[i]]; },
       [&](std::size_t i) {
-        const AccountId id = pending_[i];
+        const AccountId id = armed_[i];
         return uint64_t{meta_[id].n} + gen_[id] + edges_of_[id] +
                static_cast<uint64_t>(excess_[id]);
       },
       [&](std::size_t i) {
-        const AccountId id = pending_[i];
+        const AccountId id = armed_[i];
         const std::optional<Value> known = meta_[id].valued == stamp_
                                                ? std::optional<Value>(Value::from_raw(excess_[id]))
                                                : std::nullopt;
         flipped = evaluate(c, s.accounts[id], id, &staged_, known) || flipped;
       });
-  pending_.clear();
   // The edges land in buckets all over the ladders: each bucket's vector is prefetched 24 edges
   // ahead and the slot past its end 12 ahead, so the adds do not wait for memory one by one (8 and
   // 4 before session 11: the header load of the second prefetch still waited, ~3 % of a path).

@@ -92,8 +92,11 @@ class MarginMonitor {
                  bool full = false);
   // The second phase: new bands for the pending accounts. (s, c) must be those of the last detect;
   // throws std::invalid_argument if a source value differs from it, std::logic_error if an
-  // account's sign differs from what detect found (a different State).
-  void rearm(const State& s, const MarginCache& c);
+  // account's sign differs from what detect found (a different State). With `defer_unsafe`, the
+  // accounts detect valued below maintenance keep their old bands and stay pending: a caller
+  // about to liquidate them spares bands it would throw away (the next detect values them again,
+  // as it would a touched account; until then current() is false).
+  void rearm(const State& s, const MarginCache& c, bool defer_unsafe = false);
   [[nodiscard]] std::size_t pending() const { return pending_.size(); }
   // Whether unsafe() is exactly the accounts of `s` whose maintenance excess is negative under
   // `c`, as far as the monitor can tell without valuing anyone: no account left pending, no new
@@ -348,6 +351,7 @@ class MarginMonitor {
   int64_t index_drift_ = 0;  // largest relative index move from epoch_ seen this epoch (Ratio raw)
   uint64_t index_move_ = 0;  // bound on any index's relative move since an evaluation (Ratio raw)
   std::vector<AccountId> pending_;  // need a new band (detect -> rearm)
+  std::vector<AccountId> armed_;    // rearm's scratch: the pending accounts it re-arms
   std::vector<AccountId> exact_;    // detect's scratch: decided by maint_excess
   std::vector<Edge> crossed_;       // detect's scratch: the edges a tick crossed
   std::vector<AccountId> woken_;    // detect's scratch: the accounts the schedule woke

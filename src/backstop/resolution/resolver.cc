@@ -217,7 +217,12 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
   std::vector<AccountId> first(touched);
   first.insert(first.end(), touched_.begin(), touched_.end());
   touched_.clear();
-  monitor_.sync(engine_.state(), engine_.cache(), first, full);
+  // The accounts found below maintenance keep their old bands for now when a liquidator is
+  // present: the first round changes them or not, and its sync values and re-arms them either way
+  // (a band computed now would be thrown away).
+  const State& now = engine_.state();
+  monitor_.detect(now, engine_.cache(), first, full);
+  monitor_.rearm(now, engine_.cache(), cfg_.liquidator.present);
   run_auctions(t);
   // Liquidations change accounts (and, through the waterfall, other accounts); re-sync and go
   // again until a round changes nothing. Each round liquidates every eligible account at most
