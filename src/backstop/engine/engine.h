@@ -100,6 +100,7 @@ class Engine {
   // will be reset to when tracking starts.
   void track_changes() {
     tracking_ = true;
+    changed_flag_.assign(state_.accounts.size(), 0);
   }
   // Makes this engine equal to `proto`. When it is tracking, and the account and owner lists
   // have the lengths of proto's, only the accounts listed since tracking began (or the last reset)
