@@ -123,7 +123,8 @@ TEST(MarginProperty, MatchesReferenceOnRandomBooks) {
 
 // account_equity is compute_risk's equity, and the maintenance excess never exceeds it (so an
 // account with negative equity is below maintenance): random lending and perp accounts with
-// weights below 1 on collateral and unrealised PnL, above 1 on debt, indexes away from 1.
+// weights below 1 on collateral and unrealised PnL, above 1 on debt, indexes away from 1. The
+// other partial valuations (collateral_and_debt, liquidatable) agree with compute_risk too.
 TEST(MarginProperty, EquityOnlyMatchesComputeRiskAndBoundsTheExcess) {
   std::mt19937_64 rng(20261125);
   State s;
@@ -146,6 +147,8 @@ TEST(MarginProperty, EquityOnlyMatchesComputeRiskAndBoundsTheExcess) {
   add_btc_eth_perps(s, 0);
   const MarginCache c = build_margin_cache(s);
   int negative = 0;
+  int liquidatable_seen = 0;
+  int unusable_seen = 0;
   for (int i = 0; i < 4000; ++i) {
     MarginAccount a;
     auto amount = [&] { return static_cast<int64_t>(rng() >> (4 + rng() % 56)); };
@@ -170,8 +173,24 @@ TEST(MarginProperty, EquityOnlyMatchesComputeRiskAndBoundsTheExcess) {
     ASSERT_EQ(account_equity(c, a), r.equity) << "account " << i;
     ASSERT_LE(r.excess_maint, r.equity) << "account " << i;
     negative += r.equity.is_negative() ? 1 : 0;
+    // The partial valuations the resolver uses agree with compute_risk, with WETH's or the BTC
+    // mark's price usable or not.
+    const CollateralAndDebt cd = collateral_and_debt(c, a);
+    ASSERT_EQ(cd.collateral, r.collateral_value) << "account " << i;
+    ASSERT_EQ(cd.debt, r.total_debt) << "account " << i;
+    ASSERT_EQ(liquidatable(c, a), r.liquidatable) << "account " << i;
+    liquidatable_seen += r.liquidatable ? 1 : 0;
+    for (const bool asset_price : {true, false}) {
+      MarginCache bad = c;
+      (asset_price ? bad.assets[1].price_usable : bad.markets[0].price_usable) = false;
+      const AccountRisk rb = compute_risk(bad, a);
+      ASSERT_EQ(liquidatable(bad, a), rb.liquidatable) << "account " << i;
+      unusable_seen += r.liquidatable && !rb.liquidatable ? 1 : 0;
+    }
   }
   EXPECT_GT(negative, 100);  // the bound is exercised where it matters
+  EXPECT_GT(liquidatable_seen, 100);
+  EXPECT_GT(unusable_seen, 100);
 }
 
 }  // namespace

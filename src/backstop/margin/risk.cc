@@ -237,6 +237,16 @@ Value maint_excess(const MarginCache& c, const MarginAccount& a) {
   return t.wc_m - t.req_m;
 }
 
+bool liquidatable(const MarginCache& c, const MarginAccount& a) {
+  const Totals t = totals<Scope::MaintOnly>(c, a);
+  return t.usable && t.wc_m < t.req_m;
+}
+
+CollateralAndDebt collateral_and_debt(const MarginCache& c, const MarginAccount& a) {
+  const Totals t = totals<Scope::EquityOnly>(c, a);
+  return {t.coll, t.debt};
+}
+
 Value account_equity(const MarginCache& c, const MarginAccount& a) {
   const Totals t = totals<Scope::EquityOnly>(c, a);
   return t.coll - t.debt;

@@ -52,6 +52,17 @@ struct AccountRisk {
 // monitors. Same rounding as compute_risk.
 [[nodiscard]] Value maint_excess(const MarginCache& c, const MarginAccount& a);
 
+// compute_risk(c, a).liquidatable (prices usable and a negative maintenance excess), from the
+// maintenance terms only.
+[[nodiscard]] bool liquidatable(const MarginCache& c, const MarginAccount& a);
+
+// compute_risk(c, a)'s collateral_value and total_debt, from the equity terms only.
+struct CollateralAndDebt {
+  Value collateral{};
+  Value debt{};
+};
+[[nodiscard]] CollateralAndDebt collateral_and_debt(const MarginCache& c, const MarginAccount& a);
+
 // Only the equity (collateral_value - total_debt), e.g. for a scan of underwater accounts. Same
 // rounding as compute_risk. Never below maint_excess: the weights are at most 1 on collateral and
 // at least 1 on debt, and margins are not negative.

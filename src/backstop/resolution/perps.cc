@@ -309,8 +309,8 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
   commit();
   // Bankrupt: no positions, no collateral, debt left.
   if (engine_.state().accounts.at(id).positions.empty()) {
-    const AccountRisk r = engine_.risk(id);
-    if (r.collateral_value.is_zero() && r.total_debt.is_positive()) {
+    const CollateralAndDebt r = collateral_and_debt(engine_.cache(), engine_.state().accounts[id]);
+    if (r.collateral.is_zero() && r.debt.is_positive()) {
       write_off(id, t, last_market);
       did = true;
     }

@@ -250,18 +250,21 @@ void Resolver::resolve(Timestamp t, const std::vector<AccountId>& touched, bool 
     const std::vector<AccountId> todo(monitor_.unsafe().begin(), monitor_.unsafe().end());
     for (AccountId id : todo) {
       if (t - unsafe_since_.at(id) < cfg_.liquidator.latency_s) continue;
-      const AccountRisk r = engine_.risk(id);
-      if (!r.liquidatable) continue;  // above maintenance after all, or prices not usable
       const MarginAccount& a = engine_.state().accounts[id];
+      // Above maintenance after all, or prices not usable.
+      if (!liquidatable(engine_.cache(), a)) continue;
       bool did = false;
       const bool can_take = cfg_.vault.has_value() && *cfg_.vault != id;
       if (!a.positions.empty()) {
         // The margin requirement proper: our maint_requirement also counts a net perp loss
         // (it is debt), which Hyperliquid's "maintenance margin" does not.
-        const Value loss = r.unrealized_pnl.is_negative() ? -r.unrealized_pnl : Value{};
-        const bool backstop =
-            can_take && cfg_.perp_backstop &&
-            apply_ratio(r.maint_requirement - loss, *cfg_.perp_backstop, Rounding::Down) > r.equity;
+        bool backstop = false;
+        if (can_take && cfg_.perp_backstop) {
+          const AccountRisk r = engine_.risk(id);
+          const Value loss = r.unrealized_pnl.is_negative() ? -r.unrealized_pnl : Value{};
+          backstop = apply_ratio(r.maint_requirement - loss, *cfg_.perp_backstop, Rounding::Down) >
+                     r.equity;
+        }
         did = backstop ? take_over(id, t, false) : liquidate_perps(id, t);
       } else if (cfg_.lending == LendingLiquidation::DutchAuction) {
         did = start_auction(id, t);
