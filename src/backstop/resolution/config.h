@@ -157,6 +157,9 @@ struct ResolutionConfig {
   // native quanta) follows min(total borrowed + gap, max_line), raised at most once per ttl,
   // lowered at once (ceiling/autoline.h).
   std::map<AssetId, AutoLine> autoline;
+  // Whether records carry their fields. The simulator reads only each record's kind and account
+  // (and ADL volume from ResolutionTotals), so it turns them off; nothing else changes.
+  bool record_fields = true;
 };
 
 }  // namespace backstop

@@ -272,18 +272,22 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
       const auto& ap = engine_.state().asset_params[q];
       const PerpPosition* rest = engine_.state().accounts[id].position(m);
       const Quantity left = rest != nullptr ? rest->size : Quantity{};
-      record(t, "liquidation", id,
-             {{"policy", cfg_.perp == PerpLiquidation::Full ? "full" : "partial_to_buffer"},
-              {"market", pp.symbol},
-              {"side", size.is_positive() ? "sell" : "buy"},
-              {"size", exact(filled, pp.base_decimals)},
-              {"price", exact(px)},
-              {"mark", exact(engine_.state().perps[m].mark)},
-              {"proceeds", exact(-cost, ap.decimals)},
-              {"fee", exact(fee, ap.decimals)},
-              {"fee_liquidator", exact(split->liquidator, ap.decimals)},
-              {"fee_insurance", exact(split->insurance_fund, ap.decimals)},
-              {"remaining_size", exact(left, pp.base_decimals)}});
+      if (!cfg_.record_fields) {
+        record(t, "liquidation", id, std::vector<RecordField>{});
+      } else {
+        record(t, "liquidation", id,
+               {{"policy", cfg_.perp == PerpLiquidation::Full ? "full" : "partial_to_buffer"},
+                {"market", pp.symbol},
+                {"side", size.is_positive() ? "sell" : "buy"},
+                {"size", exact(filled, pp.base_decimals)},
+                {"price", exact(px)},
+                {"mark", exact(engine_.state().perps[m].mark)},
+                {"proceeds", exact(-cost, ap.decimals)},
+                {"fee", exact(fee, ap.decimals)},
+                {"fee_liquidator", exact(split->liquidator, ap.decimals)},
+                {"fee_insurance", exact(split->insurance_fund, ap.decimals)},
+                {"remaining_size", exact(left, pp.base_decimals)}});
+      }
       if (chunk) {
         step->save_chunk(id, m);
         last_chunk_[{id, m}] = t;
@@ -394,6 +398,9 @@ void Resolver::deleverage(AccountId id, MarketId m, Quantity remaining, Timestam
       fill_position(e, id, m, delta, bankruptcy, pool);
       fill_position(e, f.account, m, -delta, bankruptcy, pool);
       ++totals_.adl_fills;
+      totals_.adl_notional +=
+          usd(q, to_quote(f.size.raw(), bankruptcy.raw(), pp.base_decimals, qd, Rounding::Up),
+              Rounding::Up);
       record(t, "adl_fill", f.account,
              {{"market", pp.symbol},
               {"against", engine_.state().account_name(id)},

@@ -360,6 +360,7 @@ void Resolver::dust_legs(JournalEntry& e, AccountId id, AssetId asset, Quantity 
 
 void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> account,
                       std::vector<RecordField> fields) {
+  if (!cfg_.record_fields) fields.clear();
   records_.push_back(ResolutionRecord{t, kind, account, std::move(fields)});
   if (open_step_ != nullptr) fault_point(FaultPoint::Record);
 }
@@ -367,6 +368,10 @@ void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> ac
 void Resolver::record(Timestamp t, const char* kind, std::optional<AccountId> account,
                       std::initializer_list<Field> fields) {
   std::vector<RecordField> v;
+  if (!cfg_.record_fields) {
+    record(t, kind, account, std::move(v));
+    return;
+  }
   if (!spare_fields_.empty()) {
     v = std::move(spare_fields_.back());  // empty, with its capacity
     spare_fields_.pop_back();

@@ -50,6 +50,7 @@ struct ResolutionTotals {
   int64_t liquidations = 0;
   int64_t declined = 0;  // liquidator declined (no profit, no capital) or blocked (guard)
   int64_t adl_fills = 0;
+  Value adl_notional{};      // ADL fills' size x bankruptcy price, USD (each rounded up)
   Value liquidated_value{};  // debt repaid + notional closed, USD
   Value bad_debt{};          // written off, USD at the time
 };
@@ -179,7 +180,7 @@ class Resolver {
   };
   [[nodiscard]] LiquidationPair pick_pair(AccountId id) const;
   // Appends a record. `kind` and the field keys must be string literals: the record keeps views
-  // of them (record.h).
+  // of them (record.h). Without cfg_.record_fields the record has no fields.
   void record(Timestamp t, const char* kind, std::optional<AccountId> account,
               std::vector<RecordField> fields);
   // The same from a braced list, {{"market", ...}, {"size", ...}}: each key is a literal, which

@@ -30,16 +30,6 @@ int128 abs128(int128 v) {
   return v < 0 ? -v : v;
 }
 
-// A record's decimal field in `decimals` digits: its raw value when it was recorded with those
-// decimals, else its text parsed exactly (std::nullopt when that fails).
-std::optional<int64_t> decimal_field(const RecordValue& v, int decimals) {
-  if (const auto d = v.as_decimal(); d && d->second == decimals) {
-    if (d->first > INT64_MAX || d->first < INT64_MIN) return std::nullopt;
-    return static_cast<int64_t>(d->first);
-  }
-  return parse_decimal(v.str(), decimals, nullptr);
-}
-
 }  // namespace
 
 Price target_price(const State& s, const Target& t) {
@@ -392,9 +382,8 @@ void PathRunner::scan_journal() {
   journal_seen_ = res_.journal().size();
 }
 
-// New records: distinct accounts liquidated, ADL notional; then drops them.
+// New records: the distinct accounts liquidated; then drops them.
 void PathRunner::scan_records() {
-  const State& s = engine_.state();
   const auto& recs = res_.records();
   for (std::size_t i = records_seen_; i < recs.size(); ++i) {
     if (recs[i].kind == "liquidation" && recs[i].account) {
@@ -405,26 +394,6 @@ void PathRunner::scan_records() {
         ++out_.accounts_liquidated;
       }
     }
-    if (recs[i].kind != "adl_fill") continue;
-    const RecordValue* market = nullptr;
-    const RecordValue* size = nullptr;
-    const RecordValue* price = nullptr;
-    for (const auto& [k, v] : recs[i].fields) {
-      if (k == "market") market = &v;
-      if (k == "size") size = &v;
-      if (k == "price") price = &v;
-    }
-    if (market == nullptr || size == nullptr || price == nullptr) continue;
-    const std::optional<MarketId> m = s.find_market(market->str());
-    if (!m) continue;
-    const PerpParams& pp = s.perp_params[*m];
-    const std::optional<int64_t> q = decimal_field(*size, pp.base_decimals);
-    const std::optional<int64_t> px = decimal_field(*price, kPriceDecimals);
-    if (!q || !px) continue;
-    const int64_t abs_q = *q < 0 ? -*q : *q;
-    const Quantity quote =
-        to_quote(abs_q, *px, pp.base_decimals, s.asset_params[pp.quote].decimals, Rounding::Up);
-    out_.adl_notional = add(out_.adl_notional, usd(s, pp.quote, quote, Rounding::Up));
   }
   // Nothing else reads them: free them now, while they are in cache (Resolver::clear_records).
   res_.clear_records();
@@ -462,6 +431,7 @@ void PathRunner::finish() {
   out_.liquidations = tot.liquidations - start.liquidations;
   out_.declined = tot.declined - start.declined;
   out_.adl_fills = tot.adl_fills - start.adl_fills;
+  out_.adl_notional = Value::from_raw(tot.adl_notional.raw() - start.adl_notional.raw());
   for (const AssetId a : res_.bad_debt().assets()) {
     out_.uncovered =
         add(out_.uncovered, usd(engine_.state(), a, res_.bad_debt().outstanding(a), Rounding::Up));

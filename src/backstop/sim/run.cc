@@ -26,6 +26,8 @@ PreparedRun::PreparedRun(const SimConfig& cfg, const RunOverrides& ov) : cfg_(cf
   if (ov.population_scale)
     cfg_.populations.at(ov.population_scale->first).scale = ov.population_scale->second;
   ResolutionConfig rc = *cfg_.scenario.resolution;
+  // A path reads only its records' kinds and accounts (path_runner.cc, scan_records).
+  rc.record_fields = false;
   if (ov.fund_balance) rc.insurance[ov.fund_balance->first].balance = ov.fund_balance->second;
   if (cfg_.sizing.enabled) sized_asset_ = cfg_.sizing.asset;
   if (cfg_.env.liquidator_latency_s) rc.liquidator.latency_s = *cfg_.env.liquidator_latency_s;
