@@ -153,7 +153,6 @@ void Engine::reset_to(const Engine& proto) {
   } else {
     state_ = p;
   }
-  for (const AccountId id : changed_) changed_flag_[id] = 0;
   changed_.clear();
   cache_ = proto.cache_;
   cache_valid_ = proto.cache_valid_;

@@ -87,11 +87,7 @@ class Engine {
   // The resolution layer reports every account it changed once the change is final (the
   // outermost ResolutionStep commits): see track_changes.
   void note_changed(AccountId id) {
-    if (!tracking_) return;
-    if (id >= changed_flag_.size()) changed_flag_.resize(std::size_t{id} + 1, 0);
-    if (changed_flag_[id] != 0) return;
-    changed_flag_[id] = 1;
-    changed_.push_back(id);
+    if (tracking_) changed_.push_back(id);
   }
 
   // ---- Cheap resets (the simulator's per-path workspaces) ----
@@ -100,7 +96,6 @@ class Engine {
   // will be reset to when tracking starts.
   void track_changes() {
     tracking_ = true;
-    changed_flag_.assign(state_.accounts.size(), 0);
   }
   // Makes this engine equal to `proto`. When it is tracking, and the account and owner lists
   // have the lengths of proto's, only the accounts listed since tracking began (or the last reset)
@@ -108,7 +103,7 @@ class Engine {
   // step changes); otherwise everything is copied. Debug builds check the result against proto
   // (state_hash) and throw std::logic_error if they differ. Keeps tracking.
   void reset_to(const Engine& proto);
-  // The accounts listed since tracking began or the last reset (for tests).
+  // The accounts listed since tracking began or the last reset, repeats included (for tests).
   [[nodiscard]] std::span<const AccountId> changed_accounts() const {
     return changed_;
   }
@@ -121,8 +116,10 @@ class Engine {
   mutable bool check_books_ = false;  // resolution_books() was called since the last cache()
 #endif
   bool tracking_ = false;
-  std::vector<AccountId> changed_;     // accounts changed since tracking began or the last reset
-  std::vector<uint8_t> changed_flag_;  // by account: listed in changed_
+  // Accounts changed since tracking began or the last reset, in order, repeats included (a
+  // flag per account to skip them would cost a cache miss per change; a reset copies a repeat
+  // twice, and an account rarely changes twice in a simulated path).
+  std::vector<AccountId> changed_;
 };
 
 }  // namespace backstop
