@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <optional>
 #include <span>
 
@@ -150,7 +151,7 @@ bool Resolver::liquidate_perps(AccountId id, Timestamp t) {
   bool did = false;
   std::optional<MarketId> last_market;
   // Largest notional first (ties: lower market id).
-  std::vector<std::pair<Value, MarketId>> order;
+  boost::container::small_vector<std::pair<Value, MarketId>, 8> order;
   {
     const State& s = engine_.state();
     for (const PerpPosition& p : s.accounts.at(id).positions) {
