@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/container/static_vector.hpp>
 #include <stdexcept>
 
 #include "backstop/monitor/monitor.h"
@@ -73,15 +74,17 @@ bool MarginMonitor::schedule_band(const Band& b, Meta& m) const {
 
 void MarginMonitor::certify(AccountId id, std::size_t from) {
   const Meta& m = meta_[id];
-  std::array<PriceSchedule::Term, kScheduledSlots> t{};
+  // Only the terms in use are written (zeroing all four took a fifth of a path's certification).
+  boost::container::static_vector<PriceSchedule::Term, kScheduledSlots> t;
   for (std::size_t k = 0; k < m.n; ++k) {
     const ScheduledTerm st = m.u.sch.term[k];
     // The rates hold while the source stays within 1/10 of v0 (band.h), floor(v0 / 10) here.
     const int64_t cap = st.v0 > 0 ? st.v0 / 10 : 0;
-    t[k] = PriceSchedule::Term{m.u.sch.column[k], st.v0, st.down, st.up, st.v0 - cap, st.v0 + cap};
+    t.push_back(
+        PriceSchedule::Term{m.u.sch.column[k], st.v0, st.down, st.up, st.v0 - cap, st.v0 + cap});
   }
   ++stats_.certified;
-  const std::size_t row = schedule_->first_exceeding({t.data(), m.n}, m.u.sch.budget, from);
+  const std::size_t row = schedule_->first_exceeding({t.data(), t.size()}, m.u.sch.budget, from);
   if (row >= schedule_->rows()) return;  // certified to the end of the schedule
   if (wakes_.size() >= kNoWake - 1) {
     // A pool this large means a schedule far longer than any path: start over with edges.
@@ -175,7 +178,14 @@ void MarginMonitor::set_schedule(std::shared_ptr<const PriceSchedule> schedule) 
   }
   row_ = r;
   next_wake_ = r;
-  for (AccountId id = 0; id < meta_.size() && schedule_; ++id) {
+  // The records are read in order, each with a search between: fetched 8 ahead.
+  const std::size_t n = meta_.size();
+  for (AccountId id = 0; id < n && schedule_; ++id) {
+    if (id + 8 < n) {
+      const char* p = reinterpret_cast<const char*>(&meta_[id + 8]);
+      __builtin_prefetch(p);
+      __builtin_prefetch(p + 64);
+    }
     if (meta_[id].scheduled != 0) certify(id, r);
   }
 }
