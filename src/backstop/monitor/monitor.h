@@ -142,8 +142,8 @@ class MarginMonitor {
   [[nodiscard]] const std::vector<uint8_t>& pinned() const { return pinned_; }
 
   // Prices known in advance (monitor/schedule.h), as a simulator knows a path's before running
-  // it. A band whose moving price sources are all scheduled (at most kScheduledSlots; not
-  // fragile; its index allowance fits) gets no edges: the monitor searches the schedule for the
+  // it. A band whose moving price sources are all scheduled (at most kScheduledSlots; fragile
+  // or not; its index term fits its room) gets no edges: the monitor searches the schedule for the
   // first row at which the band's screen can fail (band.h, with every other source unmoved and
   // the index term at the most an epoch allows) and values the account exactly at the first
   // detect that reaches that row. Every detect first finds the row of its values: the row it
