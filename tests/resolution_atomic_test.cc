@@ -124,17 +124,23 @@ Scenario load(const std::string& name) {
   return std::move(*pr.scenario);
 }
 
-// Every golden in examples/liquidation: for every fault point k of the clean run (a stride when
-// there are many), the run that throws at k is, right after the throw and after all the remaining
-// events, identical to the run that throws at the start of the same step (the step never began).
-// The journal and the bad-debt ledger stay internally consistent.
-TEST(ResolutionAtomic, EveryFaultPointOfEveryGoldenRollsBackToTheStepStart) {
+// The golden scenarios (examples/liquidation/*.toml), in name order.
+std::vector<fs::path> golden_files() {
   const fs::path dir = fs::path(BACKSTOP_SOURCE_DIR) / "examples" / "liquidation";
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir)) {
     if (e.path().extension() == ".toml") files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Every golden in examples/liquidation: for every fault point k of the clean run (a stride when
+// there are many), the run that throws at k is, right after the throw and after all the remaining
+// events, identical to the run that throws at the start of the same step (the step never began).
+// The journal and the bad-debt ledger stay internally consistent.
+TEST(ResolutionAtomic, EveryFaultPointOfEveryGoldenRollsBackToTheStepStart) {
+  const std::vector<fs::path> files = golden_files();
   ASSERT_GE(files.size(), 12U);
   int64_t mid_step_faults = 0;
   int files_with_steps = 0;
@@ -188,12 +194,7 @@ TEST(ResolutionAtomic, EveryFaultPointOfEveryGoldenRollsBackToTheStepStart) {
 // it started: a reset that copies only those gives back that state's hash. Where the second half
 // left some accounts alone, fewer than all are listed.
 TEST(ResolutionAtomic, EveryGoldenResetsToItsStartThroughTheChangedAccounts) {
-  const fs::path dir = fs::path(BACKSTOP_SOURCE_DIR) / "examples" / "liquidation";
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() == ".toml") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<fs::path> files = golden_files();
   int partial = 0;
   int faulted = 0;
   int runs = 0;
@@ -238,12 +239,7 @@ TEST(ResolutionAtomic, EveryGoldenResetsToItsStartThroughTheChangedAccounts) {
 // state, journal and totals. And totals().adl_notional is the sum over the adl_fill records of
 // size x price in USD, each rounded up (what the simulator used to add up from the records).
 TEST(ResolutionAtomic, RecordsWithoutFieldsChangeNothingElse) {
-  const fs::path dir = fs::path(BACKSTOP_SOURCE_DIR) / "examples" / "liquidation";
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() == ".toml") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<fs::path> files = golden_files();
   int adl_files = 0;
   for (const fs::path& f : files) {
     SCOPED_TRACE(f.filename().string());

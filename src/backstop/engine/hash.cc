@@ -140,6 +140,27 @@ void write_market(Writer& w, const PerpParams& p, const PerpState& s) {
   w.fx(s.short_oi);
 }
 
+// An account's words, in order, through `word`.
+template <class F>
+void write_account(const MarginAccount& a, F word) {
+  word(a.owner);
+  word(a.sub);
+  word(a.mode == MarginMode::Cross ? 0 : 1);
+  word(a.isolated_market ? *a.isolated_market : -1);
+  word(static_cast<int64_t>(a.balances.size()));
+  for (const TokenBalance& b : a.balances) {
+    word(b.asset);
+    word(b.scaled);
+  }
+  word(static_cast<int64_t>(a.positions.size()));
+  for (const PerpPosition& p : a.positions) {
+    word(p.market);
+    word(p.size.raw());
+    word(p.quote.raw());
+    word(p.funding_snapshot.raw());
+  }
+}
+
 }  // namespace
 
 uint64_t Engine::state_hash() const {
@@ -159,43 +180,13 @@ uint64_t Engine::state_hash() const {
   for (const Owner& o : s.owners) w.str(o.name);
   w.i64(static_cast<int64_t>(s.accounts.size()));
   for (const MarginAccount& a : s.accounts) {
+    // An account's words are bounds-checked once when the buffer can hold them all.
     const std::size_t words = 6 + 2 * a.balances.size() + 4 * a.positions.size();
     if (words <= Writer::kWords) {
-      // The same words as below, bounds-checked once.
       w.reserve_words(words);
-      w.word(a.owner);
-      w.word(a.sub);
-      w.word(a.mode == MarginMode::Cross ? 0 : 1);
-      w.word(a.isolated_market ? *a.isolated_market : -1);
-      w.word(static_cast<int64_t>(a.balances.size()));
-      for (const TokenBalance& b : a.balances) {
-        w.word(b.asset);
-        w.word(b.scaled);
-      }
-      w.word(static_cast<int64_t>(a.positions.size()));
-      for (const PerpPosition& p : a.positions) {
-        w.word(p.market);
-        w.word(p.size.raw());
-        w.word(p.quote.raw());
-        w.word(p.funding_snapshot.raw());
-      }
-      continue;
-    }
-    w.i64(a.owner);
-    w.i64(a.sub);
-    w.i64(a.mode == MarginMode::Cross ? 0 : 1);
-    w.i64(a.isolated_market ? *a.isolated_market : -1);
-    w.i64(static_cast<int64_t>(a.balances.size()));
-    for (const TokenBalance& b : a.balances) {
-      w.i64(b.asset);
-      w.i64(b.scaled);
-    }
-    w.i64(static_cast<int64_t>(a.positions.size()));
-    for (const PerpPosition& p : a.positions) {
-      w.i64(p.market);
-      w.fx(p.size);
-      w.fx(p.quote);
-      w.fx(p.funding_snapshot);
+      write_account(a, [&w](int64_t v) { w.word(v); });
+    } else {
+      write_account(a, [&w](int64_t v) { w.i64(v); });
     }
   }
   return w.digest();
