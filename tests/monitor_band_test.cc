@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -65,8 +66,10 @@ struct BandSite {
 // Calls f(site) for every account of 200-account venues with unrealised profit counted in full and
 // not at all, at the build prices and after the shock (band_cases).
 // signed_rates: the bands are computed for a price schedule (compute_band's for_schedule).
+// pinned: compute_band's pinned sources (by SourceId; empty: none).
 template <class F>
-void for_each_band_site(std::mt19937_64& rng, F f, bool signed_rates = false) {
+void for_each_band_site(std::mt19937_64& rng, F f, bool signed_rates = false,
+                        const std::vector<uint8_t>& pinned = {}) {
   for (const char* upnl : {"1", "0"}) {
     RandomVenue v = make_venue(rng, 200, upnl);
     const Engine& e = v.engine;
@@ -81,7 +84,7 @@ void for_each_band_site(std::mt19937_64& rng, F f, bool signed_rates = false) {
             vol.push_back(static_cast<uint8_t>(rng() % (kMaxLog2Volatility + 1)));
           }
         }
-        const Band b = compute_band(bc.cache, l, a, vol, std::nullopt, {}, signed_rates);
+        const Band b = compute_band(bc.cache, l, a, vol, std::nullopt, pinned, signed_rates);
         f(BandSite{fmt::format("upnl {}, {}, account {}", upnl, bc.name, id), bc.cache, l, a, b});
       }
     }
@@ -248,6 +251,77 @@ TEST(Monitor, SignedRatesBoundJointMoves) {
   EXPECT_GT(tried, 10'000);
   EXPECT_GT(gained, 5'000);
   EXPECT_GT(unsafe_tried, 200);
+}
+
+// Wide bands (band.h, `narrow`): a schedule band without a moving perp quote price bounds joint
+// moves of its price sources of up to 1/2 (kWideBandMove), the indexes within their allowance.
+// Run with the USDC price (the perps' quote) free, where only bands without perps are wide, and
+// pinned, where the perp bands are wide too (a pinned source does not move).
+TEST(Monitor, WideBandsBoundJointMovesOfAHalf) {
+  std::mt19937_64 rng(2718);
+  int wide = 0;
+  int wide_perps = 0;
+  int narrow = 0;
+  int unsafe_tried = 0;
+  for (const bool pin_quote : {false, true}) {
+    std::vector<uint8_t> pinned;
+    if (pin_quote) pinned = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};  // 3 assets x 3 + 2 marks
+    for_each_band_site(
+        rng,
+        [&](const BandSite& x) {
+          const Band& b = x.band;
+          const SourceLayout& l = x.layout;
+          if (!pinned.empty()) {
+            ASSERT_EQ(pinned.size(), l.count());
+          }
+          // Narrow exactly when a perp's quote price may move.
+          const bool perps = std::any_of(
+              x.account.positions.begin(), x.account.positions.end(),
+              [](const PerpPosition& p) { return p.size.raw() != 0 || p.quote.raw() != 0; });
+          ASSERT_EQ(b.narrow, !pin_quote && perps) << x.where;
+          if (b.narrow) {
+            ++narrow;
+            return;
+          }
+          if (b.drivers.empty()) return;
+          ++wide;
+          if (perps) ++wide_perps;
+          const bool safe = !b.excess.is_negative();
+          for (int trial = 0; trial < 40; ++trial) {
+            MarginCache c = x.cache;
+            int128 toward = 0;  // sum of net rate x |dv| / v0, each rounded up
+            for (const Driver& d : b.drivers) {
+              const int64_t v0 = d.value;
+              if (v0 <= 0 || is_pinned(pinned, l, d.source)) continue;
+              const int64_t reach =
+                  l.is_index(d.source)
+                      ? static_cast<int64_t>(
+                            mul_div(v0, kIndexAllowance, kRatioOne, Rounding::Down))
+                      : static_cast<int64_t>(mul_div(v0, kWideBandMove, kRatioOne, Rounding::Down));
+              const int64_t dv =
+                  trial % 2 == 0
+                      ? (rng() % 2 ? reach : -reach)
+                      : static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * reach + 1)) - reach;
+              set_source(c, l, d.source, v0 + dv);
+              const int128 rate = dv < 0 ? d.net_down : d.net_up;
+              toward += mul_div(rate, dv < 0 ? -dv : dv, v0, Rounding::Up);
+            }
+            const Value e1 = maint_excess(c, x.account);
+            const int128 bound = toward + 2 * b.slack;
+            if (safe) {
+              ASSERT_GE(e1.raw(), b.excess.raw() - bound) << x.where << " trial " << trial;
+            } else {
+              ASSERT_LE(e1.raw(), b.excess.raw() + bound) << x.where << " trial " << trial;
+              ++unsafe_tried;
+            }
+          }
+        },
+        /*signed_rates=*/true, pinned);
+  }
+  EXPECT_GT(wide, 1'000) << wide;
+  EXPECT_GT(wide_perps, 500) << wide_perps;
+  EXPECT_GT(narrow, 500) << narrow;
+  EXPECT_GT(unsafe_tried, 100) << unsafe_tried;
 }
 
 // The hand-checked borrower (below): alice, 10 WETH against 16,000 USDC; bob supplies the USDC.

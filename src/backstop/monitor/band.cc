@@ -239,6 +239,7 @@ Band compute_band(const MarginCache& c, const SourceLayout& l, const MarginAccou
     if (!is_pinned(pinned, l, l.price(quote))) {
       const int128 rate = ratio_up(usd_up(x, qc), w);
       add_rates(b, l.price(quote), rate, rate, rate, rate);
+      b.narrow = true;  // the cross term above assumes mark moves of at most 1/10
     }
     s = checked_add(s, 2 * unit_usd(qc) + 6, "band slack");
   }

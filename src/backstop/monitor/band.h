@@ -56,6 +56,10 @@ struct SourceLayout {
 
 // Largest relative move any band allows (the sensitivity bound assumes |eps| <= 1/10).
 inline constexpr int64_t kMaxBandMove = kRatioOne / 10;
+// Largest relative move of a price source for which the rates of a band that is not `narrow`
+// hold while every interest index stays within kIndexAllowance of its value (a price schedule's
+// bands: the monitor's epochs bound the indexes; docs/monitor.md, "Wide bands").
+inline constexpr int64_t kWideBandMove = kRatioOne / 2;
 // Relative move of an interest index (from its value at evaluation) that every non-fragile band
 // absorbs: 0.11%, i.e. twice the monitor's epoch half-width of 0.05% plus margin.
 inline constexpr int64_t kIndexAllowance = 1'100'000;  // Ratio raw units (10^-9)
@@ -92,8 +96,15 @@ struct Band {
   int128 slack = 0;  // S, micro-dollars, rounded up
   int128 room = 0;   // |E| - 2S - 1 (may be <= 0)
   int128 rest = 0;  // what the sharing sources share: room, less the index allowance unless fragile
-  int128 index_sensitivity = 0;                       // sum of C_s over the index sources
-  bool fragile = false;                               // index sources carry edges (see above)
+  int128 index_sensitivity = 0;  // sum of C_s over the index sources
+  bool fragile = false;          // index sources carry edges (see above)
+  // A perp quote price that is not pinned is one of the sources: its rate bounds the cross term
+  // of a mark move of at most 1/10 only. Without one every rate is a bound for price moves of up
+  // to kWideBandMove: a balance's T'/T = (1 + eps_i)(1 + eps_p) with |eps_i| <= kIndexAllowance
+  // keeps the 1.05 T rise and 0.9 T gain for any |eps_p| <= 1/2; a mark moves PnL linearly and
+  // the margin and the PnL weighting along slopes within [r_min, r_max] and [w_lo, w'] at any
+  // notional; and a quantum stays worth at most twice its price at evaluation (the slack).
+  bool narrow = false;
   boost::container::small_vector<Driver, 8> drivers;  // sorted by source, unique
 };
 

@@ -259,13 +259,17 @@ class MarginMonitor {
     uint8_t n = 0;         // limits (or scheduled terms) held
     uint8_t fragile = 0;
     uint8_t screenable = 0;  // 0: more than kSlots limits or sources past uint8: decide exactly
-    uint8_t scheduled = 0;   // 1: `sch` is in use (no edges), else `lim`
+    uint8_t scheduled = 0;   // kNarrow or kWide: `sch` is in use (no edges), else (0) `lim`
     union {
       Limits lim;
       Scheduled sch;
     } u{.lim = {}};
   };
   static_assert(sizeof(Meta) == 128);
+  // A scheduled band's terms hold within 1/10 of v0 (kMaxBandMove), or 1/2 when the band is not
+  // narrow (band.h, kWideBandMove).
+  static constexpr uint8_t kNarrow = 1;
+  static constexpr uint8_t kWide = 2;
   static constexpr uint32_t kNoRoom = ~uint32_t{0};
   static constexpr uint32_t kLastStamp = ~uint32_t{0} - 1;
 

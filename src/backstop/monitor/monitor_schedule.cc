@@ -68,7 +68,7 @@ bool MarginMonitor::schedule_band(const Band& b, Meta& m) const {
   m.u.sch = sch;
   m.n = static_cast<uint8_t>(n);
   m.screenable = 0;
-  m.scheduled = 1;
+  m.scheduled = b.narrow ? kNarrow : kWide;
   return true;
 }
 
@@ -78,8 +78,10 @@ void MarginMonitor::certify(AccountId id, std::size_t from) {
   boost::container::static_vector<PriceSchedule::Term, kScheduledSlots> t;
   for (std::size_t k = 0; k < m.n; ++k) {
     const ScheduledTerm st = m.u.sch.term[k];
-    // The rates hold while the source stays within 1/10 of v0 (band.h), floor(v0 / 10) here.
-    const int64_t cap = st.v0 > 0 ? st.v0 / 10 : 0;
+    // The rates hold while the source stays within 1/10 of v0, or 1/2 for a band that is not
+    // narrow (band.h, kWideBandMove): floor(v0 / 10) or floor(v0 / 2) here.
+    static_assert(kMaxBandMove * 10 == kRatioOne && kWideBandMove * 2 == kRatioOne);
+    const int64_t cap = st.v0 <= 0 ? 0 : m.scheduled == kWide ? st.v0 / 2 : st.v0 / 10;
     t.push_back(
         PriceSchedule::Term{m.u.sch.column[k], st.v0, st.down, st.up, st.v0 - cap, st.v0 + cap});
   }

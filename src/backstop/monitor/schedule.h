@@ -8,11 +8,12 @@
 //
 // Costs are fixed point: kOne (2^62) is a band's whole room, and a term's cost at v is
 // (v0 - v) * down below v0 and (v - v0) * up above it, within the term's range [lo, hi] (band.h:
-// the rates hold for moves of at most 1/10); a value outside that range costs more than any
-// budget. down and up are signed (band.h, Driver::net_down): a negative one is a gain, which
-// offsets the other terms' costs in the same row (a term's gain counts for at most 2^64). A min/max
-// tree over the rows (and the min/max of every suffix) bounds a stretch's cost from above (each
-// term at its worst value in the stretch), so a search visits O(log rows) nodes per near miss.
+// the rates hold for moves of at most 1/10, or 1/2 for a band that is not narrow); a value
+// outside that range costs more than any budget. down and up are signed (band.h,
+// Driver::net_down): a negative one is a gain, which offsets the other terms' costs in the same
+// row (a term's gain counts for at most 2^64). A min/max tree over the rows (and the min/max of
+// every suffix) bounds a stretch's cost from above (each term at its worst value in the
+// stretch), so a search visits O(log rows) nodes per near miss.
 //
 // Immutable once built; thread-safe to read. Memory: 24 bytes per source per row (values,
 // suffixes) plus 32 per source per leaf of the tree (rows rounded up to a power of two).
