@@ -14,7 +14,14 @@
 //
 // Usage: backstop_sim_bench [--accounts N] [--paths P] [--steps S] [--markets M] [--threads T]
 //                           [--seed X] [--python /usr/bin/python3] [--no-numpy] [--no-rescan]
-//                           [--work DIR] [--vol-scale V]
+//                           [--work DIR] [--vol-scale V] [--repeat R]
+//                           [--numpy-layouts positions,markets]
+// --repeat R (default 3): the simulator's path loop runs R times (well under a second each at the
+// default sizes, where one burst of a noisy machine moves a single run by 10-30 %); each run must
+// give the same per-path results and state hashes, and the median time is the figure. The
+// baselines run once (a minute and more each: they average the noise out).
+// --numpy-layouts: which layouts of bench/numpy_sim.py run (default both; the faster one is the
+// baseline, and at every size measured so far that is `markets`).
 // Book (deterministic from the seed, docs in bench/numpy_sim.py's "generated" model): M markets
 // with start prices 10^U(-2, 4.7), annual volatility U(0.5, 1.2) x V, maintenance 3/4/5 %
 // cycling; each account 1-4 positions in distinct markets, notional 10^U(2, 6) USD, long or
@@ -55,6 +62,8 @@ struct Options {
   uint64_t seed = 1;
   double vol_scale = 1.0;
   std::string python = "/usr/bin/python3";
+  int repeat = 3;
+  std::vector<std::string> layouts = {"positions", "markets"};
   bool numpy = true;
   bool rescan = true;
   std::string work;
@@ -314,7 +323,20 @@ int main(int argc, char** argv) {
       o.python = next();
     else if (a == "--work")
       o.work = next();
-    else if (a == "--no-numpy")
+    else if (a == "--repeat")
+      o.repeat = std::max(1, std::stoi(next()));
+    else if (a == "--numpy-layouts") {
+      o.layouts.clear();
+      std::stringstream list(next());
+      for (std::string l; std::getline(list, l, ',');) {
+        if (l != "positions" && l != "markets") {
+          std::fprintf(stderr, "--numpy-layouts: unknown layout '%s'\n", l.c_str());
+          return 2;
+        }
+        o.layouts.push_back(l);
+      }
+      if (o.layouts.empty()) o.numpy = false;
+    } else if (a == "--no-numpy")
       o.numpy = false;
     else if (a == "--no-rescan")
       o.rescan = false;
@@ -345,13 +367,34 @@ int main(int argc, char** argv) {
       static_cast<long long>(o.accounts), o.markets, static_cast<long long>(o.paths),
       static_cast<long long>(o.steps), o.threads, setup);
 
-  // The simulator's own path loop (simulate.h run_paths: its thread pool and workspaces).
+  // The simulator's own path loop (simulate.h run_paths: its thread pool and workspaces), run
+  // o.repeat times: every run must give the same results; the median time is the figure.
   std::vector<PathResult> sim;
-  const double t_sim_start = now_s();
-  sim = run_paths(run, o.threads, SimOptions{}, "paths");
-  const double t_sim = now_s() - t_sim_start;
+  std::vector<double> t_runs;
+  for (int k = 0; k < o.repeat; ++k) {
+    const double t_sim_start = now_s();
+    std::vector<PathResult> again = run_paths(run, o.threads, SimOptions{}, "paths");
+    t_runs.push_back(now_s() - t_sim_start);
+    if (k == 0) {
+      sim = std::move(again);
+      continue;
+    }
+    for (std::size_t p = 0; p < sim.size(); ++p) {
+      if (again[p].state_hash != sim[p].state_hash || again[p].bad_debt != sim[p].bad_debt ||
+          again[p].accounts_liquidated != sim[p].accounts_liquidated) {
+        std::fprintf(stderr, "simulate run %d differs from run 1 on path %zu\n", k + 1, p);
+        return 3;
+      }
+    }
+  }
+  std::vector<double> sorted = t_runs;
+  std::sort(sorted.begin(), sorted.end());
+  const double t_sim = sorted[sorted.size() / 2];
   const double r_sim = work_units / t_sim;
-  std::printf("simulate: %8.3f s  %14.0f account-steps/s\n", t_sim, r_sim);
+  std::string runs;
+  for (const double t : t_runs) runs += fmt::format(" {:.3f}", t);
+  std::printf("simulate: %8.3f s  %14.0f account-steps/s   (median of %d runs:%s s)\n", t_sim,
+              r_sim, o.repeat, runs.c_str());
 
   std::vector<PathFigures> scan(static_cast<std::size_t>(o.paths));
   double r_scan = 0;
@@ -374,7 +417,7 @@ int main(int argc, char** argv) {
     for (std::size_t m = 0; m < mmr.size(); ++m) {
       mmr_arg += (m ? "," : "") + fmt::format("{:.2f}", mmr[m]);
     }
-    for (const char* layout : {"positions", "markets"}) {
+    for (const std::string& layout : o.layouts) {
       const std::string out_json = (work / fmt::format("numpy_{}.json", layout)).string();
       const std::string cmd = fmt::format(
           "{} {}/bench/numpy_sim.py --book {} --price-paths {} --mmr {} --fund 1e12 --layout {} "
@@ -390,7 +433,7 @@ int main(int argc, char** argv) {
       const double t_np = res.at("seconds").get<double>();
       const double r = work_units / t_np;
       std::printf("numpy %-9s %8.3f s  %14.0f account-steps/s   simulate / numpy  = %.1fx\n",
-                  layout, t_np, r, r_sim / r);
+                  layout.c_str(), t_np, r, r_sim / r);
       // Both layouts must agree with the simulator (checked below); the faster is the baseline.
       if (r > r_np) {
         r_np = r;
