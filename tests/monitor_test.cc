@@ -290,8 +290,9 @@ TEST(Monitor, ThreadsChangeNothing) {
 }
 
 // A monitor assigned over one that has run elsewhere (its ladders cover other price ranges: the
-// assignment keeps each bucket by key, monitor.h Ladder) behaves exactly like a fresh copy of the
-// source, and the source is unchanged: the simulator resets its monitor this way before each path.
+// assignment keeps each bucket by key, monitor.h Ladder), or reset to the source after tracking
+// (reset_to), behaves exactly like a fresh copy of the source, and the source is unchanged: the
+// simulator resets its monitor this way before each path.
 TEST(Monitor, AssignedOverAUsedMonitorActsLikeAFreshCopy) {
   std::mt19937_64 rng(21);
   RandomVenue v = make_venue(rng, 150, "1");
@@ -311,12 +312,27 @@ TEST(Monitor, AssignedOverAUsedMonitorActsLikeAFreshCopy) {
       (void)mon.sync(e.state(), e.cache(), {});
     }
   };
-  for (uint64_t seed = 1; seed <= 4; ++seed) {
+  // Seeds 5-8 reset by reset_to after tracking: only the accounts the walk took as candidates
+  // get their records, generations, excesses and edge counts back (monitor.h).
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    const bool sparse = seed > 4;
     // A monitor that has wandered far (large moves): its ladders span other buckets.
     Engine used_engine = start;
     MarginMonitor used = source;
+    if (sparse) used.track_changes();
     walk(used_engine, used, 1000 + seed, 300, 1500);
-    used = source;  // the reset under test
+    if (sparse) {
+      ASSERT_EQ(used.stats().full_scans, source.stats().full_scans);  // no rebuild: a sparse copy
+      ASSERT_GT(used.stats().evaluations, source.stats().evaluations + 100);
+      used.reset_to(source);  // the reset under test
+      for (AccountId id = 0; id < start.state().accounts.size(); ++id) {
+        ASSERT_EQ(used.excess(id), source.excess(id)) << "seed " << seed << " account " << id;
+        ASSERT_EQ(used.fragile(id), source.fragile(id)) << "seed " << seed << " account " << id;
+      }
+      ASSERT_EQ(used.edges(), source.edges());
+    } else {
+      used = source;  // the reset under test
+    }
     MarginMonitor fresh = source;
     Engine a = start;
     Engine b = start;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <cstring>
 #include <iterator>
 #include <limits>
 #include <stdexcept>
@@ -125,6 +126,10 @@ MarginMonitor::MarginMonitor(const State& s, const MarginCache& c) {
 
 void MarginMonitor::rebuild(const State& s, const MarginCache& c) {
   ++stats_.full_scans;
+  if (tracking_) {
+    log_all_ = true;
+    log_.clear();
+  }
   layout_ = source_layout(c);
   last_.assign(layout_.count(), 0);
   changed_.assign(layout_.count(), 0);
@@ -149,6 +154,46 @@ void MarginMonitor::rebuild(const State& s, const MarginCache& c) {
   live_edges_ = 0;
   total_edges_ = 0;
   for (AccountId id = 0; id < n; ++id) evaluate(c, s.accounts[id], id);
+}
+
+// Every account whose entries a detect or the rearm after it can change is a candidate of that
+// detect: stamped `seen` (must, the crossing loop), then listed in pending_ (exact_ is a part of
+// it), and rearm evaluates only pending accounts.
+void MarginMonitor::log_candidates() {
+  if (!tracking_ || log_all_) return;
+  if (log_.size() + pending_.size() > meta_.size()) {
+    log_all_ = true;  // a full copy is as cheap by now
+    log_.clear();
+    return;
+  }
+  log_.insert(log_.end(), pending_.begin(), pending_.end());
+}
+
+void MarginMonitor::reset_to(const MarginMonitor& o) {
+  if (this == &o) return;
+  // The list is moved out first: the assignment below copies o's (empty) one over it.
+  const std::vector<AccountId> log = std::move(log_);
+  const std::vector<AccountId>* only = tracking_ && !log_all_ ? &log : nullptr;
+  meta_.only = only;
+  gen_.only = only;
+  excess_.only = only;
+  edges_of_.only = only;
+  *this = o;  // every member; the four per-account arrays at the listed accounts only
+  meta_.only = nullptr;
+  gen_.only = nullptr;
+  excess_.only = nullptr;
+  edges_of_.only = nullptr;
+  track_changes();
+#ifndef NDEBUG
+  // A sparse copy equals a full one (the sanitizer CI job runs every simulator test this way).
+  const bool same = meta_.size() == o.meta_.size() &&
+                    std::memcmp(meta_.data(), o.meta_.data(), meta_.size() * sizeof(Meta)) == 0 &&
+                    std::ranges::equal(gen_, o.gen_) && std::ranges::equal(excess_, o.excess_) &&
+                    std::ranges::equal(edges_of_, o.edges_of_);
+  if (!same) {
+    throw std::logic_error("MarginMonitor::reset_to: an entry changed outside the logged accounts");
+  }
+#endif
 }
 
 void MarginMonitor::set_excess(AccountId id, Value e, Changes* changes) {
@@ -547,6 +592,7 @@ MarginMonitor::Changes MarginMonitor::detect(const State& s, const MarginCache& 
   // found; index sources hold edges of fragile bands only.
   for (SourceId src : moved) cross(src, last_[src]);
   take_crossed(moved.size() > 1);
+  log_candidates();  // before anything below may throw: their stamps are written already
   value_exact(s, c, &ch);
   for (const AccountId id : exact_) meta_[id].valued = stamp_;  // stamp_ >= 1 here
   ch.evaluated = pending_.size();

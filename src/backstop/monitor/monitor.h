@@ -170,6 +170,24 @@ class MarginMonitor {
   // Whether the account's band is covered by the price schedule: listed at a row, no edges.
   [[nodiscard]] bool scheduled(AccountId a) const { return meta_.at(a).scheduled != 0; }
   [[nodiscard]] const MonitorStats& stats() const { return stats_; }
+
+  // Makes this monitor a copy of `prototype` (as copy assignment does: helper threads stopped),
+  // reusing its memory. A tracking monitor (track_changes; any monitor after its first reset_to)
+  // lists the accounts whose per-account entries (record, generation, excess, edge count) a detect
+  // may change (its candidates; a rebuild: all), and copies only those entries back when the
+  // arrays have the prototype's size; everything else is copied in full. As with
+  // Engine::reset_to, the caller promises that this monitor equalled `prototype` when tracking
+  // began or at the last reset, and that `prototype` has not changed since. A simulator resets one
+  // monitor per worker before every path, and a path looks at a few % of the accounts. The list
+  // stops (the next reset copies everything) once it is longer than the book. Debug builds check
+  // the per-account arrays against the prototype's after the reset and throw std::logic_error
+  // on a difference.
+  void reset_to(const MarginMonitor& prototype);
+  void track_changes() {
+    tracking_ = true;
+    log_all_ = false;
+    log_.clear();
+  }
   // Band edges held (live and stale); for memory accounting in benchmarks.
   [[nodiscard]] std::size_t edges() const { return total_edges_; }
 
@@ -340,18 +358,44 @@ class MarginMonitor {
   // Unpins every pinned source whose value differs from the last detect's; whether any did.
   bool unpin_moved(const MarginCache& c);
 
+  // A per-account array (huge pages from 16 MiB) whose copy assignment, while `only` points to
+  // a list of accounts, copies just their entries (when the sizes match; else the whole array):
+  // reset_to's sparse copy. Copy construction copies everything; `only` is never copied.
+  template <class T>
+  struct PerAccount : std::vector<T, HugePageAllocator<T>> {
+    using Base = std::vector<T, HugePageAllocator<T>>;
+    PerAccount() = default;
+    PerAccount(const PerAccount& o) : Base(o) {}
+    PerAccount(PerAccount&& o) noexcept : Base(std::move(o)) {}
+    PerAccount& operator=(const PerAccount& o) {
+      if (only != nullptr && this->size() == o.size()) {
+        for (const AccountId id : *only) (*this)[id] = o[id];
+      } else {
+        Base::operator=(o);
+      }
+      return *this;
+    }
+    PerAccount& operator=(PerAccount&& o) noexcept {
+      Base::operator=(std::move(o));
+      return *this;
+    }
+    ~PerAccount() = default;
+    const std::vector<AccountId>* only = nullptr;
+  };
+  // Records the accounts a detect took as candidates (their entries may change), for reset_to.
+  void log_candidates();
+
   SourceLayout layout_{};
   std::vector<int64_t> last_;      // source values at the last detect
   std::vector<uint32_t> changed_;  // stamp_ of the last detect that saw each source change
   std::vector<int64_t> epoch_;     // index values at the start of the epoch
   std::vector<SourceEdges> edges_;
-  std::vector<Meta, HugePageAllocator<Meta>> meta_;
+  PerAccount<Meta> meta_;
   // Generation of each account's current band (apart from the records: the crossing loop tells a
   // stale edge from a live one without reading the record).
-  std::vector<uint32_t, HugePageAllocator<uint32_t>> gen_;
-  std::vector<int64_t, HugePageAllocator<int64_t>> excess_;
-  std::vector<uint32_t, HugePageAllocator<uint32_t>>
-      edges_of_;             // live edges of each account's current band
+  PerAccount<uint32_t> gen_;
+  PerAccount<int64_t> excess_;
+  PerAccount<uint32_t> edges_of_;  // live edges of each account's current band
   int64_t index_drift_ = 0;  // largest relative index move from epoch_ seen this epoch (Ratio raw)
   uint64_t index_move_ = 0;  // bound on any index's relative move since an evaluation (Ratio raw)
   std::vector<AccountId> pending_;  // need a new band (detect -> rearm)
@@ -389,6 +433,12 @@ class MarginMonitor {
   std::size_t live_edges_ = 0;
   std::size_t total_edges_ = 0;
   MonitorStats stats_;
+  // reset_to's list (track_changes): accounts whose per-account entries may differ from those at
+  // the last reset (repeats allowed); log_all_: every entry may (a rebuild, or a list that grew
+  // longer than the book).
+  bool tracking_ = false;
+  bool log_all_ = false;
+  std::vector<AccountId> log_;
 };
 
 // Packed non-negative values of the monitor's records: a 26-bit mantissa m and a 6-bit exponent e

@@ -67,6 +67,7 @@ Resolver::Resolver(Engine& engine, const Resolver& o)
   if (o.open_step_ != nullptr) {
     throw std::logic_error("a resolver cannot be copied in the middle of a resolution step");
   }
+  monitor_.track_changes();  // reset_to copies back only what the paths change
 }
 
 void Resolver::reset_to(const Resolver& o) {
@@ -75,7 +76,7 @@ void Resolver::reset_to(const Resolver& o) {
   }
   // The same members, in the same order, as the copying constructor above.
   cfg_ = o.cfg_;
-  monitor_ = o.monitor_;
+  monitor_.reset_to(o.monitor_);
   journal_ = o.journal_;
   bad_debt_ = o.bad_debt_;
   treasury_ = o.treasury_;

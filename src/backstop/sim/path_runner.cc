@@ -55,10 +55,12 @@ bool in_ranges(const std::vector<StepRange>& rs, int64_t step) {
 }
 
 PreparedRun::Workspace& PathRunner::reset(const PreparedRun& run, PreparedRun::Workspace& ws) {
-  if (!ws.engine_) {
+  if (!ws.engine_ || ws.run_ != run.serial_) {
+    ws.resolver_.reset();
     ws.engine_ = std::make_unique<Engine>(run.engine_->state());
     ws.engine_->track_changes();  // a copy of the prototype: the next path resets what changed
     ws.resolver_ = std::make_unique<Resolver>(*ws.engine_, *run.resolver_);
+    ws.run_ = run.serial_;
   } else {
     ws.engine_->reset_to(*run.engine_);
     ws.resolver_->reset_to(*run.resolver_);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -16,7 +17,12 @@ using run_detail::scale_price;
 using run_detail::target_liquidity;
 using run_detail::target_price;
 
-PreparedRun::PreparedRun(const SimConfig& cfg, const RunOverrides& ov) : cfg_(cfg) {
+namespace {
+std::atomic<uint64_t> g_run_serial{0};
+}  // namespace
+
+PreparedRun::PreparedRun(const SimConfig& cfg, const RunOverrides& ov)
+    : cfg_(cfg), serial_(g_run_serial.fetch_add(1, std::memory_order_relaxed) + 1) {
   if (!cfg_.scenario.resolution) {
     throw std::invalid_argument(
         fmt::format("{}: a simulation needs a [resolution] table (liquidation policy and loss "

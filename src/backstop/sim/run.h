@@ -132,6 +132,10 @@ class PreparedRun {
     friend class run_detail::PathRunner;
     std::unique_ptr<Engine> engine_;
     std::unique_ptr<Resolver> resolver_;
+    // The run (PreparedRun::serial_) whose prototype these were copied or last reset from: the
+    // cheap resets (Engine::reset_to, MarginMonitor::reset_to) copy back only what a path changed,
+    // so a workspace that moves to another run starts from fresh copies.
+    uint64_t run_ = 0;
   };
 
   [[nodiscard]] PathResult run_path(uint64_t index) const;
@@ -151,6 +155,7 @@ class PreparedRun {
   Timestamp t0_ = 0;
   std::optional<AssetId> sized_asset_;
   std::vector<SourceId> foreseen_;
+  uint64_t serial_ = 0;  // distinct for every run constructed in the process (never 0)
 };
 
 }  // namespace backstop::sim
