@@ -178,7 +178,7 @@ class MarginMonitor {
   // arrays have the prototype's size; everything else is copied in full. As with
   // Engine::reset_to, the caller promises that this monitor equalled `prototype` when tracking
   // began or at the last reset, and that `prototype` has not changed since. A simulator resets one
-  // monitor per worker before every path, and a path looks at a few % of the accounts. The list
+  // monitor per worker before every path, and a path looks at a minority of the accounts. The list
   // stops (the next reset copies everything) once it is longer than the book. Debug builds check
   // the per-account arrays against the prototype's after the reset and throw std::logic_error
   // on a difference.
