@@ -193,6 +193,38 @@ TEST(Monitor, BandIsSoundUnderIndependentMoves) {
   EXPECT_GT(tried, 1000);
 }
 
+// One joint move of every source of x's band (a source with reach 0 stays): to either end of
+// [v0 - reach, v0 + reach] on even trials (the worst case for a multilinear term), to an interior
+// point on odd ones. The exact excess must move toward zero by at most
+// sum_s net_s(side) |dv_s| / v0_s + 2 S, gains offsetting costs. Sets *gained when some moved
+// source's signed rate was a gain.
+template <class Reach>
+void check_joint_move(const BandSite& x, std::mt19937_64& rng, int trial, Reach reach,
+                      bool* gained) {
+  const Band& b = x.band;
+  MarginCache c = x.cache;
+  int128 toward = 0;  // sum of net rate x |dv| / v0, each rounded up
+  for (const Driver& d : b.drivers) {
+    const int64_t v0 = d.value;
+    const int64_t r = v0 > 0 ? reach(d) : 0;
+    if (r <= 0) continue;
+    const int64_t dv = trial % 2 == 0
+                           ? (rng() % 2 ? r : -r)
+                           : static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * r + 1)) - r;
+    set_source(c, x.layout, d.source, v0 + dv);
+    const int128 rate = dv < 0 ? d.net_down : d.net_up;
+    if (dv != 0 && rate < 0) *gained = true;
+    toward += mul_div(rate, dv < 0 ? -dv : dv, v0, Rounding::Up);
+  }
+  const Value e1 = maint_excess(c, x.account);
+  const int128 bound = toward + 2 * b.slack;
+  if (!b.excess.is_negative()) {
+    ASSERT_GE(e1.raw(), b.excess.raw() - bound) << x.where << " trial " << trial;
+  } else {
+    ASSERT_LE(e1.raw(), b.excess.raw() + bound) << x.where << " trial " << trial;
+  }
+}
+
 // The signed rates (band.h, Driver::net_down): moving every source at once, each price by up to
 // 1/10 of its value either way and each index by the allowance (a non-fragile band) or 1/10, the
 // exact excess moves toward zero by at most sum_s net_s(side) |dv_s| / v0_s + 2 S, gains offsetting
@@ -208,38 +240,19 @@ TEST(Monitor, SignedRatesBoundJointMoves) {
         const Band& b = x.band;
         const SourceLayout& l = x.layout;
         if (b.drivers.empty()) return;
-        const bool safe = !b.excess.is_negative();
+        // A price by up to 1/10; an index by its allowance (1/10 for a fragile band).
+        auto reach = [&](const Driver& d) {
+          return l.is_index(d.source) && !b.fragile
+                     ? static_cast<int64_t>(
+                           mul_div(d.value, kIndexAllowance, kRatioOne, Rounding::Down))
+                     : d.value / 10;
+        };
         for (int trial = 0; trial < 40; ++trial) {
-          MarginCache c = x.cache;
-          int128 toward = 0;  // sum of net rate x |dv| / v0, each rounded up
           bool any_gain = false;
-          for (const Driver& d : b.drivers) {
-            const int64_t v0 = d.value;
-            if (v0 <= 0) continue;
-            const bool epoch = l.is_index(d.source) && !b.fragile;
-            const int64_t reach =
-                epoch
-                    ? static_cast<int64_t>(mul_div(v0, kIndexAllowance, kRatioOne, Rounding::Down))
-                    : v0 / 10;
-            const int64_t dv =
-                trial % 2 == 0
-                    ? (rng() % 2 ? reach : -reach)
-                    : static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * reach + 1)) - reach;
-            set_source(c, l, d.source, v0 + dv);
-            const int128 rate = dv < 0 ? d.net_down : d.net_up;
-            if (dv != 0 && rate < 0) any_gain = true;
-            toward += mul_div(rate, dv < 0 ? -dv : dv, v0, Rounding::Up);
-          }
-          const Value e1 = maint_excess(c, x.account);
-          const int128 bound = toward + 2 * b.slack;
-          if (safe) {
-            ASSERT_GE(e1.raw(), b.excess.raw() - bound) << x.where << " trial " << trial;
-          } else {
-            ASSERT_LE(e1.raw(), b.excess.raw() + bound) << x.where << " trial " << trial;
-            ++unsafe_tried;
-          }
+          ASSERT_NO_FATAL_FAILURE(check_joint_move(x, rng, trial, reach, &any_gain));
           ++tried;
           if (any_gain) ++gained;
+          if (b.excess.is_negative()) ++unsafe_tried;
         }
         // The signed rates never exceed the one-sided ones.
         for (const Driver& d : b.drivers) {
@@ -286,34 +299,17 @@ TEST(Monitor, WideBandsBoundJointMovesOfAHalf) {
           if (b.drivers.empty()) return;
           ++wide;
           if (perps) ++wide_perps;
-          const bool safe = !b.excess.is_negative();
+          // A price by up to 1/2 (a pinned one stays); an index by its allowance.
+          auto reach = [&](const Driver& d) -> int64_t {
+            if (is_pinned(pinned, l, d.source)) return 0;
+            return static_cast<int64_t>(
+                mul_div(d.value, l.is_index(d.source) ? kIndexAllowance : kWideBandMove, kRatioOne,
+                        Rounding::Down));
+          };
           for (int trial = 0; trial < 40; ++trial) {
-            MarginCache c = x.cache;
-            int128 toward = 0;  // sum of net rate x |dv| / v0, each rounded up
-            for (const Driver& d : b.drivers) {
-              const int64_t v0 = d.value;
-              if (v0 <= 0 || is_pinned(pinned, l, d.source)) continue;
-              const int64_t reach =
-                  l.is_index(d.source)
-                      ? static_cast<int64_t>(
-                            mul_div(v0, kIndexAllowance, kRatioOne, Rounding::Down))
-                      : static_cast<int64_t>(mul_div(v0, kWideBandMove, kRatioOne, Rounding::Down));
-              const int64_t dv =
-                  trial % 2 == 0
-                      ? (rng() % 2 ? reach : -reach)
-                      : static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * reach + 1)) - reach;
-              set_source(c, l, d.source, v0 + dv);
-              const int128 rate = dv < 0 ? d.net_down : d.net_up;
-              toward += mul_div(rate, dv < 0 ? -dv : dv, v0, Rounding::Up);
-            }
-            const Value e1 = maint_excess(c, x.account);
-            const int128 bound = toward + 2 * b.slack;
-            if (safe) {
-              ASSERT_GE(e1.raw(), b.excess.raw() - bound) << x.where << " trial " << trial;
-            } else {
-              ASSERT_LE(e1.raw(), b.excess.raw() + bound) << x.where << " trial " << trial;
-              ++unsafe_tried;
-            }
+            bool any_gain = false;
+            ASSERT_NO_FATAL_FAILURE(check_joint_move(x, rng, trial, reach, &any_gain));
+            if (b.excess.is_negative()) ++unsafe_tried;
           }
         },
         /*signed_rates=*/true, pinned);

@@ -196,6 +196,17 @@ void Journal::check_balanced() const {
 
 namespace {
 
+// One tracked pair of a step: the measured change (after - before) must be the journal's flow.
+void check_pair(const BookAsset& k, int128 before, int128 after, int128 expected) {
+  const int128 actual = checked_sub(after, before, "conservation check");
+  if (actual == expected) return;
+  throw ConservationError("conservation violated at " + pair_name(k) + ": journal moves " +
+                          to_string(expected) + " but the measured change is " + to_string(actual) +
+                          " (before " + to_string(before) + ", after " + to_string(after) +
+                          ", difference " +
+                          to_string(checked_sub(actual, expected, "conservation check")) + ")");
+}
+
 // verify_step for either map type: the flows of `step`, then every tracked pair in (book, asset)
 // order.
 template <class Map>
@@ -219,17 +230,7 @@ std::size_t verify_step_in(const Map& before, const Map& after, std::span<const 
     return it == h.end() ? 0 : it->second;
   };
   for (const BookAsset& k : tracked) {
-    const int128 b = get(before, k);
-    const int128 a = get(after, k);
-    const int128 expected = get(flows, k);
-    const int128 actual = checked_sub(a, b, "conservation check");
-    if (actual != expected) {
-      throw ConservationError("conservation violated at " + pair_name(k) + ": journal moves " +
-                              to_string(expected) + " but the measured change is " +
-                              to_string(actual) + " (before " + to_string(b) + ", after " +
-                              to_string(a) + ", difference " +
-                              to_string(checked_sub(actual, expected, "conservation check")) + ")");
-    }
+    check_pair(k, get(before, k), get(after, k), get(flows, k));
   }
   return tracked.size();
 }
@@ -287,14 +288,7 @@ std::size_t verify_step(const StepHoldings& before, const StepHoldings& after,
       continue;  // a leg into a book the step does not track
     }
     ++checked;
-    const int128 actual = checked_sub(av, bv, "conservation check");
-    if (actual != expected) {
-      throw ConservationError("conservation violated at " + pair_name(k) + ": journal moves " +
-                              to_string(expected) + " but the measured change is " +
-                              to_string(actual) + " (before " + to_string(bv) + ", after " +
-                              to_string(av) + ", difference " +
-                              to_string(checked_sub(actual, expected, "conservation check")) + ")");
-    }
+    check_pair(k, bv, av, expected);
   }
   return checked;
 }
