@@ -173,16 +173,15 @@ void MarginMonitor::reset_to(const MarginMonitor& o) {
   if (this == &o) return;
   // The list is moved out first: the assignment below copies o's (empty) one over it.
   const std::vector<AccountId> log = std::move(log_);
-  const std::vector<AccountId>* only = tracking_ && !log_all_ ? &log : nullptr;
-  meta_.only = only;
-  gen_.only = only;
-  excess_.only = only;
-  edges_of_.only = only;
+  auto copy_only = [this](const std::vector<AccountId>* only) {
+    meta_.only = only;
+    gen_.only = only;
+    excess_.only = only;
+    edges_of_.only = only;
+  };
+  copy_only(tracking_ && !log_all_ ? &log : nullptr);
   *this = o;  // every member; the four per-account arrays at the listed accounts only
-  meta_.only = nullptr;
-  gen_.only = nullptr;
-  excess_.only = nullptr;
-  edges_of_.only = nullptr;
+  copy_only(nullptr);
   track_changes();
 #ifndef NDEBUG
   // A sparse copy equals a full one (the sanitizer CI job runs every simulator test this way).
