@@ -7,10 +7,11 @@
 // array that size is within the reach of the second-level TLB with 4 KiB pages (~2-3k entries on
 // current x86 cores), and faulting huge pages in can stall on compaction (under the kernel's
 // default `defrag=madvise` a fault in an madvised range compacts memory directly): on the
-// simulator benchmark's VM a worker's first copy of a 100k-account monitor (12.8 MB of records)
-// took 35-85 ms on huge pages against 30-45 ms on small ones (BENCHMARKS.md). Where the kernel does
-// not grant huge pages (THP off, no contiguous memory) the memory is ordinary and nothing else
-// changes. Stateless; thread-safe like operator new.
+// simulator benchmark's VM a worker's first copy of a 100k-account book and monitor (12.8 MB of
+// records) took up to 85 ms on huge pages (55-85 ms for the slower of two workers) against 30-45
+// ms on small ones (BENCHMARKS.md). Where the kernel does not grant huge pages (THP off, no
+// contiguous memory) the memory is ordinary and nothing else changes. Stateless; thread-safe like
+// operator new.
 #pragma once
 
 #include <cstddef>
